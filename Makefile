@@ -1,0 +1,36 @@
+# Two commands: `make run` (the main job) and `make test` (the whole suite).
+# Both create .venv and install what they need on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck bench system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/cartrial demo
+
+# Debian packages the browser and PostgreSQL tests need (root on CI and dev machines).
+system-deps:
+	@bash scripts/system-deps.sh
+
+test: $(STAMP) system-deps
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy src/cartrial/domain src/cartrial/criteria src/cartrial/evaluate src/cartrial/calculators src/cartrial/designs
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+bench: $(STAMP)
+	for f in bench/*.py; do $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,75 @@
+"""``cartrial match``: screen one FHIR bundle against the bundled trials."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cartrial.cli._common import choice, clear_errors, parse_date, stdout_write, today
+from cartrial.evaluate import ScreeningResult
+from cartrial.ingest.fhir import load_bundle_file
+from cartrial.services.screening import screen_patient
+
+_STYLE = {"ELIGIBLE": "green", "NEEDS_DATA": "yellow", "INELIGIBLE": "red"}
+_MARK = {"pass": "[green]✓[/]", "fail": "[red]✗[/]", "unknown": "[yellow]?[/]",
+         "manual": "[cyan]◆[/]"}
+
+
+def print_results(results: list[ScreeningResult], console: Console, *, detail: bool) -> None:
+    table = Table(title=f"Screening as of {results[0].as_of}" if results else "Screening")
+    for col in ("trial", "verdict", "decisive criteria", "missing", "manual", "earliest date"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(
+            r.trial, f"[{_STYLE[r.verdict.value]}]{r.verdict.value}[/]",
+            ", ".join(r.decisive) or "-", str(len(r.missing)), str(len(r.manual_review)),
+            r.earliest_eligible_date.isoformat() if r.earliest_eligible_date else "-",
+        )
+    console.print(table)
+    if not detail:
+        return
+    for r in results:
+        console.print(f"\n[bold]{r.trial}[/] {r.title} — [{_STYLE[r.verdict.value]}]{r.verdict.value}[/]")
+        for c in r.criteria:
+            if not c.relevant and c.outcome != "fail":
+                continue
+            text = c.text.replace("\n", " ")
+            short = (text[:90] + "…") if len(text) > 90 else text
+            console.print(f"{'  ' * (c.depth + 1)}{_MARK[c.outcome]} {c.id} [dim]{short}[/]")
+            if c.outcome in ("fail", "unknown") and c.reason and c.kind not in ("all_of", "any_of", "not", "at_least"):
+                console.print(f"{'  ' * (c.depth + 3)}{c.reason}", markup=False)
+        for m in r.missing:
+            console.print(f"  [yellow]missing:[/] {m}", markup=True)
+        if r.earliest_eligible_date:
+            console.print(f"  windows clear on {r.earliest_eligible_date.isoformat()}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("match")
+    def match(
+        bundle: Annotated[Path, typer.Argument(help="FHIR R4 Bundle (JSON) of one patient.")],
+        trial: Annotated[list[str] | None, typer.Option("--trial", help="NCT id (repeatable).")] = None,
+        as_of: Annotated[str | None, typer.Option("--as-of", help="Screening date YYYY-MM-DD (default today).")] = None,
+        fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    ) -> None:
+        """Is this patient eligible? Verdict, failing criteria and missing data per trial."""
+        fmt = choice(fmt, ("table", "json"), "--format")
+        day = parse_date(as_of, "--as-of") or today()
+        with clear_errors():
+            patient = load_bundle_file(bundle)
+            results = screen_patient(patient, as_of=day, trial_ids=trial)
+        if trial and len(results) < len(set(t.upper() for t in trial)):
+            from cartrial.services.catalog import get_protocol
+
+            with clear_errors():
+                for t in trial:
+                    get_protocol(t)
+        if fmt == "json":
+            stdout_write(json.dumps([r.to_json() for r in results], indent=2, ensure_ascii=False))
+        else:
+            print_results(results, Console(), detail=True)

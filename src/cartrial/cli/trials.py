@@ -1,0 +1,107 @@
+"""``cartrial trials list|show|lint`` over the bundled computable protocols."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cartrial.cli._common import choice, clear_errors, fail, stdout_write
+from cartrial.criteria.checks import lint
+from cartrial.criteria.render import render_tree
+from cartrial.services.catalog import get_protocol, load_protocols
+
+trials_app = typer.Typer(help="The bundled computable protocols.", no_args_is_help=True)
+
+
+@trials_app.command("list")
+def list_(fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table") -> None:
+    """One line per bundled trial."""
+    fmt = choice(fmt, ("table", "json"), "--format")
+    with clear_errors():
+        protocols = load_protocols()
+    rows = [
+        {
+            "nct_id": p.nct_id,
+            "title": p.trial.brief_title or p.trial.title,
+            "status": p.trial.status,
+            "phases": list(p.trial.phases),
+            "cell_type": p.trial.cell_type,
+            "targets": list(p.trial.target_antigens),
+            "diseases": list(p.trial.diseases),
+        }
+        for p in protocols.values()
+    ]
+    if fmt == "json":
+        stdout_write(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table()
+    for col in ("NCT", "title", "status", "cell", "targets", "diseases"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["nct_id"], str(r["title"]), str(r["status"] or "-"), str(r["cell_type"] or "-"),
+                      ", ".join(r["targets"]), ", ".join(r["diseases"]))
+    Console().print(table)
+
+
+@trials_app.command("show")
+def show(
+    nct_id: Annotated[str, typer.Argument(help="NCT id of a bundled trial.")],
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """The trial's metadata and its criteria tree beside the protocol's own words."""
+    fmt = choice(fmt, ("text", "json"), "--format")
+    with clear_errors():
+        protocol = get_protocol(nct_id)
+    if fmt == "json":
+        stdout_write(protocol.model_dump_json(indent=2, exclude_none=True))
+        return
+    console = Console()
+    t = protocol.trial
+    console.print(f"[bold]{t.nct_id}[/] {t.title}")
+    console.print(f"status {t.status or '-'} · phase {', '.join(t.phases) or '-'} · "
+                  f"{t.cell_type or '-'} · targets {', '.join(t.target_antigens) or '-'}")
+    for section, items in protocol.sections():
+        console.print(f"\n[bold]{section.upper()}[/]")
+        for item in items:
+            for line in render_tree(item):
+                console.print(line, markup=False, highlight=False)
+
+
+@trials_app.command("lint")
+def lint_(
+    nct_id: Annotated[list[str] | None, typer.Argument(help="Trials to check (default all).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Counts per trial (criteria, computable, manual, review) and structural problems."""
+    fmt = choice(fmt, ("table", "json"), "--format")
+    with clear_errors():
+        protocols = load_protocols()
+        chosen = [get_protocol(n) for n in nct_id] if nct_id else list(protocols.values())
+    reports = [lint(p) for p in chosen]
+    if fmt == "json":
+        stdout_write(json.dumps([r.model_dump(mode="json") for r in reports], indent=2))
+    else:
+        console = Console()
+        table = Table(title="Protocol lint")
+        for col in ("trial", "top-level", "criteria", "computable", "manual", "reviewed",
+                    "auto", "uncovered text", "errors"):
+            table.add_column(col)
+        for r in reports:
+            table.add_row(r.trial, str(r.top_level), str(r.criteria), str(r.computable),
+                          str(r.manual), str(r.review["reviewed"]), str(r.review["auto"]),
+                          str(len(r.uncovered)), str(r.errors))
+        console.print(table)
+        for r in reports:
+            for f in r.findings:
+                console.print(f"{r.trial} {f.severity}: {f.criterion or '-'}: {f.message}",
+                              markup=False)
+    if any(r.errors for r in reports):
+        raise fail(f"{sum(r.errors for r in reports)} structural problem(s)", code=1)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(trials_app, name="trials")

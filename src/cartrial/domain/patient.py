@@ -1,0 +1,140 @@
+"""The patient as the engine sees it: normalized units, codes resolved to concept keys.
+
+History-type records (conditions, medications, immunizations, procedures) are read as the
+patient's full history: absence means "did not happen". Measurements (labs, observations,
+scores) are point-in-time: absence means "unknown".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cartrial.domain.quantity import Code
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Observation(BaseModel):
+    """One lab value, observation or score, already converted to the concept's canonical unit.
+
+    ``value`` is numeric (canonical unit); ``result`` holds a qualitative result
+    (``positive``/``negative``) for serologies and pregnancy tests. ``original_*`` keep what the
+    source said so an explanation can show the conversion.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    concept: str
+    effective: date
+    value: float | None = None
+    unit: str | None = None
+    original_value: float | None = None
+    original_unit: str | None = None
+    result: str | None = None
+    ref_low: float | None = None
+    ref_high: float | None = None
+    code: Code | None = None
+    components: dict[str, float | str | bool] = Field(default_factory=dict)
+
+
+class ConditionRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    concept: str
+    code: Code | None = None
+    onset: date | None = None
+    abatement: date | None = None
+    active: bool = True
+    recorded: date | None = None
+
+
+class MedicationExposure(BaseModel):
+    """A period of exposure to one drug, from MedicationStatement/Request/Administration.
+
+    ``outcome`` is ``failure`` or ``intolerance`` when the record says the drug was stopped for
+    lack of efficacy or for toxicity (statusReason), else None.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    concept: str
+    drug_classes: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
+    ongoing: bool = False
+    daily_dose_mg: float | None = None
+    route: str | None = None
+    status: str | None = None
+    outcome: str | None = None
+    status_reason_text: str | None = None
+    code: Code | None = None
+    resource_type: str = "MedicationStatement"
+
+
+class ImmunizationRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    concept: str
+    date: dt.date
+    live: bool | None = None
+    code: Code | None = None
+
+
+class ProcedureRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    concept: str
+    date: dt.date | None = None
+    code: Code | None = None
+
+
+class Unrecognized(BaseModel):
+    """A resource or code the engine did not understand: listed, never silently dropped."""
+
+    model_config = ConfigDict(frozen=True)
+
+    resource_type: str
+    id: str | None
+    reason: str
+
+
+class Patient(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    birth_date: date | None = None
+    sex: Sex = Sex.UNKNOWN
+    observations: tuple[Observation, ...] = ()
+    conditions: tuple[ConditionRecord, ...] = ()
+    medications: tuple[MedicationExposure, ...] = ()
+    immunizations: tuple[ImmunizationRecord, ...] = ()
+    procedures: tuple[ProcedureRecord, ...] = ()
+    unrecognized: tuple[Unrecognized, ...] = ()
+
+    def age_on(self, as_of: date) -> int | None:
+        """Age in completed years on ``as_of`` (clinical-standards §0.4), None without birthDate."""
+        if self.birth_date is None:
+            return None
+        b = self.birth_date
+        years = as_of.year - b.year - ((as_of.month, as_of.day) < (b.month, b.day))
+        return years
+
+    def observations_of(self, concept: str) -> list[Observation]:
+        """Observations of one concept, newest first."""
+        found = [o for o in self.observations if o.concept == concept]
+        found.sort(key=lambda o: o.effective, reverse=True)
+        return found

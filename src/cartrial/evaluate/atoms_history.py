@@ -1,0 +1,347 @@
+"""Handlers for history: conditions, therapies, vaccines, procedures.
+
+The record is read as the patient's full history, so an absent event did not happen (FALSE).
+An event whose date is needed but missing makes the answer UNKNOWN, naming the date wanted.
+``flips_on`` says when time alone changes the answer (a washout ending, a diagnosis ageing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from cartrial import vocab
+from cartrial.criteria.nodes import (
+    ConditionHistory,
+    MedicationHistory,
+    ProcedureHistory,
+    TimeUnit,
+    Vaccination,
+    Window,
+)
+from cartrial.domain.patient import MedicationExposure
+from cartrial.domain.timewindow import shift
+from cartrial.evaluate.context import Context, handles
+from cartrial.evaluate.result import Evidence, NodeResult
+from cartrial.evaluate.truth import Truth
+
+DAY = timedelta(days=1)
+
+
+def _base(node: Any) -> dict[str, Any]:
+    return {"id": node.id or "", "kind": node.kind, "text": node.text, "note": node.note}
+
+
+def _exit_date(event: date, window: Window, *, half_life_days: float | None = None) -> date:
+    """First day on which an event on ``event`` is no longer inside ``window`` before as_of."""
+    return shift(event, window.amount, window.unit, half_life_days=half_life_days) + DAY
+
+
+# ------------------------------------------------------------------- conditions
+
+
+@handles(ConditionHistory)
+def _condition(node: ConditionHistory, ctx: Context) -> NodeResult:
+    as_of = ctx.as_of
+    records = [
+        c for c in ctx.patient.conditions
+        if c.concept in node.concepts and (c.onset is None or c.onset <= as_of)
+    ]
+    if node.active_only:
+        records = [c for c in records if c.active and (c.abatement is None or c.abatement > as_of)]
+    hits: list[Evidence] = []
+    maybe: list[str] = []
+    pending: list[date] = []  # when a too-recent diagnosis becomes old enough
+    leaving: list[date] = []  # when a recent diagnosis leaves the "within" window
+    for c in records:
+        ev = Evidence(resource=f"Condition/{c.id}", concept=c.concept, date=c.onset,
+                      detail="active" if c.active else "resolved")
+        if (node.onset_within or node.onset_at_least) and c.onset is None:
+            maybe.append(f"onset date of Condition/{c.id} ({c.concept})")
+            continue
+        ok = True
+        if node.onset_within is not None and c.onset is not None:
+            if c.onset < node.onset_within.start(as_of):
+                ok = False
+            else:
+                leaving.append(_exit_date(c.onset, node.onset_within))
+        if node.onset_at_least is not None and c.onset is not None:
+            ready = shift(c.onset, node.onset_at_least.amount, node.onset_at_least.unit)
+            if ready > as_of:
+                ok = False
+                pending.append(ready)
+        if ok:
+            hits.append(ev)
+    label = ", ".join(node.concepts)
+    if hits:
+        return NodeResult(
+            **_base(node), status=Truth.TRUE, reason=f"{label} on record", evidence=tuple(hits),
+            flips_on=max(leaving) if leaving and len(leaving) == len(hits) else None,
+            window_based=bool(leaving),
+        )
+    if maybe:
+        return NodeResult(**_base(node), status=Truth.UNKNOWN,
+                          reason=f"{label} on record without the onset date the window needs",
+                          missing=tuple(maybe))
+    if pending:
+        return NodeResult(**_base(node), status=Truth.FALSE,
+                          reason=f"{label} diagnosed too recently", flips_on=min(pending),
+                          window_based=True)
+    return NodeResult(**_base(node), status=Truth.FALSE, reason=f"no {label} in the record")
+
+
+# ------------------------------------------------------------------- medications
+
+
+@dataclass(frozen=True)
+class _Exposure:
+    rec: MedicationExposure
+    start: date | None
+    end: date | None  # None = unknown end
+
+
+def _period(rec: MedicationExposure, as_of: date) -> _Exposure:
+    end = rec.end
+    if rec.ongoing:
+        end = as_of
+    elif end is None and rec.start is not None and rec.status in ("completed", "stopped"):
+        end = rec.start
+    return _Exposure(rec, rec.start, end)
+
+
+def _matches(node: MedicationHistory, rec: MedicationExposure) -> bool:
+    if rec.concept in node.drugs:
+        return True
+    for cls in node.classes:
+        if cls in rec.drug_classes or rec.concept in vocab.drugs_in_class(cls):
+            return True
+    return False
+
+
+def _half_life(drug: str) -> float | None:
+    hl = vocab.half_life_days(drug)
+    if hl is None:
+        return None
+    days = getattr(hl, "days", hl)
+    return float(days) if days is not None else None
+
+
+def _latest_weight(ctx: Context) -> float | None:
+    for obs in ctx.patient.observations_of("body_weight"):
+        if obs.value is not None and obs.effective <= ctx.as_of:
+            return obs.value
+    return None
+
+
+@handles(MedicationHistory)
+def _medication(node: MedicationHistory, ctx: Context) -> NodeResult:
+    as_of = ctx.as_of
+    definite: dict[str, list[Evidence]] = {}
+    maybe: dict[str, list[str]] = {}
+    exits: dict[str, list[date | None]] = {}
+    for rec in ctx.patient.medications:
+        if not _matches(node, rec):
+            continue
+        if rec.route and any(r.lower() in rec.route.lower() for r in node.exclude_routes):
+            continue
+        exp = _period(rec, as_of)
+        if exp.start is not None and exp.start > as_of:
+            continue
+        key = _distinct_key(node, rec)
+        verdict, why, exit_on = _qualifies(node, exp, ctx)
+        if verdict is Truth.TRUE:
+            definite.setdefault(key, []).append(
+                Evidence(resource=f"{rec.resource_type}/{rec.id}", concept=rec.concept,
+                         date=exp.start, detail=why,
+                         value=rec.daily_dose_mg, unit="mg/d" if rec.daily_dose_mg else None)
+            )
+            exits.setdefault(key, []).append(exit_on)
+        elif verdict is Truth.UNKNOWN:
+            maybe.setdefault(key, []).append(why)
+    n_def = len(definite)
+    n_maybe = len(set(maybe) - set(definite))
+    label = ", ".join(node.drugs + node.classes)
+    evidence = tuple(e for evs in definite.values() for e in evs)
+    if n_def >= node.min_distinct:
+        # time alone ends the exposure window when enough agents leave it
+        flips = None
+        leave = [max(ds) for ds in exits.values() if all(d is not None for d in ds)]  # type: ignore[type-var]
+        if node.within is not None and len(leave) == len(exits):
+            flips = sorted(leave)[n_def - node.min_distinct]
+        return NodeResult(
+            **_base(node), status=Truth.TRUE,
+            reason=f"{n_def} qualifying {node.distinct_by}(s) of {label} (needs {node.min_distinct})",
+            evidence=evidence, flips_on=flips, window_based=flips is not None,
+        )
+    if n_def + n_maybe >= node.min_distinct:
+        return NodeResult(
+            **_base(node), status=Truth.UNKNOWN,
+            reason=f"{n_def} qualifying and {n_maybe} undetermined {node.distinct_by}(s) of {label}",
+            evidence=evidence,
+            missing=tuple(sorted({m for ms in maybe.values() for m in ms})),
+        )
+    return NodeResult(
+        **_base(node), status=Truth.FALSE,
+        reason=f"{n_def} qualifying {node.distinct_by}(s) of {label} (needs {node.min_distinct})",
+        evidence=evidence,
+    )
+
+
+def _distinct_key(node: MedicationHistory, rec: MedicationExposure) -> str:
+    if node.distinct_by == "class":
+        for cls in node.classes:
+            if cls in rec.drug_classes or rec.concept in vocab.drugs_in_class(cls):
+                return cls
+        return rec.drug_classes[0] if rec.drug_classes else rec.concept
+    return rec.concept
+
+
+def _qualifies(
+    node: MedicationHistory, exp: _Exposure, ctx: Context
+) -> tuple[Truth, str, date | None]:
+    """Does one exposure satisfy every clause? Returns (truth, why, date it leaves the window)."""
+    rec = exp.rec
+    as_of = ctx.as_of
+    reasons: list[str] = []
+    results: list[Truth] = []
+    exit_on: date | None = None
+    # ---- window (washout)
+    if node.within is not None:
+        hl: float | None = None
+        if node.within.unit is TimeUnit.HALF_LIVES:
+            hl = _half_life(rec.concept)
+            if hl is None:
+                return Truth.UNKNOWN, f"no verified half-life for {rec.concept}", None
+        start = node.within.start(as_of, half_life_days=hl)
+        if exp.end is None:
+            results.append(Truth.UNKNOWN)
+            reasons.append(f"end date of {rec.resource_type}/{rec.id} ({rec.concept})")
+        elif exp.end < start:
+            results.append(Truth.FALSE)
+        else:
+            results.append(Truth.TRUE)
+            exit_on = None if rec.ongoing else _exit_date(exp.end, node.within, half_life_days=hl)
+            reasons.append(f"taken until {'now' if rec.ongoing else exp.end}")
+    # ---- dose
+    if node.min_daily_dose_mg is not None or node.min_dose_mg_per_kg_day is not None:
+        dose = rec.daily_dose_mg
+        factor = vocab.glucocorticoid_factor(rec.concept)
+        if dose is None:
+            results.append(Truth.UNKNOWN)
+            reasons.append(f"daily dose of {rec.resource_type}/{rec.id} ({rec.concept})")
+        else:
+            eq = dose * factor if factor is not None else dose
+            if node.min_daily_dose_mg is not None:
+                results.append(Truth.of(eq >= node.min_daily_dose_mg))
+            if node.min_dose_mg_per_kg_day is not None:
+                weight = _latest_weight(ctx)
+                if weight is None:
+                    results.append(Truth.UNKNOWN)
+                    reasons.append("body weight (kg) for a mg/kg/day dose")
+                else:
+                    results.append(Truth.of(eq / weight >= node.min_dose_mg_per_kg_day - 1e-9))
+            unit = "prednisone-equivalent " if factor is not None else ""
+            reasons.append(f"{eq:g} mg/day {unit}".strip())
+    # ---- duration and outcome
+    duration_ok: Truth = Truth.TRUE
+    if node.min_duration is not None:
+        if exp.start is None or exp.end is None:
+            duration_ok = Truth.UNKNOWN
+            reasons.append(f"start and end dates of {rec.resource_type}/{rec.id} ({rec.concept})")
+        else:
+            needed = shift(exp.start, node.min_duration.amount, node.min_duration.unit)
+            duration_ok = Truth.of(exp.end >= needed)
+    if node.outcome == "any":
+        results.append(duration_ok)
+    else:
+        allowed = {"failure"} if node.outcome == "failure" else {"failure", "intolerance"}
+        if rec.outcome in allowed:
+            results.append(Truth.TRUE)
+            reasons.append(f"stopped for {rec.outcome}")
+        elif node.min_duration is not None and node.active_disease:
+            active = any(
+                c.concept in node.active_disease and c.active
+                and (c.abatement is None or c.abatement > as_of)
+                for c in ctx.patient.conditions
+            )
+            results.append(duration_ok if active else Truth.FALSE)
+            if duration_ok is Truth.TRUE and active:
+                reasons.append(f"taken for at least {node.min_duration.amount:g} "
+                               f"{node.min_duration.unit.value} with the disease still active")
+        else:
+            results.append(Truth.FALSE)
+    truth = Truth.TRUE
+    for r in results:
+        if r is Truth.FALSE:
+            return Truth.FALSE, "; ".join(reasons), None
+        if r is Truth.UNKNOWN:
+            truth = Truth.UNKNOWN
+    return truth, "; ".join(reasons), exit_on
+
+
+# ------------------------------------------------------------------- vaccines, procedures
+
+
+@handles(Vaccination)
+def _vaccine(node: Vaccination, ctx: Context) -> NodeResult:
+    as_of = ctx.as_of
+    start = node.within.start(as_of) if node.within else None
+    hits: list[Evidence] = []
+    unsure: list[str] = []
+    exits: list[date] = []
+    for imm in ctx.patient.immunizations:
+        if node.concepts and imm.concept not in node.concepts:
+            continue
+        if imm.date > as_of or (start is not None and imm.date < start):
+            continue
+        live = imm.live if imm.live is not None else vocab.vaccine_is_live(imm.concept)
+        if node.live_only and live is None:
+            unsure.append(f"whether Immunization/{imm.id} ({imm.concept}) is a live vaccine")
+            continue
+        if node.live_only and not live:
+            continue
+        hits.append(Evidence(resource=f"Immunization/{imm.id}", concept=imm.concept,
+                             date=imm.date, detail="live" if live else None))
+        if node.within is not None:
+            exits.append(_exit_date(imm.date, node.within))
+    if hits:
+        flips = max(exits) if exits else None
+        return NodeResult(**_base(node), status=Truth.TRUE,
+                          reason=f"{len(hits)} vaccination(s) in the window",
+                          evidence=tuple(hits), flips_on=flips, window_based=flips is not None)
+    if unsure:
+        return NodeResult(**_base(node), status=Truth.UNKNOWN,
+                          reason="vaccination of unknown type in the window", missing=tuple(unsure))
+    return NodeResult(**_base(node), status=Truth.FALSE, reason="no such vaccination in the window")
+
+
+@handles(ProcedureHistory)
+def _procedure(node: ProcedureHistory, ctx: Context) -> NodeResult:
+    as_of = ctx.as_of
+    start = node.within.start(as_of) if node.within else None
+    hits: list[Evidence] = []
+    unsure: list[str] = []
+    exits: list[date] = []
+    for proc in ctx.patient.procedures:
+        if proc.concept not in node.concepts:
+            continue
+        if proc.date is None:
+            if start is not None:
+                unsure.append(f"date of Procedure/{proc.id} ({proc.concept})")
+                continue
+        elif proc.date > as_of or (start is not None and proc.date < start):
+            continue
+        hits.append(Evidence(resource=f"Procedure/{proc.id}", concept=proc.concept,
+                             date=proc.date))
+        if node.within is not None and proc.date is not None:
+            exits.append(_exit_date(proc.date, node.within))
+    label = ", ".join(node.concepts)
+    if hits:
+        flips = max(exits) if exits and len(exits) == len(hits) else None
+        return NodeResult(**_base(node), status=Truth.TRUE, reason=f"{label} on record",
+                          evidence=tuple(hits), flips_on=flips, window_based=flips is not None)
+    if unsure:
+        return NodeResult(**_base(node), status=Truth.UNKNOWN,
+                          reason=f"{label} on record without a date", missing=tuple(unsure))
+    return NodeResult(**_base(node), status=Truth.FALSE, reason=f"no {label} in the window")

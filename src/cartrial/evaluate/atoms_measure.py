@@ -1,0 +1,358 @@
+"""Handlers for point-in-time data: labs, observations, derived values, scores, serologies.
+
+Absent data, or data older than the look-back, is UNKNOWN (never FALSE); the result says which
+value, measured since when, would settle it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cartrial import vocab
+from cartrial.calculators import crcl_cockcroft_gault, egfr_bedside_schwartz, egfr_ckd_epi_2021
+from cartrial.calculators.registry import run_calculator
+from cartrial.criteria.nodes import Derived, Measurement, Score, Serology, Window
+from cartrial.domain.errors import CartrialError
+from cartrial.domain.patient import Observation, Sex
+from cartrial.evaluate.context import Context, handles
+from cartrial.evaluate.result import Evidence, NodeResult
+from cartrial.evaluate.truth import Truth
+
+
+def _base(node: Any) -> dict[str, Any]:
+    return {"id": node.id or "", "kind": node.kind, "text": node.text, "note": node.note}
+
+
+def latest(
+    ctx: Context, concept: str, window: Window | None, *, accept: Callable[[Observation], bool]
+) -> tuple[Observation | None, Observation | None]:
+    """(latest acceptable value inside the look-back, latest acceptable value before it)."""
+    start = ctx.lookback_start(window)
+    stale: Observation | None = None
+    for obs in ctx.patient.observations_of(concept):
+        if obs.effective > ctx.as_of or not accept(obs):
+            continue
+        if obs.effective >= start:
+            return obs, None
+        stale = stale or obs
+        break
+    return None, stale
+
+
+def _numeric(obs: Observation) -> bool:
+    return obs.value is not None
+
+
+def _obs_evidence(obs: Observation, **extra: Any) -> Evidence:
+    return Evidence(
+        resource=f"Observation/{obs.id}",
+        concept=obs.concept,
+        date=obs.effective,
+        value=obs.value if obs.value is not None else obs.result,
+        unit=obs.unit,
+        original_value=obs.original_value,
+        original_unit=obs.original_unit,
+        **extra,
+    )
+
+
+def _missing(ctx: Context, what: str, window: Window | None, stale: Observation | None) -> str:
+    since = ctx.lookback_start(window).isoformat()
+    msg = f"{what} measured on or after {since} ({ctx.lookback_label(window)})"
+    if stale is not None:
+        msg += f"; latest on record is {stale.effective.isoformat()}, too old"
+    return msg
+
+
+@handles(Measurement)
+def _measurement(node: Measurement, ctx: Context) -> NodeResult:
+    obs, stale = latest(ctx, node.concept, node.lookback, accept=_numeric)
+    if obs is None or obs.value is None:
+        unit = _canonical_unit(node.concept)
+        return NodeResult(
+            **_base(node),
+            status=Truth.UNKNOWN,
+            reason=f"no {node.concept} value inside {ctx.lookback_label(node.lookback)}",
+            missing=(_missing(ctx, f"{node.concept} ({unit})", node.lookback, stale),),
+        )
+    threshold: float
+    extra: dict[str, Any] = {}
+    if node.value is not None:
+        assert node.unit is not None
+        threshold, _ = vocab.convert(node.concept, node.value, node.unit)
+        extra["threshold"] = threshold
+        reason_thr = f"{node.value:g} {node.unit}"
+    else:
+        upper = node.uln_multiple is not None
+        bound, source = _limit(obs, node.concept, upper=upper)
+        if bound is None:
+            which = "upper" if upper else "lower"
+            return NodeResult(
+                **_base(node),
+                status=Truth.UNKNOWN,
+                reason=f"no {which} limit of normal for {node.concept}",
+                evidence=(_obs_evidence(obs),),
+                missing=(f"reference range of {node.concept} (Observation.referenceRange)",),
+            )
+        multiple = node.uln_multiple if upper else node.lln_multiple
+        assert multiple is not None
+        threshold = multiple * bound
+        extra.update(threshold=threshold, uln=bound, uln_source=source)
+        reason_thr = f"{multiple:g} x {'ULN' if upper else 'LLN'} ({bound:g} {obs.unit}, {source})"
+    ok = node.comparator.holds(obs.value, threshold)
+    return NodeResult(
+        **_base(node),
+        status=Truth.of(ok),
+        reason=f"{node.concept} {obs.value:g} {obs.unit} on {obs.effective} "
+        f"{'meets' if ok else 'fails'} {node.comparator.value} {reason_thr}",
+        evidence=(_obs_evidence(obs, **extra),),
+    )
+
+
+def _canonical_unit(concept: str) -> str:
+    try:
+        return vocab.lab(concept).canonical_unit
+    except (KeyError, CartrialError):
+        return "unit"
+
+
+def _limit(obs: Observation, concept: str, *, upper: bool) -> tuple[float | None, str]:
+    own = obs.ref_high if upper else obs.ref_low
+    if own is not None:
+        return own, "reference range on the result"
+    default = vocab.default_range(concept)
+    if default is None:
+        return None, ""
+    low, high, source = default
+    value = high if upper else low
+    return value, f"default range: {source}"
+
+
+# ------------------------------------------------------------------- derived values
+
+
+_CALC_UNIT = {
+    "crcl_cockcroft_gault": "mL/min",
+    "egfr_ckd_epi_2021": "mL/min/{1.73_m2}",
+    "egfr_bedside_schwartz": "mL/min/{1.73_m2}",
+}
+
+
+@handles(Derived)
+def _derived(node: Derived, ctx: Context) -> NodeResult:
+    if node.accept_reported:
+        reported, _ = latest(ctx, node.calculator, node.lookback, accept=_numeric)
+        if reported is not None and reported.value is not None:
+            ok = node.comparator.holds(reported.value, node.value)
+            return NodeResult(
+                **_base(node),
+                status=Truth.of(ok),
+                reason=f"reported {node.calculator} {reported.value:g} {reported.unit} "
+                f"{'meets' if ok else 'fails'} {node.comparator.value} {node.value:g} {node.unit}",
+                evidence=(_obs_evidence(reported, threshold=node.value),),
+            )
+    inputs: dict[str, Any] = {}
+    evidence: list[Evidence] = []
+    missing: list[str] = []
+    scr, stale = latest(ctx, "creatinine", node.lookback, accept=_numeric)
+    if scr is None or scr.value is None:
+        missing.append(_missing(ctx, "serum creatinine (mg/dL)", node.lookback, stale))
+    else:
+        inputs["scr_mg_dl"] = scr.value
+        evidence.append(_obs_evidence(scr))
+    patient = ctx.patient
+    age = patient.age_on(ctx.as_of)
+    needs_sex = node.calculator != "egfr_bedside_schwartz"
+    if age is None:
+        missing.append("Patient.birthDate")
+    else:
+        inputs["age_years"] = age
+    if needs_sex:
+        if patient.sex in (Sex.FEMALE, Sex.MALE):
+            inputs["sex"] = patient.sex
+        else:
+            missing.append("Patient.gender (female/male) for the formula")
+    needs_weight = node.calculator == "crcl_cockcroft_gault"
+    needs_height = node.calculator == "egfr_bedside_schwartz" or (
+        needs_weight and node.weight_basis != "actual"
+    )
+    body_window = node.lookback
+    if needs_weight:
+        w, w_stale = latest(ctx, "body_weight", body_window, accept=_numeric)
+        if w is None or w.value is None:
+            missing.append(_missing(ctx, "body weight (kg)", body_window, w_stale))
+        else:
+            inputs["weight_kg"] = w.value
+            evidence.append(_obs_evidence(w))
+    if needs_height:
+        h = next((o for o in patient.observations_of("body_height")
+                  if o.value is not None and o.effective <= ctx.as_of), None)
+        if h is None or h.value is None:
+            missing.append("body height (cm)")
+        else:
+            inputs["height_cm"] = h.value
+            evidence.append(_obs_evidence(h))
+    if missing:
+        return NodeResult(
+            **_base(node),
+            status=Truth.UNKNOWN,
+            reason=f"cannot compute {node.calculator}: inputs missing",
+            evidence=tuple(evidence),
+            missing=tuple(missing),
+        )
+    try:
+        if node.calculator == "crcl_cockcroft_gault":
+            result = crcl_cockcroft_gault(
+                age_years=inputs["age_years"], weight_kg=inputs["weight_kg"],
+                scr_mg_dl=inputs["scr_mg_dl"], sex=inputs["sex"],
+                weight_basis=node.weight_basis, height_cm=inputs.get("height_cm"),
+            )
+        elif node.calculator == "egfr_ckd_epi_2021":
+            result = egfr_ckd_epi_2021(
+                scr_mg_dl=inputs["scr_mg_dl"], age_years=inputs["age_years"], sex=inputs["sex"]
+            )
+        else:
+            result = egfr_bedside_schwartz(
+                height_cm=inputs["height_cm"], scr_mg_dl=inputs["scr_mg_dl"],
+                age_years=inputs["age_years"],
+            )
+    except CartrialError as exc:
+        return NodeResult(
+            **_base(node),
+            status=Truth.UNKNOWN,
+            reason=f"{node.calculator} not applicable: {exc}",
+            evidence=tuple(evidence),
+            missing=(f"a value of {node.calculator} by another method ({exc})",),
+        )
+    value = result.value
+    assert isinstance(value, (int, float))
+    ok = node.comparator.holds(float(value), node.value)
+    evidence.append(
+        Evidence(
+            concept=node.calculator,
+            value=round(float(value), 2),
+            unit=_CALC_UNIT[node.calculator],
+            threshold=node.value,
+            detail=result.reference,
+            inputs={k: (v.value if isinstance(v, Sex) else v) for k, v in inputs.items()},
+        )
+    )
+    return NodeResult(
+        **_base(node),
+        status=Truth.of(ok),
+        reason=f"{node.calculator} = {float(value):.1f} {_CALC_UNIT[node.calculator]} "
+        f"{'meets' if ok else 'fails'} {node.comparator.value} {node.value:g}",
+        evidence=tuple(evidence),
+    )
+
+
+# ------------------------------------------------------------------- scores
+
+
+_DESCRIPTOR_SCORES = {"sledai_2k", "selena_sledai", "clinical_sledai"}
+
+
+def score_from_items(instrument: str, components: Mapping[str, Any]) -> tuple[float, str]:
+    """Compute a score from item-level observation components through the calculator registry."""
+    if instrument in _DESCRIPTOR_SCORES:
+        inputs: dict[str, Any] = {"descriptors": [k for k, v in components.items() if v is True]}
+    elif instrument == "mrss":
+        inputs = {"scores": dict(components)}
+    elif instrument == "essdai":
+        inputs = {"levels": dict(components)}
+    else:
+        inputs = dict(components)
+    result = run_calculator(instrument, inputs)
+    assert isinstance(result.value, (int, float))
+    return float(result.value), result.reference
+
+
+@handles(Score)
+def _score(node: Score, ctx: Context) -> NodeResult:
+    def usable(obs: Observation) -> bool:
+        return obs.value is not None or bool(obs.components)
+
+    obs, stale = latest(ctx, node.instrument, node.lookback, accept=usable)
+    if obs is None:
+        return NodeResult(
+            **_base(node),
+            status=Truth.UNKNOWN,
+            reason=f"no {node.instrument} score inside {ctx.lookback_label(node.lookback)}",
+            missing=(_missing(ctx, f"{node.instrument} score (or its items)", node.lookback,
+                              stale),),
+        )
+    if obs.value is not None:
+        value, how = obs.value, "reported"
+        ev = _obs_evidence(obs, threshold=node.value)
+    else:
+        try:
+            value, ref = score_from_items(node.instrument, obs.components)
+        except CartrialError as exc:
+            return NodeResult(
+                **_base(node),
+                status=Truth.UNKNOWN,
+                reason=f"items of {node.instrument} could not be scored: {exc}",
+                missing=(f"a complete {node.instrument} assessment",),
+            )
+        how = "computed from items"
+        ev = Evidence(resource=f"Observation/{obs.id}", concept=node.instrument,
+                      date=obs.effective, value=value, threshold=node.value, detail=ref,
+                      inputs=dict(obs.components))
+    ok = node.comparator.holds(value, node.value)
+    return NodeResult(
+        **_base(node),
+        status=Truth.of(ok),
+        reason=f"{node.instrument} {value:g} ({how}, {obs.effective}) "
+        f"{'meets' if ok else 'fails'} {node.comparator.value} {node.value:g}",
+        evidence=(ev,),
+    )
+
+
+# ------------------------------------------------------------------- serology
+
+
+def qualitative(obs: Observation) -> str | None:
+    """positive/negative from the coded result, else from a numeric value vs its range."""
+    if obs.result in ("positive", "negative"):
+        return obs.result
+    if obs.value is not None and obs.ref_high is not None:
+        return "positive" if obs.value > obs.ref_high else "negative"
+    return None
+
+
+@handles(Serology)
+def _serology(node: Serology, ctx: Context) -> NodeResult:
+    def usable(obs: Observation) -> bool:
+        return qualitative(obs) is not None
+
+    if node.ever:
+        found = [o for o in ctx.patient.observations_of(node.concept)
+                 if o.effective <= ctx.as_of and usable(o)]
+        if not found:
+            return NodeResult(**_base(node), status=Truth.UNKNOWN,
+                              reason=f"no {node.concept} result on record",
+                              missing=(f"{node.concept} result (any date)",))
+        hits = [o for o in found if qualitative(o) == node.result]
+        chosen = hits[0] if hits else found[0]
+        return NodeResult(
+            **_base(node),
+            status=Truth.of(bool(hits)),
+            reason=f"{node.concept} {qualitative(chosen)} on {chosen.effective} (ever)",
+            evidence=(_obs_evidence(chosen),),
+        )
+    obs, stale = latest(ctx, node.concept, node.lookback, accept=usable)
+    if obs is None:
+        return NodeResult(
+            **_base(node),
+            status=Truth.UNKNOWN,
+            reason=f"no {node.concept} result inside {ctx.lookback_label(node.lookback)}",
+            missing=(_missing(ctx, f"{node.concept} result", node.lookback, stale),),
+        )
+    got = qualitative(obs)
+    return NodeResult(
+        **_base(node),
+        status=Truth.of(got == node.result),
+        reason=f"{node.concept} {got} on {obs.effective}",
+        evidence=(_obs_evidence(obs),),
+    )

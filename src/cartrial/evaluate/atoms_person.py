@@ -1,0 +1,81 @@
+"""Handlers for who the patient is (age, sex) and for ManualReview."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from cartrial.criteria.nodes import Age, ManualReview, SexIs
+from cartrial.domain.patient import Sex
+from cartrial.domain.timewindow import add_months
+from cartrial.evaluate.context import Context, handles
+from cartrial.evaluate.result import Evidence, NodeResult
+from cartrial.evaluate.truth import Truth
+
+
+@handles(Age)
+def _age(node: Age, ctx: Context) -> NodeResult:
+    patient = ctx.patient
+    age = patient.age_on(ctx.as_of)
+    base = {"id": node.id or "", "kind": node.kind, "text": node.text, "note": node.note}
+    if age is None or patient.birth_date is None:
+        return NodeResult(
+            **base,
+            status=Truth.UNKNOWN,
+            reason="no birth date in the record",
+            missing=("Patient.birthDate",),
+        )
+    ok_min = node.min_years is None or (
+        age >= node.min_years if node.min_inclusive else age > node.min_years
+    )
+    ok_max = node.max_years is None or (
+        age <= node.max_years if node.max_inclusive else age < node.max_years
+    )
+    status = Truth.of(ok_min and ok_max)
+    flips = None
+    born = patient.birth_date
+    if not ok_min and node.min_years is not None:
+        years = int(node.min_years) + (0 if node.min_inclusive else 1)
+        flips = add_months(born, 12 * years)
+    elif status is Truth.TRUE and node.max_years is not None:
+        years = int(node.max_years) + (1 if node.max_inclusive else 0)
+        flips = add_months(born, 12 * years)
+    if flips is not None and flips <= ctx.as_of:
+        flips = ctx.as_of + timedelta(days=1)
+    return NodeResult(
+        **base,
+        status=status,
+        reason=f"age {age} years on {ctx.as_of.isoformat()}",
+        evidence=(Evidence(resource="Patient", concept="age", value=age, unit="a",
+                           date=patient.birth_date, detail="birth date"),),
+        flips_on=flips,
+        window_based=flips is not None and not ok_min,
+    )
+
+
+@handles(SexIs)
+def _sex(node: SexIs, ctx: Context) -> NodeResult:
+    base = {"id": node.id or "", "kind": node.kind, "text": node.text, "note": node.note}
+    sex = ctx.patient.sex
+    if sex is Sex.UNKNOWN:
+        return NodeResult(**base, status=Truth.UNKNOWN, reason="sex not recorded",
+                          missing=("Patient.gender",))
+    return NodeResult(
+        **base,
+        status=Truth.of(sex in node.allowed),
+        reason=f"sex {sex.value}",
+        evidence=(Evidence(resource="Patient", concept="sex", value=sex.value),),
+    )
+
+
+@handles(ManualReview)
+def _manual(node: ManualReview, ctx: Context) -> NodeResult:
+    return NodeResult(
+        id=node.id or "",
+        kind=node.kind,
+        text=node.text,
+        note=node.note,
+        status=Truth.of(ctx.favourable),
+        manual=True,
+        reason="needs the investigator's judgment; assumed favourable pending review",
+        missing=((node.data_hint,) if node.data_hint else ()),
+    )

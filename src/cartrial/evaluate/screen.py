@@ -1,0 +1,130 @@
+"""Screen one patient against one protocol: the verdict and a per-criterion explanation.
+
+Verdict rules (issue 2): INELIGIBLE when an inclusion criterion is FALSE or an exclusion is
+TRUE; NEEDS_DATA when nothing fails but a computable criterion is UNKNOWN; ELIGIBLE when every
+computable criterion is satisfied, with the ManualReview items listed for the investigator.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from cartrial.criteria.protocol import Protocol
+from cartrial.domain.patient import Patient, Unrecognized
+from cartrial.evaluate.context import Context, evaluate_node
+from cartrial.evaluate.result import Evidence, NodeResult, Verdict
+from cartrial.evaluate.truth import Truth
+
+
+class CriterionReport(BaseModel):
+    """One node of the tree, flattened for output; ``outcome`` reads the status for the patient.
+
+    ``outcome`` is ``pass`` / ``fail`` / ``unknown`` / ``manual`` from the patient's side: an
+    exclusion that is met is a ``fail``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    section: str
+    kind: str
+    depth: int
+    parent: str | None
+    status: str
+    outcome: str
+    text: str
+    reason: str
+    evidence: tuple[Evidence, ...]
+    missing: tuple[str, ...]
+    note: str | None = None
+    relevant: bool = True
+    flips_on: date | None = None
+
+
+class ScreeningResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    trial: str
+    title: str
+    as_of: date
+    patient: str
+    verdict: Verdict
+    decisive: tuple[str, ...]
+    criteria: tuple[CriterionReport, ...]
+    manual_review: tuple[str, ...]
+    missing: tuple[str, ...]
+    earliest_eligible_date: date | None
+    unrecognized: tuple[Unrecognized, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def _outcome(result: NodeResult, favourable: bool) -> str:
+    if result.manual:
+        return "manual"
+    if result.status is Truth.UNKNOWN:
+        return "unknown"
+    return "pass" if (result.status is Truth.TRUE) == favourable else "fail"
+
+
+def _flatten(
+    res: NodeResult, section: str, depth: int, parent: str | None, favourable: bool,
+    relevant: bool, out: list[CriterionReport],
+) -> None:
+    out.append(
+        CriterionReport(
+            id=res.id, section=section, kind=res.kind, depth=depth, parent=parent,
+            status=res.status.value, outcome=_outcome(res, favourable), text=res.text,
+            reason=res.reason, evidence=res.evidence, missing=res.missing, note=res.note,
+            relevant=relevant, flips_on=res.flips_on,
+        )
+    )
+    child_fav = (not favourable) if res.kind == "not" else favourable
+    for kid in res.children:
+        # an alternative that failed (a cohort the patient is not in) is not relevant
+        kid_relevant = relevant and not (res.kind == "any_of" and kid.status is not res.status
+                                         and res.status is Truth.TRUE)
+        _flatten(kid, section, depth + 1, res.id, child_fav, kid_relevant, out)
+
+
+def screen(protocol: Protocol, patient: Patient, *, as_of: date) -> ScreeningResult:
+    """Evaluate every criterion of ``protocol`` for ``patient`` on the date ``as_of``."""
+    base = Context(patient=patient, as_of=as_of,
+                   screening_window_days=protocol.screening_window_days)
+    reports: list[CriterionReport] = []
+    decisive: list[str] = []
+    flips: list[date | None] = []
+    unknown = False
+    for section, items in protocol.sections():
+        favourable = section == "inclusion"
+        ctx = base if favourable else base.flipped()
+        for node in items:
+            res = evaluate_node(node, ctx)
+            _flatten(res, section, 0, None, favourable, True, reports)
+            if res.status is Truth.UNKNOWN:
+                unknown = True
+            elif (res.status is Truth.TRUE) != favourable:
+                decisive.append(res.id)
+                flips.append(res.flips_on if res.window_based or res.flips_on else None)
+    if decisive:
+        verdict = Verdict.INELIGIBLE
+    elif unknown:
+        verdict = Verdict.NEEDS_DATA
+    else:
+        verdict = Verdict.ELIGIBLE
+    earliest = None
+    if decisive and all(f is not None for f in flips):
+        earliest = max(f for f in flips if f is not None)
+    manual = tuple(r.id for r in reports if r.outcome == "manual" and r.relevant)
+    missing = tuple(dict.fromkeys(m for r in reports if r.outcome == "unknown" and r.relevant
+                                  for m in r.missing))
+    return ScreeningResult(
+        trial=protocol.nct_id, title=protocol.trial.brief_title or protocol.trial.title,
+        as_of=as_of, patient=patient.id, verdict=verdict, decisive=tuple(decisive),
+        criteria=tuple(reports), manual_review=manual, missing=missing,
+        earliest_eligible_date=earliest, unrecognized=patient.unrecognized,
+    )

@@ -1,0 +1,1 @@
+"""Use cases: thin orchestration over the library, shared by the CLI, the API and the web app."""

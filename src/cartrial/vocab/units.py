@@ -1,0 +1,271 @@
+"""UCUM unit handling: spelling normalisation and dimensional conversion through pint.
+
+Two layers, tried in this order by :func:`cartrial.vocab.convert`:
+
+1. :func:`normalize_unit` rewrites the usual free-text spellings of a unit into UCUM
+   (``×10^9/L``, ``x10^9/L``, ``10^9/L``, ``10⁹/L`` -> ``10*9/L``; ``µmol/l`` -> ``umol/L``;
+   ``mg/dl`` -> ``mg/dL``; ``IU/L`` -> ``[IU]/L``; ``mmHg`` -> ``mm[Hg]``; ``°C`` -> ``Cel``;
+   ``mL/min/1.73m²`` -> ``mL/min/{1.73_m2}`` ...). Two units are "the same" when their
+   normalised spellings are equal.
+2. :func:`to_pint` parses a normalised UCUM string into a pint quantity, with the UCUM atoms pint
+   does not know registered on a private registry (``[IU]``, ``[HPF]``, ``10*9`` factors ...).
+   UCUM annotations (``{score}``, ``{titer}``, ``{1.73_m2}``) are dimensionless but significant:
+   two units convert only if they carry the same annotations.
+
+Anything that cannot be parsed raises :class:`UnitParseError`; the caller turns it into an
+``UnknownUnitError`` naming the concept. Nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pint
+
+__all__ = ["ParsedUnit", "UnitParseError", "convert_units", "normalize_unit", "to_pint"]
+
+
+class UnitParseError(ValueError):
+    """The unit string is not a UCUM unit this module can interpret."""
+
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+
+# whole-unit aliases (after basic cleanup), compared case-sensitively first, then casefolded
+_WHOLE_ALIASES: dict[str, str] = {
+    "°C": "Cel",
+    "degC": "Cel",
+    "C": "Cel",
+    "°F": "[degF]",
+    "degF": "[degF]",
+    "F": "[degF]",
+    "bpm": "/min",
+    "beats/min": "/min",
+    "breaths/min": "/min",
+    "sec": "s",
+    "msec": "ms",
+    "mm/hr": "mm/h",
+    "mm/hour": "mm/h",
+    "mm/1h": "mm/h",
+    "lb": "[lb_av]",
+    "lbs": "[lb_av]",
+    "in": "[in_i]",
+    "inch": "[in_i]",
+    "ratio": "1",
+    "fraction": "1",
+}
+
+# token-level case fixes: UCUM accepts l and L for litre; we write L
+_LITRE_TOKENS = {"l": "L", "dl": "dL", "ml": "mL", "ul": "uL", "nl": "nL", "fl": "fL", "cl": "cL"}
+
+
+def normalize_unit(unit: str | None) -> str:
+    """Rewrite common spellings of a unit into UCUM. Returns '' for a missing unit."""
+    if unit is None:
+        return ""
+    u = unit.strip().translate(str.maketrans({"µ": "u", "μ": "u"}))
+    # superscript powers of ten: 10⁹ -> 10^9 ; m² -> m2
+    u = re.sub(r"10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)", lambda m: "10^" + m.group(1).translate(_SUPERSCRIPTS), u)
+    u = u.translate(_SUPERSCRIPTS)
+    u = re.sub(r"\s+", "", u)
+    if u in _WHOLE_ALIASES:
+        return _WHOLE_ALIASES[u]
+    # x10^9/L, ×10^9/L, *10^9/L, 10^9/L, 10E9/L -> 10*9/L
+    u = re.sub(r"(?:^|(?<=[/(.]))[x×X*]?10(?:\^|[eE](?=\d))(\d+)", r"10*\1", u)
+    # K/uL (thousands) -> 10*3/uL
+    u = re.sub(r"^K/", "10*3/", u)
+    # cells/uL -> /uL
+    u = re.sub(r"(?i)^cells?(?=/)", "", u)
+    # eGFR per 1.73 m2 spellings
+    u = re.sub(r"/1\.73_?m\^?2$", "/{1.73_m2}", u)
+    u = re.sub(r"/\(1\.73_?m\^?2\)$", "/{1.73_m2}", u)
+    # IU without brackets (optionally prefixed): IU/L, mIU/mL, kIU/L
+    u = re.sub(r"(?<![\[A-Za-z])([munkMG]?)(?i:iu)(?![\]A-Za-z])", r"\1[IU]", u)
+    u = re.sub(r"(?i)mmhg", "mm[Hg]", u)
+    u = re.sub(r"(?i)/hpf$", "/[HPF]", u)
+    u = re.sub(r"(?i)/lpf$", "/[LPF]", u)
+    u = re.sub(r"/hr$", "/h", u)
+    # token-level litre and enzyme-unit case fixes
+    parts = re.split(r"([/.()])", u)
+    fixed = []
+    for p in parts:
+        low = p.lower()
+        if low in _LITRE_TOKENS:
+            fixed.append(_LITRE_TOKENS[low])
+        elif p == "u":
+            fixed.append("U")
+        elif low in {"mg", "ug", "ng", "pg", "g", "kg", "mmol", "umol", "nmol", "pmol", "mol"}:
+            fixed.append(low)
+        else:
+            fixed.append(p)
+    u = "".join(fixed)
+    if u in _WHOLE_ALIASES:
+        return _WHOLE_ALIASES[u]
+    return u
+
+
+# UCUM atom -> pint expression
+_ATOMS: dict[str, str] = {
+    "g": "g",
+    "L": "L",
+    "l": "L",
+    "m": "m",
+    "s": "s",
+    "min": "min",
+    "h": "hour",
+    "d": "day",
+    "wk": "week",
+    "mo": "month",
+    "a": "year",
+    "mol": "mol",
+    "kat": "kat",
+    "U": "U",
+    "[IU]": "IU",
+    "[iU]": "IU",
+    "%": "percent",
+    "Cel": "degC",
+    "[degF]": "degF",
+    "K": "K",
+    "mm[Hg]": "mmHg",
+    "cm[H2O]": "cmH2O",
+    "[lb_av]": "lb",
+    "[oz_av]": "oz",
+    "[in_i]": "inch",
+    "[ft_i]": "foot",
+    "[HPF]": "hpf",
+    "[LPF]": "lpf",
+    "Pa": "Pa",
+    "bar": "bar",
+    "eq": "eq",
+}
+# UCUM prefixes that may precede a (metric) atom
+_PREFIXES = ("da", "Y", "Z", "E", "P", "T", "G", "M", "k", "h", "d", "c", "m", "u", "n", "p", "f", "a")
+_METRIC = {"g", "L", "l", "m", "s", "mol", "kat", "U", "[IU]", "[iU]", "Pa", "bar", "eq"}
+
+
+@functools.cache
+def registry() -> Any:
+    """A private pint registry with the UCUM atoms pint lacks."""
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False)
+    ureg.define("international_unit = [arbitrary_international_unit] = IU")
+    ureg.define("high_power_field = [microscope_field] = hpf")
+    ureg.define("low_power_field = 0.1 * high_power_field = lpf")
+    ureg.define("equivalent = [equivalent] = eq")
+    return ureg
+
+
+@dataclass(frozen=True)
+class ParsedUnit:
+    """A UCUM unit as a pint quantity (magnitude carries ``10*n`` factors) plus annotations."""
+
+    quantity: Any
+    annotations: frozenset[str]
+
+
+_TOKEN = re.compile(r"\{[^}]*\}|[/.()]|[^/.(){}]+")
+
+
+def _resolve(atom: str) -> str | None:
+    base = _ATOMS.get(atom)
+    if base is not None:
+        return base
+    for p in _PREFIXES:
+        rest = atom[len(p) :]
+        if atom.startswith(p) and rest in _METRIC:
+            return p + _ATOMS[rest]
+    return None
+
+
+def _atom_to_pint(atom: str) -> str:
+    if re.fullmatch(r"\d+", atom):
+        return atom
+    m = re.fullmatch(r"10[*^](-?\d+)", atom)
+    if m:
+        return f"1e{m.group(1)}"
+    base = _resolve(atom)
+    if base is not None:
+        return base
+    m = re.fullmatch(r"(.*?[A-Za-z\]])(-?\d+)", atom)
+    if m:
+        base = _resolve(m.group(1))
+        if base is not None:
+            return f"({base})**{m.group(2)}"
+    raise UnitParseError(f"unknown UCUM atom {atom!r}")
+
+
+def to_pint(unit: str) -> ParsedUnit:
+    """Parse a (normalised) UCUM unit string into a pint quantity."""
+    ureg = registry()
+    u = normalize_unit(unit)
+    if u in ("", "1"):
+        return ParsedUnit(ureg.Quantity(1, ""), frozenset())
+    annotations: set[str] = set()
+    out: list[str] = []
+    prev_operand = False
+    for tok in _TOKEN.findall(u):
+        if tok.startswith("{"):
+            annotations.add(tok[1:-1].casefold())
+            piece = "1"
+        elif tok == "/":
+            out.append("/")
+            prev_operand = False
+            continue
+        elif tok == ".":
+            out.append("*")
+            prev_operand = False
+            continue
+        elif tok == "(":
+            if prev_operand:
+                out.append("*")
+            out.append("(")
+            prev_operand = False
+            continue
+        elif tok == ")":
+            out.append(")")
+            prev_operand = True
+            continue
+        else:
+            piece = _atom_to_pint(tok)
+        if prev_operand:
+            out.append("*")
+        out.append(piece)
+        prev_operand = True
+    expr = "".join(out)
+    if expr.startswith("/"):
+        expr = "1" + expr
+    try:
+        q = ureg.parse_expression(expr)
+    except Exception as exc:  # pint raises several error types
+        raise UnitParseError(f"cannot parse {unit!r}: {exc}") from exc
+    if not isinstance(q, ureg.Quantity):
+        q = ureg.Quantity(q, "")
+    return ParsedUnit(q, frozenset(annotations))
+
+
+def convert_units(value: float, src: str, dst: str) -> float:
+    """Convert ``value`` from ``src`` to ``dst`` dimensionally; raise UnitParseError if impossible."""
+    ureg = registry()
+    s = to_pint(src)
+    d = to_pint(dst)
+    if s.annotations != d.annotations:
+        raise UnitParseError(
+            f"{src!r} and {dst!r} carry different annotations "
+            f"({sorted(s.annotations)} vs {sorted(d.annotations)})"
+        )
+    try:
+        if _is_offset(s.quantity) or _is_offset(d.quantity):
+            q = ureg.Quantity(value, s.quantity.units).to(d.quantity.units)
+            return float(q.magnitude)
+        q = (value * s.quantity).to(d.quantity.units)
+        return float(q.magnitude) / float(d.quantity.magnitude)
+    except pint.DimensionalityError as exc:
+        raise UnitParseError(f"{src!r} is not convertible to {dst!r} ({exc})") from exc
+
+
+def _is_offset(q: Any) -> bool:
+    return any(
+        str(name) in {"degree_Celsius", "degree_Fahrenheit"} for name in q.units._units
+    )
