@@ -138,7 +138,10 @@ def build_half_lives(src: list[dict[str, Any]], med_keys: set[str]) -> dict[str,
         keys = HALF_LIFE_ALIASES.get(h["drug"], [h["drug"]])
         for k in keys:
             if k not in med_keys:
-                print(f"warning: half-life drug {h['drug']!r} is not a medication key", file=sys.stderr)
+                print(
+                    f"warning: half-life drug {h['drug']!r} is not a medication key",
+                    file=sys.stderr,
+                )
             out[k] = {
                 "days": h.get("days"),
                 "five_half_lives_days": h.get("five_half_lives_days"),
@@ -169,6 +172,35 @@ def check_reference_ranges(out: Path, labs: list[dict[str, Any]]) -> None:
             raise SystemExit(f"reference_ranges.json: {key}: missing source")
 
 
+def add_local_concepts(out: Path, labs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Merge the hand-curated local concepts (local_instruments.json) into the lab concepts.
+
+    A concept already in the vocabulary (e.g. sledai_2k, whose LOINC code is unverified) gains
+    the local code; a new one (e.g. bilag_a_count) is added with its display and unit.
+    """
+    path = out / "local_instruments.json"
+    if not path.exists():
+        return labs
+    local = json.loads(path.read_text())
+    by_key = {lab["key"]: lab for lab in labs}
+    for item in local["instruments"]:
+        code = {"system": local["system"], "code": item["key"], "evidence_level": "local"}
+        if item["key"] in by_key:
+            by_key[item["key"]]["codes"].append({**code, "display": by_key[item["key"]]["display"]})
+            continue
+        lab = {
+            "key": item["key"],
+            "display": item["display"],
+            "canonical_unit": item["canonical_unit"],
+            "alternative_units": [],
+            "codes": [{**code, "display": item["display"]}],
+            "note": "cartrial local concept (no verified standard code)",
+        }
+        labs.append(lab)
+        by_key[item["key"]] = lab
+    return labs
+
+
 def write(out: Path, name: str, payload: Any) -> None:
     (out / name).write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
 
@@ -186,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     data = json.loads(src_path.read_text())
     out.mkdir(parents=True, exist_ok=True)
 
-    labs = build_labs(data["labs"])
+    labs = add_local_concepts(out, build_labs(data["labs"]))
     meds = build_medications(data["medications"])
     meta = {
         "source_file": src_path.name,
@@ -228,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     check_reference_ranges(out, labs)
     n = sum(len(x["codes"]) for x in labs + meds)
-    print(f"wrote vocabulary data to {out} ({len(labs)} labs, {len(meds)} medications, {n} lab+drug codes)")
+    print(
+        f"wrote vocabulary data to {out} ({len(labs)} labs, {len(meds)} medications, {n} lab+drug codes)"
+    )
     return 0
 
 

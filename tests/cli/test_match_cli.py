@@ -30,6 +30,8 @@ def test_match_json_shape_and_lab_failure() -> None:
     assert hb, failing
     ev = hb[0]["evidence"] or [e for c in res["criteria"] if c["parent"] == hb[0]["id"]
                               for e in c["evidence"]]
+    # 72 g/L converted to the canonical 7.2 g/dL; the original value is kept
+    assert ev and ev[0]["original_value"] == 72 and abs(ev[0]["value"] - 7.2) < 1e-9
     for c in res["criteria"]:
         assert set(c) >= {"id", "section", "status", "text", "evidence", "missing"}
 

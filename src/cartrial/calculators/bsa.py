@@ -7,7 +7,9 @@ import math
 from cartrial.calculators.result import CalcResult
 from cartrial.calculators.validation import check_height_cm, check_weight_kg
 
-REF_MOSTELLER = "Mosteller RD. Simplified calculation of body-surface area. N Engl J Med 1987;317:1098."
+REF_MOSTELLER = (
+    "Mosteller RD. Simplified calculation of body-surface area. N Engl J Med 1987;317:1098."
+)
 REF_DUBOIS = (
     "Du Bois D, Du Bois EF. A formula to estimate the approximate surface area if height and "
     "weight be known. Arch Intern Med 1916;17:863-71."

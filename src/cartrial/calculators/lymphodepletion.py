@@ -77,8 +77,9 @@ def fludarabine_renal_adjustment(
     """
     name = "fludarabine_renal_adjustment"
     crcl = real(crcl_ml_min, "crcl_ml_min", where=name, lo=0.0, unit="mL/min")
-    planned = real(planned_mg_per_m2, "planned_mg_per_m2", where=name, lo=0.0, hi=100.0,
-                   unit="mg/m2/day")
+    planned = real(
+        planned_mg_per_m2, "planned_mg_per_m2", where=name, lo=0.0, hi=100.0, unit="mg/m2/day"
+    )
     key = choice(scheme, "scheme", where=name, options=SCHEMES)
     tier_fn, ref = SCHEMES[key]
     tier = tier_fn(crcl)
@@ -136,12 +137,23 @@ def lymphodepletion_daily_doses(
     category is the fludarabine renal category; all doses are in ``components``.
     """
     name = "lymphodepletion_daily_doses"
-    bsa = real(bsa_m2, "bsa_m2", where=name, lo=0.1, hi=4.0, unit="m2",
-               hint="BSA must be in m²")
-    flu = real(fludarabine_mg_per_m2, "fludarabine_mg_per_m2", where=name, lo=0.0, hi=100.0,
-               unit="mg/m2/day")
-    cy = real(cyclophosphamide_mg_per_m2, "cyclophosphamide_mg_per_m2", where=name, lo=0.0,
-              hi=3000.0, unit="mg/m2/day")
+    bsa = real(bsa_m2, "bsa_m2", where=name, lo=0.1, hi=4.0, unit="m2", hint="BSA must be in m²")
+    flu = real(
+        fludarabine_mg_per_m2,
+        "fludarabine_mg_per_m2",
+        where=name,
+        lo=0.0,
+        hi=100.0,
+        unit="mg/m2/day",
+    )
+    cy = real(
+        cyclophosphamide_mg_per_m2,
+        "cyclophosphamide_mg_per_m2",
+        where=name,
+        lo=0.0,
+        hi=3000.0,
+        unit="mg/m2/day",
+    )
     flu_days = integer(days, "days", where=name, lo=0, hi=14)
     cy_days = (
         flu_days

@@ -7,7 +7,14 @@ Reference sheet §1. All equations take serum creatinine in mg/dL (IDMS-traceabl
 from __future__ import annotations
 
 from cartrial.calculators.result import CalcResult
-from cartrial.calculators.validation import CM_PER_INCH, binary_sex, check_height_cm, check_weight_kg, choice, real
+from cartrial.calculators.validation import (
+    CM_PER_INCH,
+    binary_sex,
+    check_height_cm,
+    check_weight_kg,
+    choice,
+    real,
+)
 from cartrial.domain import DataError, Sex
 
 CREATININE_UMOL_PER_MG_DL = 88.4
@@ -38,14 +45,25 @@ _SCR_HINT = "serum creatinine must be in mg/dL; a value in µmol/L must be divid
 
 def _scr(value: object, where: str, field: str = "scr_mg_dl") -> float:
     return real(
-        value, field, where=where, lo=0.0, lo_open=True, hi=SCR_MAX_MG_DL, unit="mg/dL",
+        value,
+        field,
+        where=where,
+        lo=0.0,
+        lo_open=True,
+        hi=SCR_MAX_MG_DL,
+        unit="mg/dL",
         hint=_SCR_HINT,
     )
 
 
 def _adult_age(value: object, where: str) -> float:
     return real(
-        value, "age_years", where=where, lo=18.0, hi=AGE_MAX_YEARS, unit="years",
+        value,
+        "age_years",
+        where=where,
+        lo=18.0,
+        hi=AGE_MAX_YEARS,
+        unit="years",
         hint="this adult equation is defined for ages 18 and over",
     )
 
@@ -139,7 +157,9 @@ def crcl_cockcroft_gault(
         ibw = ideal_body_weight_devine(height_cm=h, sex=s)
         if ibw <= 0:
             raise DataError(
-                f"{h:g} cm gives a non-positive Devine ideal body weight", where=name, field="height_cm"
+                f"{h:g} cm gives a non-positive Devine ideal body weight",
+                where=name,
+                field="height_cm",
             )
         components["height_cm"] = h
         components["ideal_body_weight_kg"] = ibw
@@ -239,7 +259,12 @@ def egfr_bedside_schwartz(
     age: float | None = None
     if age_years is not None:
         age = real(
-            age_years, "age_years", where=name, lo=1.0, hi=18.0, unit="years",
+            age_years,
+            "age_years",
+            where=name,
+            lo=1.0,
+            hi=18.0,
+            unit="years",
             hint="the bedside Schwartz equation is validated for ages 1-18",
         )
     egfr = 0.413 * h / scr

@@ -53,7 +53,7 @@ CRP_MG_L = {"mg/L": 1.0, "mg/dL": 10.0}
 CRP_MG_DL = {"mg/dL": 1.0, "mg/L": 0.1}
 ENZYME_U_L = {"U/L": 1.0, "IU/L": 1.0, "[IU]/L": 1.0}
 ESR_MM_H = {"mm/h": 1.0, "mm/[h]": 1.0}
-PLAIN = {"1": 1.0}
+IGG_MG_DL = {"mg/dL": 1.0, "g/L": 100.0}
 
 
 def _converter(canonical: str, table: Mapping[str, float]) -> Callable[[Any], Any]:
@@ -87,3 +87,4 @@ CrpMgL = Annotated[float, BeforeValidator(_converter("mg/L", CRP_MG_L))]
 CrpMgDl = Annotated[float, BeforeValidator(_converter("mg/dL", CRP_MG_DL))]
 EnzymeUL = Annotated[float, BeforeValidator(_converter("U/L", ENZYME_U_L))]
 EsrMmH = Annotated[float, BeforeValidator(_converter("mm/h", ESR_MM_H))]
+IggMgDl = Annotated[float, BeforeValidator(_converter("mg/dL", IGG_MG_DL))]

@@ -14,7 +14,6 @@ from typing import Any
 
 from cartrial.domain import DataError, Sex
 
-
 HEIGHT_MIN_CM = 30.0
 HEIGHT_MAX_CM = 275.0
 WEIGHT_MAX_KG = 500.0
@@ -24,7 +23,12 @@ CM_PER_INCH = 2.54
 def check_height_cm(value: object, where: str, field: str = "height_cm") -> float:
     """Height in cm, 30-275."""
     return real(
-        value, field, where=where, lo=HEIGHT_MIN_CM, hi=HEIGHT_MAX_CM, unit="cm",
+        value,
+        field,
+        where=where,
+        lo=HEIGHT_MIN_CM,
+        hi=HEIGHT_MAX_CM,
+        unit="cm",
         hint="height must be in centimetres",
     )
 
@@ -32,7 +36,13 @@ def check_height_cm(value: object, where: str, field: str = "height_cm") -> floa
 def check_weight_kg(value: object, where: str, field: str = "weight_kg") -> float:
     """Weight in kg, > 0 and ≤ 500."""
     return real(
-        value, field, where=where, lo=0.0, lo_open=True, hi=WEIGHT_MAX_KG, unit="kg",
+        value,
+        field,
+        where=where,
+        lo=0.0,
+        lo_open=True,
+        hi=WEIGHT_MAX_KG,
+        unit="kg",
         hint="weight must be in kilograms",
     )
 
@@ -126,7 +136,9 @@ def choice(value: object, field: str, *, where: str, options: Iterable[str]) -> 
 def binary_sex(value: object, field: str = "sex", *, where: str) -> Sex:
     """Sex for a sex-specific equation: female or male; other/unknown cannot be computed."""
     try:
-        sex = Sex(value.strip().lower()) if isinstance(value, str) else Sex(value)
+        if not isinstance(value, str):
+            raise ValueError(value)
+        sex = Sex(value.strip().lower())
     except ValueError:
         raise DataError(
             f"{value!r} is not a sex; use 'female' or 'male'", where=where, field=field
@@ -140,9 +152,7 @@ def binary_sex(value: object, field: str = "sex", *, where: str) -> Sex:
     return sex
 
 
-def keys_subset(
-    given: Iterable[str], known: Iterable[str], field: str, *, where: str
-) -> list[str]:
+def keys_subset(given: Iterable[str], known: Iterable[str], field: str, *, where: str) -> list[str]:
     """Return the given keys (order kept) after refusing unknown keys, naming them."""
     known_list = list(known)
     known_set = set(known_list)
@@ -164,16 +174,16 @@ def keys_subset(
 
 def mapping(value: object, field: str, *, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise DataError(f"must be a mapping of key -> value, got {value!r}", where=where, field=field)
+        raise DataError(
+            f"must be a mapping of key -> value, got {value!r}", where=where, field=field
+        )
     return value
 
 
 def string_items(value: object, field: str, *, where: str) -> list[str]:
     """An iterable of keys; a bare string is refused (it would iterate its characters)."""
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise DataError(
-            f"must be a list of keys, got {value!r}", where=where, field=field
-        )
+        raise DataError(f"must be a list of keys, got {value!r}", where=where, field=field)
     return list(value)
 
 

@@ -16,6 +16,12 @@ app = typer.Typer(
 from cartrial.cli import calc as _calc  # noqa: E402
 
 _calc.register(app)
+from cartrial.cli import escalate as _escalate  # noqa: E402
+
+_escalate.register(app)
+from cartrial.cli import plan as _plan  # noqa: E402
+
+_plan.register(app)
 
 from cartrial.cli import demo as _demo  # noqa: E402
 from cartrial.cli import match as _match  # noqa: E402
@@ -28,3 +34,7 @@ _demo.register(app)
 
 def main() -> None:  # pragma: no cover - console entry
     app()
+
+from cartrial.cli import serve as _serve  # noqa: E402
+
+_serve.register(app)

@@ -38,22 +38,6 @@ from cartrial.criteria.walk import iter_nodes
 from cartrial.domain.errors import CartrialError
 from cartrial.domain.timewindow import Window
 
-# Score instruments with no LOINC code; observations carry them under the cartrial code system.
-LOCAL_INSTRUMENTS = frozenset(
-    {
-        "bilag_a_count",
-        "bilag_b_count",
-        "swollen_joint_count_66",
-        "tender_joint_count_68",
-        "sle_eular_acr_2019",
-        "ssc_acr_eular_2013",
-        "clinical_sledai",
-        "physician_global_assessment",
-        "patient_global_assessment",
-        "extramuscular_activity",
-    }
-)
-
 # Observations whose values are percentages (0-100) by definition.
 PERCENT_CONCEPTS = frozenset({"lvef", "spo2", "dlco", "fvc_pct_pred", "cd19_pct", "cd3_pct"})
 
@@ -144,7 +128,7 @@ def _derived(n: Derived) -> Iterator[str]:
 
 @_c(Score)
 def _score(n: Score) -> Iterator[str]:
-    if not (_known("labs", n.instrument) or n.instrument in LOCAL_INSTRUMENTS):
+    if not _known("labs", n.instrument):
         yield f"unknown score instrument {n.instrument!r}"
     maxima = {"sledai_2k": 105, "selena_sledai": 105, "mrss": 51, "essdai": 123, "mmt8": 150,
               "sle_eular_acr_2019": 51}
@@ -176,7 +160,11 @@ def _medication(n: MedicationHistory) -> Iterator[str]:
         if not _known("medications", key):
             yield f"unknown drug concept {key!r}"
     for cls in n.classes:
-        if not vocab.drugs_in_class(cls):
+        try:
+            members = vocab.drugs_in_class(cls)
+        except KeyError:
+            members = frozenset()
+        if not members:
             yield f"unknown or empty drug class {cls!r}"
     if n.min_distinct > 1 and n.distinct_by == "agent" and n.drugs and not n.classes \
             and n.min_distinct > len(n.drugs):
@@ -244,9 +232,9 @@ def lint(protocol: Protocol) -> LintReport:
                     computable += 1
                 review[node.review.value if node.review else "unset"] += 1
     uncovered = tuple(coverage_gaps(protocol))
-    for item in uncovered:
+    for gap in uncovered:
         findings.append(Finding(severity="error", criterion=None,
-                                message=f"eligibility text not carried by any criterion: {item[:80]!r}"))
+                                message=f"eligibility text not carried by any criterion: {gap[:80]!r}"))
     return LintReport(trial=protocol.nct_id, criteria=atoms, top_level=top, computable=computable,
                       manual=manual, review=review, findings=tuple(findings), uncovered=uncovered)
 

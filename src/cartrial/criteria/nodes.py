@@ -9,7 +9,7 @@ Interpreters (evaluator, renderer, linter, SQL) register one handler per node cl
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -314,23 +314,21 @@ def _check_lookback(window: Window | None) -> None:
 
 
 Criterion = Annotated[
-    Union[
-        AllOf,
-        AnyOf,
-        Not,
-        AtLeast,
-        Age,
-        SexIs,
-        Measurement,
-        Derived,
-        Score,
-        Serology,
-        ConditionHistory,
-        MedicationHistory,
-        Vaccination,
-        ProcedureHistory,
-        ManualReview,
-    ],
+    AllOf
+    | AnyOf
+    | Not
+    | AtLeast
+    | Age
+    | SexIs
+    | Measurement
+    | Derived
+    | Score
+    | Serology
+    | ConditionHistory
+    | MedicationHistory
+    | Vaccination
+    | ProcedureHistory
+    | ManualReview,
     Field(discriminator="kind"),
 ]
 

@@ -21,7 +21,7 @@ from cartrial.domain.errors import DataError
 # version N -> function turning a version-N document into version N+1.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
-_CRITERION = TypeAdapter(Criterion)
+_CRITERION: TypeAdapter[Criterion] = TypeAdapter(Criterion)  # type: ignore[arg-type]
 
 
 class ProtocolError(DataError):

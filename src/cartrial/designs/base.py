@@ -29,6 +29,7 @@ from cartrial.domain.errors import DataError
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 NO_DOSE = -1
 """Marker in batch arrays for "no dose" (trial stopped / no MTD selected)."""
@@ -176,7 +177,9 @@ class DecisionTable:
         if self.stop_lowest_min is not None:
             keep = {r.n for r in rows}
             out["stop_if_lowest_dose_dlt_ge"] = {
-                str(r.n): s for r, s in zip(self.rows, self.stop_lowest_min, strict=True) if r.n in keep
+                str(r.n): s
+                for r, s in zip(self.rows, self.stop_lowest_min, strict=True)
+                if r.n in keep
             }
         return out
 
@@ -213,9 +216,7 @@ def check_trial_data(n: object, y: object, current: object) -> tuple[IntArray, I
     n_arr = as_counts(n, "n")
     y_arr = as_counts(y, "y")
     if n_arr.shape != y_arr.shape:
-        raise DataError(
-            f"n lists {n_arr.size} dose levels but y lists {y_arr.size}", field="y"
-        )
+        raise DataError(f"n lists {n_arr.size} dose levels but y lists {y_arr.size}", field="y")
     bad = np.flatnonzero(y_arr > n_arr)
     if bad.size:
         j = int(bad[0])
@@ -287,10 +288,13 @@ class DoseEscalationDesign(ABC):
     def explain(self, code: int, n: IntArray, y: IntArray, current: int) -> str:
         """Human sentence for reason ``code`` of one trial (dose levels 1-based)."""
 
+    @abstractmethod
     def validate(self) -> None:
         """Raise DataError if a parameter is unusable (called by every public method)."""
 
-    def decide(self, n: Sequence[int] | IntArray, y: Sequence[int] | IntArray, current: int) -> Decision:
+    def decide(
+        self, n: Sequence[int] | IntArray, y: Sequence[int] | IntArray, current: int
+    ) -> Decision:
         """The decision for the next cohort given the data so far; ``current`` is 0-based."""
         self.validate()
         n_arr, y_arr, cur = check_trial_data(n, y, current)

@@ -113,18 +113,20 @@ def _period(rec: MedicationExposure, as_of: date) -> _Exposure:
 def _matches(node: MedicationHistory, rec: MedicationExposure) -> bool:
     if rec.concept in node.drugs:
         return True
-    for cls in node.classes:
-        if cls in rec.drug_classes or rec.concept in vocab.drugs_in_class(cls):
-            return True
-    return False
+    return any(cls in rec.drug_classes or rec.concept in _class_members(cls)
+               for cls in node.classes)
+
+
+def _class_members(cls: str) -> frozenset[str]:
+    try:
+        return vocab.drugs_in_class(cls)
+    except KeyError:
+        return frozenset()  # the linter reports unknown classes
 
 
 def _half_life(drug: str) -> float | None:
     hl = vocab.half_life_days(drug)
-    if hl is None:
-        return None
-    days = getattr(hl, "days", hl)
-    return float(days) if days is not None else None
+    return None if hl is None else hl.days
 
 
 def _latest_weight(ctx: Context) -> float | None:
@@ -166,7 +168,8 @@ def _medication(node: MedicationHistory, ctx: Context) -> NodeResult:
     if n_def >= node.min_distinct:
         # time alone ends the exposure window when enough agents leave it
         flips = None
-        leave = [max(ds) for ds in exits.values() if all(d is not None for d in ds)]  # type: ignore[type-var]
+        leave = [max(d for d in ds if d is not None) for ds in exits.values()
+                 if all(d is not None for d in ds)]
         if node.within is not None and len(leave) == len(exits):
             flips = sorted(leave)[n_def - node.min_distinct]
         return NodeResult(
@@ -191,7 +194,7 @@ def _medication(node: MedicationHistory, ctx: Context) -> NodeResult:
 def _distinct_key(node: MedicationHistory, rec: MedicationExposure) -> str:
     if node.distinct_by == "class":
         for cls in node.classes:
-            if cls in rec.drug_classes or rec.concept in vocab.drugs_in_class(cls):
+            if cls in rec.drug_classes or rec.concept in _class_members(cls):
                 return cls
         return rec.drug_classes[0] if rec.drug_classes else rec.concept
     return rec.concept

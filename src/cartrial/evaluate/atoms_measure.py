@@ -12,7 +12,7 @@ from typing import Any
 from cartrial import vocab
 from cartrial.calculators import crcl_cockcroft_gault, egfr_bedside_schwartz, egfr_ckd_epi_2021
 from cartrial.calculators.registry import run_calculator
-from cartrial.criteria.nodes import Derived, Measurement, Score, Serology, Window
+from cartrial.criteria.nodes import Comparator, Derived, Measurement, Score, Serology, Window
 from cartrial.domain.errors import CartrialError
 from cartrial.domain.patient import Observation, Sex
 from cartrial.evaluate.context import Context, handles
@@ -100,19 +100,51 @@ def _measurement(node: Measurement, ctx: Context) -> NodeResult:
         threshold = multiple * bound
         extra.update(threshold=threshold, uln=bound, uln_source=source)
         reason_thr = f"{multiple:g} x {'ULN' if upper else 'LLN'} ({bound:g} {obs.unit}, {source})"
-    ok = node.comparator.holds(obs.value, threshold)
+    censor = obs.components.get("comparator")
+    status = censored_compare(node.comparator, threshold, obs.value, censor)
+    shown = f"{censor if isinstance(censor, str) else ''}{obs.value:g}"
+    verb = {Truth.TRUE: "meets", Truth.FALSE: "fails", Truth.UNKNOWN: "cannot settle"}[status]
     return NodeResult(
         **_base(node),
-        status=Truth.of(ok),
-        reason=f"{node.concept} {obs.value:g} {obs.unit} on {obs.effective} "
-        f"{'meets' if ok else 'fails'} {node.comparator.value} {reason_thr}",
+        status=status,
+        reason=f"{node.concept} {shown} {obs.unit} on {obs.effective} "
+        f"{verb} {node.comparator.value} {reason_thr}",
         evidence=(_obs_evidence(obs, **extra),),
+        missing=((f"an exact {node.concept} value (result reported as {shown})",)
+                 if status is Truth.UNKNOWN else ()),
     )
+
+
+def censored_compare(
+    comparator: Comparator, threshold: float, value: float, censor: object
+) -> Truth:
+    """Compare a value that may be reported as ``<x``/``>x`` (below/above the assay's range).
+
+    TRUE if every value the report allows meets the threshold, FALSE if none does, else UNKNOWN.
+    """
+    if censor not in ("<", "<=", ">", ">="):
+        return Truth.of(comparator.holds(value, threshold))
+    below = censor in ("<", "<=")
+    closed = censor in ("<=", ">=")
+    # the extreme value the report allows, and whether the bound itself is possible
+    at_bound = comparator.holds(value, threshold)
+    upward = comparator in (Comparator.GT, Comparator.GE)
+    if below != upward:
+        # values run away from the threshold's side: all satisfy iff the bound does (open bound:
+        # values strictly beyond it, so a strict comparison at equality still holds)
+        if at_bound or (not closed and round(value, 10) == round(threshold, 10)):
+            return Truth.TRUE
+        return Truth.UNKNOWN
+    # values run towards the threshold's side: none satisfy iff the bound fails (or, open,
+    # sits exactly on the threshold)
+    if not at_bound or (not closed and round(value, 10) == round(threshold, 10)):
+        return Truth.FALSE
+    return Truth.UNKNOWN
 
 
 def _canonical_unit(concept: str) -> str:
     try:
-        return vocab.lab(concept).canonical_unit
+        return vocab.lab(concept).canonical_unit or "unit"
     except (KeyError, CartrialError):
         return "unit"
 

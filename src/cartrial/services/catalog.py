@@ -25,17 +25,22 @@ def examples_dir() -> Path:
 
 
 def load_protocols(directory: str | Path | None = None) -> dict[str, Protocol]:
-    """Every protocol file in ``directory`` keyed by NCT id (sorted); bad files raise."""
-    return dict(_load(str(Path(directory) if directory else trials_dir())))
+    """Every protocol file in ``directory`` keyed by NCT id (sorted); bad files raise.
+
+    Parsed files are cached by path and modification time, so an edited protocol is re-read.
+    """
+    path = Path(directory) if directory else trials_dir()
+    if not path.is_dir():
+        raise DataError("protocol folder not found", where=str(path))
+    stamp = tuple((str(f), f.stat().st_mtime_ns) for f in sorted(path.glob("*.yaml")))
+    return dict(_load(stamp))
 
 
 @cache
-def _load(directory: str) -> tuple[tuple[str, Protocol], ...]:
-    path = Path(directory)
-    if not path.is_dir():
-        raise DataError("protocol folder not found", where=str(path))
+def _load(stamp: tuple[tuple[str, int], ...]) -> tuple[tuple[str, Protocol], ...]:
     found: dict[str, Protocol] = {}
-    for file in sorted(path.glob("*.yaml")):
+    for name, _mtime in stamp:
+        file = Path(name)
         protocol = load_protocol(file)
         if protocol.nct_id in found:
             raise DataError(f"duplicate protocol for {protocol.nct_id}", where=str(file))

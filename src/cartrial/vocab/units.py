@@ -66,7 +66,7 @@ def normalize_unit(unit: str | None) -> str:
     """Rewrite common spellings of a unit into UCUM. Returns '' for a missing unit."""
     if unit is None:
         return ""
-    u = unit.strip().translate(str.maketrans({"µ": "u", "μ": "u"}))
+    u = unit.strip().replace("µ", "u").replace("μ", "u")
     # superscript powers of ten: 10⁹ -> 10^9 ; m² -> m2
     u = re.sub(r"10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)", lambda m: "10^" + m.group(1).translate(_SUPERSCRIPTS), u)
     u = u.translate(_SUPERSCRIPTS)
@@ -142,14 +142,33 @@ _ATOMS: dict[str, str] = {
     "eq": "eq",
 }
 # UCUM prefixes that may precede a (metric) atom
-_PREFIXES = ("da", "Y", "Z", "E", "P", "T", "G", "M", "k", "h", "d", "c", "m", "u", "n", "p", "f", "a")
+_PREFIXES = (
+    "da",
+    "Y",
+    "Z",
+    "E",
+    "P",
+    "T",
+    "G",
+    "M",
+    "k",
+    "h",
+    "d",
+    "c",
+    "m",
+    "u",
+    "n",
+    "p",
+    "f",
+    "a",
+)
 _METRIC = {"g", "L", "l", "m", "s", "mol", "kat", "U", "[IU]", "[iU]", "Pa", "bar", "eq"}
 
 
 @functools.cache
 def registry() -> Any:
     """A private pint registry with the UCUM atoms pint lacks."""
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False)
+    ureg: Any = pint.UnitRegistry(autoconvert_offset_to_baseunit=False)
     ureg.define("international_unit = [arbitrary_international_unit] = IU")
     ureg.define("high_power_field = [microscope_field] = hpf")
     ureg.define("low_power_field = 0.1 * high_power_field = lpf")
@@ -266,6 +285,4 @@ def convert_units(value: float, src: str, dst: str) -> float:
 
 
 def _is_offset(q: Any) -> bool:
-    return any(
-        str(name) in {"degree_Celsius", "degree_Fahrenheit"} for name in q.units._units
-    )
+    return any(str(name) in {"degree_Celsius", "degree_Fahrenheit"} for name in q.units._units)

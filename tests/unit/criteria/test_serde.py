@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from cartrial.criteria.nodes import AllOf, Measurement
 from cartrial.criteria.serde import (
@@ -132,5 +133,5 @@ def test_measurement_node_is_frozen() -> None:
     node = parse_criterion({"kind": "measurement", "concept": "alt", "comparator": "<=",
                             "uln_multiple": 3})
     assert isinstance(node, Measurement)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         node.concept = "ast"  # type: ignore[misc]

@@ -13,8 +13,7 @@ from cartrial.domain.patient import (
     Sex,
 )
 from cartrial.evaluate import Context, Truth, evaluate_node
-
-from .conftest import AS_OF, obs, patient
+from tests.support.patients import AS_OF, obs, patient
 
 
 def ev(node: dict, p, *, favourable: bool = True):  # type: ignore[no-untyped-def]
@@ -294,3 +293,22 @@ def test_manual_review_takes_the_favourable_side_but_is_marked() -> None:
     exc = ev(node, patient(), favourable=False)
     assert inc.manual and exc.manual
     assert inc.status is Truth.TRUE and exc.status is Truth.FALSE
+
+
+def test_censored_results() -> None:
+    from cartrial.criteria.nodes import Comparator
+    from cartrial.evaluate.atoms_measure import censored_compare
+
+    le, ge = Comparator.LE, Comparator.GE
+    # "<20" meets "<= 30", cannot settle "<= 10", and never meets ">= 25"
+    assert censored_compare(le, 30, 20, "<") is Truth.TRUE
+    assert censored_compare(le, 10, 20, "<") is Truth.UNKNOWN
+    assert censored_compare(ge, 25, 20, "<") is Truth.FALSE
+    assert censored_compare(ge, 20, 20, "<") is Truth.FALSE  # strictly below 20
+    assert censored_compare(ge, 20, 20, "<=") is Truth.UNKNOWN
+    # ">500" meets ">= 100", cannot settle ">= 1000", never meets "<= 400"
+    assert censored_compare(ge, 100, 500, ">") is Truth.TRUE
+    assert censored_compare(ge, 1000, 500, ">") is Truth.UNKNOWN
+    assert censored_compare(le, 400, 500, ">") is Truth.FALSE
+    assert censored_compare(le, 500, 500, ">") is Truth.FALSE
+    assert censored_compare(le, 500, 500, None) is Truth.TRUE

@@ -13,8 +13,7 @@ from cartrial.criteria.serde import parse_criterion, parse_protocol
 from cartrial.domain.patient import ImmunizationRecord, MedicationExposure
 from cartrial.evaluate import HANDLERS, Context, Truth, Verdict, evaluate_node, screen
 from cartrial.evaluate.truth import all_of, any_of, at_least
-
-from .conftest import AS_OF, obs, patient
+from tests.support.patients import AS_OF, obs, patient
 
 
 def protocol(inclusion: list[dict], exclusion: list[dict]):  # type: ignore[no-untyped-def]

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import pytest
-
 from cartrial.domain.patient import (
     ConditionRecord,
     ImmunizationRecord,
@@ -35,9 +33,6 @@ def patient(**kw: Any) -> Patient:
     return Patient(**base)
 
 
-@pytest.fixture
-def as_of() -> date:
-    return AS_OF
 
 
 __all__ = [

@@ -1,0 +1,546 @@
+"""Words the parser and the importer recognise, each mapped to a vocabulary concept key.
+
+Keys follow ``reference/vocabulary.json`` (``labs[].key``, ``conditions[].key``,
+``medications[].key``, ``atc_class_groups``, ``procedures[].key``). A handful of keys the
+vocabulary does not carry yet (score instruments such as ``bilag_2004_a_count``, the pulmonary
+artery pressure, drug classes ``cd19_targeted``/``bcma_targeted``/``gene_therapy``) are listed in
+:data:`NOT_IN_VOCABULARY`; nodes using them say so in their note.
+
+Patterns are plain regular-expression fragments (case-insensitive unless written inside
+``(?-i:...)``), tried longest first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+# ---------------------------------------------------------------------------- diseases
+
+#: disease or comorbidity key -> synonym patterns. Order inside a list does not matter.
+CONDITIONS: dict[str, tuple[str, ...]] = {
+    "lupus_nephritis": (r"lupus\s+nephritis", r"(?-i:SLE-LN)", r"(?-i:\bLN\b)"),
+    "sle": (
+        r"systemic\s+lupus\s+erythematosus",
+        r"systemic\s+lupus",
+        r"lupus\s+erythematosus",
+        r"(?-i:\bSLE\b)",
+        r"lupus(?!\s+(?:nephritis|anticoagulant|headache))",
+    ),
+    "ssc_diffuse_cutaneous": (
+        r"diffuse\s+cutaneous\s+(?:systemic\s+sclerosis|scleroderma)",
+        r"diffuse\s+systemic\s+sclerosis",
+        r"(?-i:\bdcSSc\b)",
+    ),
+    "ssc_ild": (
+        r"(?-i:\bSSc-ILD\b)",
+        r"systemic\s+sclerosis[- ]associated\s+interstitial\s+lung\s+disease",
+    ),
+    "systemic_sclerosis": (
+        r"systemic\s+sclerosis",
+        r"(?-i:\bSSc\b)",
+        r"scleroderma",
+    ),
+    "inclusion_body_myositis": (r"inclusion[- ]body\s+myositis", r"(?-i:\bIBM\b)"),
+    "antisynthetase_syndrome": (
+        r"anti-?\s?synthetase\s+syndrome",
+        r"(?-i:\bASy?S\b)",
+    ),
+    "imnm": (
+        r"immune[- ]mediated\s+necroti[sz]ing\s+myopathy",
+        r"necroti[sz]ing\s+(?:autoimmune\s+)?myopathy",
+        r"(?-i:\bI?MNM\b)",
+    ),
+    "dermatomyositis": (r"(?:juvenile\s+)?dermatomyositis", r"(?-i:\bJ?DM\b)"),
+    "polymyositis": (r"polymyositis", r"(?-i:\bPM\b)"),
+    "rheumatoid_arthritis": (r"rheumatoid\s+arthritis", r"(?-i:\bRA\b)"),
+    "primary_sjogren": (
+        r"(?:primary\s+)?sj[oö]e?gren'?s?(?:'s)?(?:\s+(?:syndrome|disease))?",
+        r"(?-i:\bpSS\b)",
+        r"dry\s+syndrome",
+    ),
+    "itp": (
+        r"(?:primary\s+)?immune\s+thrombocytopeni[ac]",
+        r"idiopathic\s+thrombocytopeni[ac]\s+purpura",
+        r"(?-i:\bITP\b)",
+    ),
+    "crohns_disease": (r"crohn'?s?(?:'s)?\s+disease", r"crohn\b"),
+    "ulcerative_colitis": (r"ulcerative\s+colitis",),
+    "adult_onset_stills": (
+        r"adult[- ]onset\s+still'?s?\s+disease",
+        r"adult\s+still'?s?\s+disease",
+        r"still'?s?\s+disease",
+        r"(?-i:\bAOSD\b)",
+    ),
+    "myasthenia_gravis": (r"myasth[a]?enia\s+gravis", r"(?-i:\bg?MG\b)"),
+    "multiple_sclerosis": (r"multiple\s+sclerosis",),
+    "anca_vasculitis": (
+        r"anca[- ]associated\s+vasculitis",
+        r"(?-i:\bAAV\b)",
+        r"granulomatosis\s+with\s+polyangiitis",
+        r"microscopic\s+polyangiitis",
+    ),
+    "hepatitis_b_chronic": (r"hepatitis\s+b(?:\s+virus)?(?:\s+infection)?", r"(?-i:\bHBV\b)"),
+    "hepatitis_c": (r"hepatitis\s+c(?:\s+virus)?(?:\s+infection)?", r"(?-i:\bHCV\b)"),
+    "hiv": (r"human\s+immunodeficiency\s+virus", r"(?-i:\bHIV\b)", r"\baids\b"),
+    "syphilis": (r"syphilis",),
+    "tuberculosis_active": (r"tuberculosis", r"(?-i:\bTB\b)"),
+    "epilepsy": (r"epilep(?:sy|tic)", r"seizures?(?:\s+disorder)?"),
+    "intracranial_hemorrhage": (
+        r"(?:intracranial|cerebral|brain)\s+ha?emorrhage",
+        r"cerebrovascular\s+ha?emorrhage",
+        r"ha?emorrhagic\s+stroke",
+    ),
+    "stroke": (
+        r"cerebrovascular\s+(?:accident|ischa?emia|disease|event)s?",
+        r"(?-i:\bCVA\b)",
+        r"\bstroke\b",
+        r"cerebral\s+infarction",
+    ),
+    "dementia": (r"dementia",),
+    "psychosis": (r"psychos[ie]s", r"psychotic", r"schizophreni[ac]"),
+    "depression": (r"depressi(?:on|ve\s+disorder)",),
+    "suicidal_ideation": (r"suicid(?:al|e)",),
+    "myocardial_infarction": (r"myocardial\s+infarction", r"heart\s+attack"),
+    "heart_failure": (
+        r"(?:congestive\s+)?(?:heart|cardiac)\s+failure",
+        r"(?-i:\bNYHA\b)\s+(?:class\s+)?(?:III|IV|3|4)",
+    ),
+    "angina": (r"angina(?:\s+pectoris)?",),
+    "ventricular_tachycardia": (
+        r"ventricular\s+(?:tachycardia|arrhythmias?|fibrillation)",
+    ),
+    "pah": (r"pulmonary\s+(?:arterial\s+)?hypertension", r"(?-i:\bPAH\b)", r"(?-i:\bPHA\b)"),
+    "cirrhosis": (r"cirrhosis",),
+    "aplastic_anemia": (r"aplastic\s+ana?emia",),
+    "mds": (r"myelodysplastic\s+syndromes?", r"(?-i:\bMDS\b)"),
+    "esrd": (
+        r"end[- ]stage\s+(?:renal|kidney)\s+(?:failure|disease)",
+        r"(?-i:\bESRD\b)",
+    ),
+    "primary_immunodeficiency": (
+        r"(?:congenital|primary|hereditary)\s+immun(?:o)?deficiency(?:\s+diseases?)?",
+        r"congenital\s+immunoglobulin\s+defects?",
+        r"\bimmunodeficiency\b(?!\s+virus)",
+    ),
+    "gilbert_syndrome": (r"gilbert'?s?(?:'s)?\s+(?:syndrome|disease)", r"gilbert\b"),
+    "pregnancy": (r"pregnan(?:t|cy)",),
+    "lactation": (r"lactating", r"lactation", r"breast-?\s?feeding", r"nursing"),
+    "nmsc": (
+        r"non-?\s?melanoma(?:tous)?\s+skin\s+cancers?",
+        r"basal\s+cell\s+carcinoma",
+        r"squamous\s+cell\s+(?:skin\s+)?carcinoma\s+of\s+the\s+skin",
+    ),
+    "cervical_cis": (
+        r"(?:in\s+situ\s+)?cervical\s+(?:cancer|carcinoma)\s+in\s+situ",
+        r"carcinoma\s+in\s+situ\s+of\s+(?:the\s+)?cervix",
+        r"in\s+situ\s+cervical",
+    ),
+    "malignancy": (
+        r"malignan(?:t|cy|cies)(?:\s+(?:tumou?rs?|diseases?|neoplasms?))?",
+        r"\bcancers?\b",
+        r"\btumou?rs?\b",
+        r"neoplasms?",
+    ),
+    "gvhd": (r"graft[- ]versus[- ]host\s+disease", r"(?-i:\bGVHD\b)"),
+    "peptic_ulcer": (r"peptic\s+ulcers?", r"gastric\s+ulcers?"),
+}
+
+#: diseases a CAR-cell autoimmune trial targets (a trial's ``diseases``; cohort labels).
+TARGET_DISEASES: tuple[str, ...] = (
+    "sle",
+    "lupus_nephritis",
+    "systemic_sclerosis",
+    "ssc_diffuse_cutaneous",
+    "ssc_ild",
+    "dermatomyositis",
+    "polymyositis",
+    "antisynthetase_syndrome",
+    "imnm",
+    "inclusion_body_myositis",
+    "rheumatoid_arthritis",
+    "primary_sjogren",
+    "itp",
+    "crohns_disease",
+    "ulcerative_colitis",
+    "adult_onset_stills",
+    "myasthenia_gravis",
+    "multiple_sclerosis",
+    "anca_vasculitis",
+)
+
+#: words for "idiopathic inflammatory myopathy" expand to the four myositis keys.
+IIM_PATTERN = (
+    r"(?:idiopathic\s+)?inflammatory\s+myopath(?:y|ies)|(?-i:\bIIM\b)|\bmyositis\b"
+)
+IIM_KEYS: tuple[str, ...] = ("dermatomyositis", "polymyositis", "antisynthetase_syndrome", "imnm")
+
+# ---------------------------------------------------------------------------- analytes
+
+#: lab / observation key -> synonym patterns (a threshold follows the name).
+ANALYTES: dict[str, tuple[str, ...]] = {
+    "wbc": (
+        r"(?:total\s+)?white\s+blood\s+cells?(?:\s+\(wbc\))?(?:\s+counts?)?",
+        r"white\s+(?:blood\s+)?cell\s+counts?",
+        r"leuk?ocytes?(?:\s+counts?)?",
+        r"(?-i:\bWBCs?\b)(?:\s+counts?)?",
+    ),
+    "anc": (
+        r"(?:absolute\s+)?neutrophils?(?:\s+granulocytes?)?(?:\s+\(anc\))?(?:\s+counts?)?",
+        r"(?-i:\bANC\b)",
+        r"(?-i:\bNEUT?\b)",
+    ),
+    "alc": (
+        r"(?:absolute\s+)?lymphocytes?(?:\s+\(alc\))?(?:\s+counts?)?",
+        r"(?-i:\bALC\b)",
+    ),
+    "hemoglobin": (
+        r"ha?emoglobin(?:\s+\(hg?b\))?(?:\s+(?:levels?|concentration))?",
+        r"(?-i:\bH(?:GB|gb|b)\b)",
+    ),
+    "platelets": (
+        r"platelets?(?:\s+\(plt\))?(?:\s+counts?)?",
+        r"thrombocytes?(?:\s+counts?)?",
+        r"(?-i:\b(?:PLT|BPC)\b)",
+    ),
+    "alt": (
+        r"alanine\s+(?:amino)?transaminase",
+        r"alanine\s+aminotransferase",
+        r"(?-i:\b(?:ALT|SGPT|GPT)\b)",
+    ),
+    "ast": (
+        r"aspartate\s+(?:amino)?transaminase",
+        r"aspartate\s+aminotransferase",
+        r"(?-i:\b(?:AST|SGOT|GOT)\b)",
+    ),
+    "bilirubin_total": (
+        r"(?:serum\s+|blood\s+)?total\s+bilirubin",
+        r"(?:serum\s+|blood\s+)?bilirubin(?:\s+total)?",
+        r"(?-i:\bT-?BILI?\b|\bTBil\b|\bT\.?\s?bil\b)",
+    ),
+    "creatinine": (
+        r"(?:serum\s+|blood\s+)?creatinine(?!\s+clearance)(?:\s+\(s?cr\))?(?:\s+levels?)?",
+        r"(?-i:\bS?Cr\b)(?!\s*Cl)",
+    ),
+    "crp": (
+        r"c-?\s?reactive\s+protein(?:\s+\(crp\))?",
+        r"(?-i:\b(?:hs-?)?CRP\b)",
+    ),
+    "esr": (
+        r"erythrocyte\s+sedimentation\s+rate(?:\s+\(esr\))?",
+        r"(?-i:\bESR\b)",
+    ),
+    "inr": (
+        r"international\s+(?:normali[sz]ed|standardi[sz]ed)\s+ratio(?:\s+\(inr\))?",
+        r"(?-i:\bINR\b)",
+    ),
+    "prothrombin_time": (r"prothrombin\s+time(?:\s+\(pt\))?", r"(?-i:\bPT\b)"),
+    "igg": (r"immunoglobulin\s+g(?:\s+\(igg\))?", r"serum\s+igg", r"(?-i:\bIgG\b)"),
+    "complement_c3": (r"complement\s+c3", r"(?-i:\bC3\b)"),
+    "complement_c4": (r"complement\s+c4", r"(?-i:\bC4\b)"),
+    "lvef": (
+        r"left\s+ventricular\s+ejection\s+fraction(?:\s+\(lvef\))?",
+        r"(?:cardiac\s+)?ejection\s+fraction(?:\s+\(l?v?ef\))?",
+        r"(?-i:\bLVEF\b|\bEF\b)",
+    ),
+    "spo2": (
+        r"(?:blood\s+|peripheral\s+|pulse\s+)?oxygen\s+saturation(?:\s+\(spo2\))?",
+        r"(?-i:\b(?:SpO2|SPO2|SaO2|SO2)\b)",
+    ),
+    "dlco": (
+        r"diffusing\s+capacity(?:\s+of\s+the\s+lungs?)?(?:\s+for\s+carbon\s+monoxide)?(?:\s+\(dlco\))?",
+        r"(?-i:\bDLCO(?:c|-?Hb)?\b|\bDLco\b)",
+    ),
+    "fvc_pct_pred": (r"forced\s+vital\s+capacity(?:\s+\(fvc\))?", r"(?-i:\bFVC\b)"),
+    "creatine_kinase": (
+        r"creatine\s+(?:phospho)?kinase(?:\s+\(c?pk\))?",
+        r"(?-i:\bC[PK]K?\b)(?!-)",
+    ),
+    "urine_pcr": (
+        r"urine?\s+protein[- ](?:to[- ])?creatinine\s+ratio(?:\s+\(u?pcr\))?",
+        r"urinary\s+protein[- ](?:to[- ])?creatinine\s+ratio",
+        r"(?-i:\bU?PCR\b|\bUPCR\b)",
+    ),
+    "urine_protein_24h": (
+        r"24[- ]?(?:h|hour|hr)s?\s+urin(?:e|ary)\s+protein(?:\s+(?:quantification|excretion))?",
+        r"proteinuria",
+    ),
+    "qtc": (r"(?-i:\bQTc[FB]?\b)", r"corrected\s+qt(?:\s+interval)?"),
+    "body_weight": (r"body\s+weight", r"\bweight\b"),
+    "bmi": (r"body\s+mass\s+index(?:\s+\(bmi\))?", r"(?-i:\bBMI\b)"),
+    "hbv_dna": (r"(?-i:\bHBV[- ]DNA\b)", r"hepatitis\s+b\s+virus\s+dna"),
+    "hcv_rna": (r"(?-i:\bHCV[- ]RNA\b)",),
+    "cd19_abs": (r"cd19\+?\s+b[- ]cells?(?:\s+counts?)?",),
+    "anti_dsdna": (r"anti-?\s?ds-?dna(?:\s+antibod(?:y|ies))?",),
+    "mean_pulmonary_artery_pressure": (
+        r"mean\s+pulmonary\s+(?:arter(?:y|ial)\s+)?pressure(?:\s+\(m?pap\))?",
+        r"(?-i:\bmPAP\b)",
+        r"pulmonary\s+(?:arter(?:y|ial)\s+)?(?:systolic\s+)?pressure",
+    ),
+}
+
+#: canonical UCUM unit of each analyte (the unit a unitless threshold is read in).
+DEFAULT_UNITS: dict[str, str] = {
+    "lvef": "%",
+    "spo2": "%",
+    "dlco": "%",
+    "fvc_pct_pred": "%",
+    "inr": "{INR}",
+}
+
+#: analytes whose percentage threshold means "% of predicted" (note on the node).
+PERCENT_PREDICTED: frozenset[str] = frozenset({"dlco", "fvc_pct_pred"})
+
+# ---------------------------------------------------------------------------- scores
+
+#: score instrument key -> synonym patterns.
+SCORES: dict[str, tuple[str, ...]] = {
+    "selena_sledai": (r"selena[- ]?sledai(?:[- ]?2k)?",),
+    "sledai_2k": (
+        r"(?:clinical\s+)?sledai[- ]?(?:2k|2000)",
+        r"systemic\s+lupus\s+erythematosus\s+disease\s+activity\s+index(?:[- ]?2000|[- ]?2k)?",
+        r"(?:clinical\s+)?sledai",
+    ),
+    "mrss": (
+        r"(?:modified|improved)\s+rodnan\s+(?:total\s+)?skin\s+(?:thickness\s+)?score(?:\s+\(mrss\))?",
+        r"rodnan\s+skin\s+score",
+        r"(?-i:\bm?RSS\b)",
+    ),
+    "essdai": (r"(?-i:\bESSDAI\b)", r"eular\s+sj[oö]gren'?s\s+syndrome\s+disease\s+activity\s+index"),
+    "mmt8": (r"(?-i:\bMMT-?\s?8\b)", r"manual\s+muscle\s+test(?:ing)?[- ]?8?"),
+    "das28_esr": (r"(?-i:\bDAS-?\s?28[- ](?:ESR|4v?)\b)", r"das28\s*\(esr\)"),
+    "das28_crp": (r"(?-i:\bDAS-?\s?28[- ]CRP\b)", r"das28\s*\(crp\)"),
+    "das28": (r"(?-i:\bDAS-?\s?28\b)", r"disease\s+activity\s+score\s+28"),
+    "cdai": (r"(?-i:\bCDAI\b)", r"clinical\s+disease\s+activity\s+index"),
+    "sdai": (r"(?-i:\bSDAI\b)", r"simplified\s+disease\s+activity\s+index"),
+    "haq_di": (r"(?:total\s+)?(?-i:\bHAQ(?:-DI)?\b)(?:\s+score)?",),
+    "sjc66": (
+        r"swollen\s+joint\s+counts?(?=[^.;]{0,40}\b66\b)",
+        r"(?-i:\bSJC\s?66\b)",
+    ),
+    "tjc68": (
+        r"tender\s+joint\s+counts?(?=[^.;]{0,40}\b68\b)",
+        r"(?-i:\bTJC\s?68\b)",
+    ),
+    "swollen_joint_count_28": (r"swollen\s+joint\s+counts?", r"(?-i:\bSJC(?:28)?\b)"),
+    "tender_joint_count_28": (r"tender\s+joint\s+counts?", r"(?-i:\bTJC(?:28)?\b)"),
+    "mg_adl": (r"(?-i:\bMG[- ]ADL\b)", r"myasthenia\s+gravis\s+activities\s+of\s+daily\s+living"),
+    "qmg": (r"(?-i:\bQMG\b)", r"quantitative\s+myasthenia\s+gravis"),
+    "edss": (r"(?-i:\bEDSS\b)", r"expanded\s+disability\s+status\s+scale"),
+    "bvas": (r"(?-i:\bBVAS(?:/WG|\s?v3)?\b)", r"birmingham\s+vasculitis\s+activity\s+score"),
+    "physician_global": (
+        r"physician(?:'s)?\s+global\s+assessment(?:\s+\(ph?ga\))?",
+        r"(?-i:\bPh?GA\b)",
+    ),
+    "patient_global": (r"patient(?:'s)?\s+global\s+assessment", r"(?-i:\bPtGA\b)"),
+}
+
+#: classification criteria -> (score instrument key, disease keys).
+CLASSIFICATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "sle_eular_acr_2019": ("sle_eular_acr_2019", ("sle",)),
+    "sle_slicc_2012": ("sle_slicc_2012", ("sle",)),
+    "sle_acr_1997": ("sle_acr_1997", ("sle",)),
+    "ssc_acr_eular_2013": ("ssc_acr_eular_2013", ("systemic_sclerosis",)),
+    "iim_eular_acr_2017": ("iim_eular_acr_2017", IIM_KEYS),
+    "pss_acr_eular_2016": ("pss_acr_eular_2016", ("primary_sjogren",)),
+    "pss_aecg_2002": ("pss_aecg_2002", ("primary_sjogren",)),
+    "ra_acr_eular_2010": ("ra_acr_eular_2010", ("rheumatoid_arthritis",)),
+    "itp_ash_2019": ("itp_ash_2019", ("itp",)),
+    "aosd_yamaguchi_1992": ("aosd_yamaguchi_1992", ("adult_onset_stills",)),
+    "iim_bohan_peter_1975": ("iim_bohan_peter_1975", ("dermatomyositis", "polymyositis")),
+}
+
+#: human names of the classification criteria (notes).
+CLASSIFICATION_NAMES: dict[str, str] = {
+    "sle_eular_acr_2019": "2019 EULAR/ACR classification criteria for SLE",
+    "sle_slicc_2012": "2012 SLICC classification criteria for SLE",
+    "sle_acr_1997": "1997 ACR classification criteria for SLE",
+    "ssc_acr_eular_2013": "2013 ACR/EULAR classification criteria for systemic sclerosis",
+    "iim_eular_acr_2017": "2017 EULAR/ACR classification criteria for idiopathic inflammatory "
+    "myopathies",
+    "pss_acr_eular_2016": "2016 ACR/EULAR classification criteria for primary Sjogren's syndrome",
+    "pss_aecg_2002": "2002 American-European Consensus Group criteria for Sjogren's syndrome",
+    "ra_acr_eular_2010": "2010 ACR/EULAR classification criteria for rheumatoid arthritis",
+    "itp_ash_2019": "ASH (2019) guideline definition of immune thrombocytopenia",
+    "aosd_yamaguchi_1992": "Yamaguchi criteria (1992) for adult-onset Still's disease",
+    "iim_bohan_peter_1975": "Bohan and Peter criteria (1975) for polymyositis/dermatomyositis",
+}
+
+# ---------------------------------------------------------------------------- drugs
+
+#: medication key -> synonym patterns.
+DRUGS: dict[str, tuple[str, ...]] = {
+    "prednisone": (r"prednisone",),
+    "prednisolone": (r"prednisolone",),
+    "methylprednisolone": (r"methylprednisolone",),
+    "hydroxychloroquine": (r"hydroxychloroquine", r"(?-i:\bHCQ\b)"),
+    "methotrexate": (r"methotrexate", r"(?-i:\bMTX\b)"),
+    "mycophenolate_mofetil": (
+        r"mycophenolate(?:\s+mofetil)?",
+        r"(?-i:\bMMF\b)",
+        r"motecophanate",
+        r"mertiomate",
+    ),
+    "azathioprine": (r"azathioprine", r"(?-i:\bAZA\b)"),
+    "leflunomide": (r"leflunomide",),
+    "cyclophosphamide": (r"cyclophosphamide", r"(?-i:\bCYC\b)"),
+    "tacrolimus": (r"tacrolimus", r"tachlimus"),
+    "cyclosporine": (r"cyclosporin[e]?", r"ciclosporin"),
+    "voclosporin": (r"voclosporin",),
+    "sulfasalazine": (r"sulfasalazine",),
+    "rituximab": (r"rituximab",),
+    "belimumab": (r"belimumab", r"beliumab"),
+    "anifrolumab": (r"anifrolumab",),
+    "telitacicept": (r"telitacicept", r"titacept"),
+    "obinutuzumab": (r"obinutuzumab",),
+    "infliximab": (r"infliximab",),
+    "adalimumab": (r"adalimumab",),
+    "certolizumab_pegol": (r"certolizumab", r"setolizumab"),
+    "tocilizumab": (r"tocilizumab",),
+    "abatacept": (r"abatacept",),
+    "ivig": (r"(?-i:\bIVIG\b)", r"intravenous\s+immunoglobulins?"),
+    "fludarabine": (r"fludarabine",),
+    "daratumumab": (r"daratumumab",),
+    "eltrombopag": (r"eltrombopag",),
+    "romiplostim": (r"romiplostim",),
+}
+
+#: drug class group key -> synonym patterns.
+DRUG_CLASSES: dict[str, tuple[str, ...]] = {
+    "glucocorticoids": (
+        r"(?:systemic\s+)?(?:gluco)?corticosteroids?",
+        r"(?:systemic\s+)?glucocorticoids?",
+        r"(?:systemic\s+)?steroids?",
+        r"(?-i:\bGCs?\b)",
+    ),
+    "conventional_immunosuppressants": (
+        r"immunosuppress(?:ive|ants?|ion)(?:\s+(?:therapy|therapies|agents?|drugs?|treatment))?",
+        r"immunomodulat(?:ory|ors?)(?:\s+(?:drugs?|agents?))?",
+    ),
+    "csDMARDs": (r"(?-i:\bcs-?DMARDs?\b)", r"(?-i:\bDMARDs?\b)", r"disease[- ]modifying"),
+    "bDMARDs": (
+        r"biologics?(?:\s+(?:agents?|therapy|therapies|drugs?))?",
+        r"biological\s+(?:agents?|therapy|therapies|drugs?|dmards?)",
+        r"(?-i:\bb-?DMARDs?\b)",
+    ),
+    "tsDMARDs": (r"(?-i:\bts-?DMARDs?\b)", r"(?-i:\bJAK\b)\s+inhibitors?"),
+    "b_cell_depleting": (
+        r"b[- ]cell[- ]depleti(?:ng|on)(?:\s+(?:therapy|therapies|agents?))?",
+        r"anti-?\s?cd20",
+    ),
+    "car_t": (
+        r"car[- ]?t(?:[- ]cells?)?(?:\s+(?:cell\s+)?therap(?:y|ies))?",
+        r"chimeric\s+antigen\s+receptor",
+    ),
+    "cd19_targeted": (r"cd-?19[- ]?(?:targeted|directed)", r"anti-?\s?cd-?19"),
+    "bcma_targeted": (r"bcma[- ]?(?:targeted|directed)", r"anti-?\s?bcma"),
+    "gene_therapy": (r"gene\s+(?:therapy|therapies|modified|editing)(?:\s+products?)?",),
+    "live_vaccine": (r"live(?:[- ]attenuated)?\s+vaccines?",),
+}
+
+#: procedure key -> synonym patterns.
+PROCEDURES: dict[str, tuple[str, ...]] = {
+    "hsct": (
+        r"(?:allogeneic\s+|autologous\s+)?(?:ha?ematopoietic|hemopoietic)\s+stem[- ]cell\s+transplant(?:ation)?",
+        r"(?-i:\b(?:allo-?|auto-?)?HS?CT\b)",
+        r"bone\s+marrow\s+transplant(?:ation)?",
+        r"stem[- ]cell\s+transplant(?:ation)?",
+    ),
+    "solid_organ_transplant": (r"(?:solid\s+)?organ\s+transplant(?:ation)?",),
+    "kidney_transplant": (r"(?:kidney|renal)\s+transplant(?:ation)?",),
+    "liver_transplant": (r"liver\s+transplant(?:ation)?",),
+    "hemodialysis": (r"ha?emodialysis", r"\bdialysis\b", r"renal\s+replacement\s+therapy"),
+    "major_surgery": (r"major\s+surgery", r"major\s+surgical\s+procedures?"),
+    "plasma_exchange": (r"plasma\s+exchange", r"plasmapheresis"),
+}
+
+#: keys used by the parser that the shared vocabulary does not list (yet).
+NOT_IN_VOCABULARY: frozenset[str] = frozenset(
+    {
+        "mean_pulmonary_artery_pressure",
+        "das28",
+        "sjc66",
+        "tjc68",
+        "mg_adl",
+        "qmg",
+        "edss",
+        "bvas",
+        "physician_global",
+        "patient_global",
+        "bilag_2004_a_count",
+        "bilag_2004_b_count",
+        "cd19_targeted",
+        "bcma_targeted",
+        "gene_therapy",
+        "live_vaccine",
+        "plasma_exchange",
+        *(v[0] for v in CLASSIFICATIONS.values()),
+    }
+)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def alternation(patterns: Iterable[str]) -> str:
+    """One ``(?:a|b|c)`` group of the patterns, longest source first."""
+    return "(?:" + "|".join(sorted(patterns, key=len, reverse=True)) + ")"
+
+
+def finder(table: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+    """A single regex with one named group per key (``k<i>``, ``i`` the key's position)."""
+    return _finder(id(table), tuple(table))
+
+
+@cache
+def _finder(table_id: int, keys: tuple[str, ...]) -> re.Pattern[str]:
+    table = _REGISTRY[table_id]
+    parts = []
+    for i, key in enumerate(keys):
+        parts.append(f"(?P<k{i}>(?<!\\w){alternation(table[key])}(?!\\w))")
+    # longest match wins: alternatives at the same position are tried in order, so sort the
+    # groups by their longest synonym length.
+    order = sorted(range(len(keys)), key=lambda i: -max(len(p) for p in table[keys[i]]))
+    return re.compile("|".join(parts[i] for i in order), re.IGNORECASE)
+
+
+_REGISTRY: dict[int, dict[str, tuple[str, ...]]] = {
+    id(t): t for t in (CONDITIONS, ANALYTES, SCORES, DRUGS, DRUG_CLASSES, PROCEDURES)
+}
+
+
+def find_all(table: dict[str, tuple[str, ...]], text: str) -> list[tuple[str, int, int]]:
+    """Every non-overlapping mention in ``text``: (key, start, end), leftmost-longest."""
+    keys = tuple(table)
+    rx = finder(table)
+    found: list[tuple[str, int, int]] = []
+    for m in rx.finditer(text):
+        if m.end() == m.start():
+            continue
+        group = m.lastgroup
+        assert group is not None
+        found.append((keys[int(group[1:])], m.start(), m.end()))
+    return found
+
+
+def keys_in(table: dict[str, tuple[str, ...]], text: str) -> list[str]:
+    """Distinct keys mentioned in ``text`` in order of first mention."""
+    out: list[str] = []
+    for key, _s, _e in find_all(table, text):
+        if key not in out:
+            out.append(key)
+    return out
+
+
+def disease_keys(texts: Sequence[str]) -> tuple[str, ...]:
+    """Target-disease keys named in condition strings (``conditions``, MeSH terms)."""
+    out: list[str] = []
+    for text in texts:
+        found = [k for k in keys_in(CONDITIONS, text) if k in TARGET_DISEASES]
+        if not found and re.search(IIM_PATTERN, text, re.IGNORECASE):
+            found = list(IIM_KEYS)
+        for k in found:
+            if k not in out:
+                out.append(k)
+    return tuple(out)

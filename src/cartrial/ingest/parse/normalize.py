@@ -1,0 +1,252 @@
+"""Eligibility text cleaned for matching, with every offset mapped back to the original.
+
+Registry criteria arrive with HTML comment debris (``<!-- -->``), markdown escapes (``\\<``,
+``\\>``, ``\\^``), unicode comparators (``≥ ≤``), superscripts (``10⁹``), multiplication signs
+(``×``), full-width punctuation, and words for comparators ("greater than or equal to") and ULN
+multiples ("times the upper limit of normal"). :func:`normalize` rewrites all of them in one
+regex pass; :class:`Normalized` maps a span of the cleaned text back to the original text so
+that every node can quote the protocol's own words.
+
+Newlines are never added or removed, so line structure survives.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = ["Normalized", "normalize"]
+
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+
+_CHARS: dict[str, str] = {
+    "≥": ">=",
+    "⩾": ">=",
+    "≧": ">=",
+    "≤": "<=",
+    "⩽": "<=",
+    "≦": "<=",
+    "＞": ">",
+    "＜": "<",
+    "＝": "=",
+    "×": "x",
+    "✕": "x",
+    "╳": "x",
+    "∗": "*",
+    "µ": "u",
+    "μ": "u",
+    "–": "-",
+    "—": "-",
+    "−": "-",
+    "‐": "-",
+    "‑": "-",
+    "⁃": "-",
+    "～": "~",
+    "：": ":",
+    "；": ";",
+    "，": ",",
+    "、": ",",
+    "（": "(",
+    "）": ")",
+    "【": "[",
+    "】": "]",
+    "。": ".",
+    "’": "'",
+    "‘": "'",
+    "´": "'",
+    "“": '"',
+    "”": '"',
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u3000": " ",
+    "\u200b": " ",
+    "\t": " ",
+    "\r": " ",
+    "•": "*",
+    "·": "*",
+    "▪": "*",
+    "●": "*",
+    "○": "*",
+    "◦": "*",
+    "": "*",
+    "℃": "C",
+    "ﬁ": "fi",
+}
+
+_ULN_WORDS = (
+    r"(?:the\s+)?(?:institutional\s+|normal\s+)?(?:upper\s+limits?\s+of\s+(?:the\s+)?normal"
+    r"(?:\s+(?:range|value|reference\s+range))?(?:\s*\(\s*ULN\s*\))?|ULN)"
+)
+_LLN_WORDS = (
+    r"(?:the\s+)?(?:lower\s+limits?\s+of\s+(?:the\s+)?normal"
+    r"(?:\s+(?:range|value))?(?:\s*\(\s*LLN\s*\))?|LLN)"
+)
+
+# (pattern, replacement): replacement is a string or a function of the match (functions must
+# use ``m.group(0)`` only: group numbers refer to the combined pattern).
+_Repl = str | Callable[[re.Match[str]], str]
+_RULES: list[tuple[str, _Repl]] = [
+    (r"<!--.*?-->", " "),
+    (r"</?(?:br|p|li|ul|ol|b|i|strong|em|span|div)\s*/?>", " "),
+    (r"&(?:amp|lt|gt|ge|le|nbsp|#39|quot);", lambda m: _ENTITIES[m.group(0)]),
+    (r"\\[<>^*\[\]_#+\-.()=~|!&`{}]", lambda m: m.group(0)[1:]),
+    # 10⁹/L, x10^9/L, x 10 9 /L, *10^9/L, x10E9/L, x 109/L (superscript lost), G/L
+    (
+        r"(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*(?:⁹|9)\s*/\s*[lL]\b",
+        " 10^9/L",
+    ),
+    (
+        r"(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*(?:¹²|12)\s*/\s*[lL]\b",
+        " 10^12/L",
+    ),
+    (
+        r"(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*(?:³|3)\s*/\s*(?:[uµμ][lL]|mm3|mm³)",
+        " 10^3/uL",
+    ),
+    (r"(?<=\d)\s*(?-i:G/L|Giga/L)\b", " 10^9/L"),
+    (r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+", lambda m: _superscript(m)),
+    # comparator words
+    (
+        r"\b(?:greater|more|higher|larger)\s+than\s+or\s+equal(?:\s+to)?\b"
+        r"|\bequal\s+to\s+or\s+(?:greater|more|higher)\s+than\b",
+        ">=",
+    ),
+    (
+        r"\b(?:less|lower|smaller|fewer)\s+than\s+or\s+equal(?:\s+to)?\b"
+        r"|\bequal\s+to\s+or\s+(?:less|lower)\s+than\b",
+        "<=",
+    ),
+    (r"\bn[o']?t?\s+(?:less|lower|fewer)\s+than\b|\bno\s+less\s+than\b", ">="),
+    (
+        r"\bn[o']?t?\s+(?:more|greater|higher)\s+than\b|\bnot\s+(?:to\s+)?exceed(?:ing)?\b",
+        "<=",
+    ),
+    (r"=>", ">="),
+    (r"=<", "<="),
+    (r"\+/-", "±"),
+    # ULN / LLN multiples: "3 x ULN", "3 times the upper limit of normal", "3-fold ULN"
+    (
+        r"(?<=[\d\s])\s*(?:[x×✕*]|times|-?fold)\s*(?:the\s+|of\s+(?:the\s+)?)?"
+        + _ULN_WORDS.replace("(?:the\\s+)?", "", 1),
+        " xULN",
+    ),
+    (
+        r"(?<=[\d\s])\s*(?:[x×✕*]|times|-?fold)\s*(?:the\s+|of\s+(?:the\s+)?)?"
+        + _LLN_WORDS.replace("(?:the\\s+)?", "", 1),
+        " xLLN",
+    ),
+    (r"(?<=\d)\s*(?:ULN|upper\s+limits?\s+of\s+(?:the\s+)?normal)\b", " xULN"),
+    (r"(?<=\d)\s*(?:LLN|lower\s+limits?\s+of\s+(?:the\s+)?normal)\b", " xLLN"),
+]
+
+_ENTITIES = {
+    "&amp;": "&",
+    "&lt;": "<",
+    "&gt;": ">",
+    "&ge;": ">=",
+    "&le;": "<=",
+    "&nbsp;": " ",
+    "&#39;": "'",
+    "&quot;": '"',
+}
+
+
+def _superscript(m: re.Match[str]) -> str:
+    digits = m.group(0).translate(_SUPERSCRIPT)
+    before = m.string[max(0, m.start() - 2) : m.start()]
+    # 10⁹ -> 10^9 ; m² -> m2 ; a stray superscript after text keeps its digits
+    return "^" + digits if before.endswith("10") else digits
+
+
+_MASTER = re.compile(
+    "|".join(f"(?P<r{i}>{pat})" for i, (pat, _) in enumerate(_RULES))
+    + "|(?P<ch>["
+    + re.escape("".join(_CHARS))
+    + "])",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Cleaned ``text`` of ``original`` with a piecewise offset map between them."""
+
+    original: str
+    text: str
+    # parallel lists: for each replaced piece, where it sits in the cleaned and original text
+    _n_start: list[int] = field(default_factory=list, repr=False)
+    _n_end: list[int] = field(default_factory=list, repr=False)
+    _o_start: list[int] = field(default_factory=list, repr=False)
+    _o_end: list[int] = field(default_factory=list, repr=False)
+
+    def _delta_before(self, k: int) -> int:
+        """original - cleaned offset for text after replaced piece ``k`` (-1: before all)."""
+        return 0 if k < 0 else self._o_end[k] - self._n_end[k]
+
+    def orig_start(self, i: int) -> int:
+        """Original offset of the character at cleaned offset ``i`` (start of a span)."""
+        k = bisect_right(self._n_start, i) - 1
+        if k >= 0 and i < self._n_end[k]:
+            return self._o_start[k]
+        return i + self._delta_before(k)
+
+    def orig_end(self, j: int) -> int:
+        """Original offset for an exclusive cleaned end offset ``j``."""
+        if j <= 0:
+            return 0
+        k = bisect_right(self._n_start, j - 1) - 1
+        if k >= 0 and j - 1 < self._n_end[k]:
+            return self._o_end[k]
+        return j + self._delta_before(k)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of the cleaned span ``[start, end)``."""
+        a = self.orig_start(start)
+        b = self.orig_end(end)
+        return (a, max(a, b))
+
+    def original_text(self, start: int, end: int) -> str:
+        a, b = self.span(start, end)
+        return self.original[a:b]
+
+
+def normalize(original: str) -> Normalized:
+    """Clean ``original`` for matching; offsets map back with :meth:`Normalized.span`."""
+    out: list[str] = []
+    n_start: list[int] = []
+    n_end: list[int] = []
+    o_start: list[int] = []
+    o_end: list[int] = []
+    pos = 0
+    npos = 0
+    for m in _MASTER.finditer(original):
+        group = m.lastgroup
+        assert group is not None
+        matched = m.group(0)
+        if group == "ch":
+            repl = _CHARS[matched]
+        else:
+            rule = _RULES[int(group[1:])][1]
+            repl = rule if isinstance(rule, str) else rule(m)
+        # keep every newline of the matched text (line structure must survive)
+        newlines = matched.count("\n")
+        if newlines:
+            repl = repl + "\n" * newlines if "\n" not in repl else repl
+        if repl == matched:
+            continue
+        if m.start() > pos:
+            chunk = original[pos : m.start()]
+            out.append(chunk)
+            npos += len(chunk)
+        n_start.append(npos)
+        out.append(repl)
+        npos += len(repl)
+        n_end.append(npos)
+        o_start.append(m.start())
+        o_end.append(m.end())
+        pos = m.end()
+    out.append(original[pos:])
+    return Normalized(original, "".join(out), n_start, n_end, o_start, o_end)

@@ -1,0 +1,1 @@
+"""Persistence of the coordinators' workspace: SQLAlchemy 2 tables, repositories, migrations."""

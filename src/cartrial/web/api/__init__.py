@@ -1,0 +1,13 @@
+"""REST API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``, explorer at ``/api/docs``)."""
+
+from fastapi import APIRouter
+
+from cartrial.web.api import patients, screen, tools, trials
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(trials.router)
+router.include_router(screen.router)
+router.include_router(tools.router)
+router.include_router(patients.router)
+
+__all__ = ["router"]

@@ -1,0 +1,118 @@
+"""The application factory: ``create_app(settings)`` — no module-level state.
+
+Start-up (the lifespan) migrates the database (Alembic, programmatically), loads the bundled
+trials and, on the very first start, seeds the admin user and the demo patients.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import cartrial
+from cartrial.persistence.db import make_engine, session_factory, upgrade
+from cartrial.services.catalog import load_protocols
+from cartrial.web import errors
+from cartrial.web.api import router as api_router
+from cartrial.web.bodies import FORM_OVERHEAD, BodySizeLimit
+from cartrial.web.catalog import Catalog
+from cartrial.web.deps import AppState
+from cartrial.web.pages import router as pages_router
+from cartrial.web.seed import seed_first_start
+from cartrial.web.settings import Settings
+from cartrial.web.templating import make_templates
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+     b"script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+]
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                for key, value in SECURITY_HEADERS:
+                    if key not in names:
+                        headers.append((key, value))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(
+    settings: Settings | None = None, *, say: Callable[[str], None] | None = None,
+) -> FastAPI:
+    """Build the web application; ``say`` prints the one-time start-up messages."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    state = AppState(settings=settings, engine=engine, sessions=session_factory(engine))
+    speak = say or (lambda text: print(text, file=sys.stderr, flush=True))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            upgrade(engine)
+        if state.catalog is None:
+            state.catalog = Catalog(load_protocols(settings.trials_dir))
+        seed_first_start(state.sessions, settings, state.catalog, today=date.today(), say=speak)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="cartrial",
+        version=cartrial.__version__ if hasattr(cartrial, "__version__") else "0.1.0",
+        summary="Computable protocols for CAR-cell therapy trials in refractory autoimmune "
+                "disease: catalogue, eligibility trees, screening, calculators, escalation.",
+        lifespan=lifespan,
+        docs_url=None,  # the interactive explorers load assets from a CDN: /api/docs is ours
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.cartrial = state
+    app.state.templates = make_templates()
+    errors.install(app)
+
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    # innermost first: the catch-all sees what the exception handlers did not answer
+    app.add_middleware(errors.CatchAll)
+    app.add_middleware(BodySizeLimit, limit=settings.max_bundle_bytes + FORM_OVERHEAD,
+                       bundle_limit=settings.max_bundle_bytes)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie="cartrial_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.session_cookie_secure,
+    )
+    app.add_middleware(SecurityHeaders)
+    return app

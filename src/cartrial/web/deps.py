@@ -1,0 +1,192 @@
+"""Dependencies (``Depends``): state, clock, one DB transaction per request, users, CSRF.
+
+Tests override :func:`get_today`, :func:`get_db` or :func:`get_catalog` through
+``app.dependency_overrides``; nothing here reads a global.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from cartrial.persistence.models import User
+from cartrial.persistence.repositories import Tokens, Users
+from cartrial.web.bodies import read_form
+from cartrial.web.catalog import Catalog
+from cartrial.web.settings import Settings
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    catalog: Catalog | None = None
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.cartrial
+    return state
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings(state: State) -> Settings:
+    return state.settings
+
+
+def get_catalog(state: State) -> Catalog:
+    if state.catalog is None:
+        raise RuntimeError("the trial catalogue is not loaded (start the app with its lifespan)")
+    return state.catalog
+
+
+def get_today() -> date:
+    """The screening date when none is given: read here, at the edge, never in the library."""
+    return date.today()
+
+
+def get_db(state: State) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    session = state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+AppSettings = Annotated[Settings, Depends(get_settings)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+Today = Annotated[date, Depends(get_today)]
+DB = Annotated[Session, Depends(get_db, scope="function")]
+
+
+# ------------------------------------------------------------------ page sessions (cookie)
+
+
+class LoginRequired(Exception):
+    """Raised for an anonymous visitor of a workspace page; handled as a redirect to /login."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+        super().__init__(next_url)
+
+
+def current_user(request: Request, db: DB) -> User | None:
+    uid = request.session.get("uid")
+    if not isinstance(uid, int):
+        return None
+    user = Users(db).get(uid)
+    if user is None or not user.is_active or request.session.get("pw") != _pw_tag(user):
+        request.session.clear()
+        return None
+    request.state.user = user
+    return user
+
+
+def _pw_tag(user: User) -> str:
+    """Ties a session to the password it was opened with: a password change logs out others."""
+    return user.password_hash[-12:]
+
+
+def login_session(request: Request, user: User) -> None:
+    request.session.clear()
+    request.session.update({"uid": user.id, "username": user.username, "role": user.role,
+                            "pw": _pw_tag(user), "csrf": secrets.token_urlsafe(32)})
+
+
+def require_user(request: Request, user: Annotated[User | None, Depends(current_user)]) -> User:
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return user
+
+
+def require_editor(user: Annotated[User, Depends(require_user)]) -> User:
+    if not user.can_edit:
+        raise HTTPException(403, "Your role (viewer) can read records but not change them.")
+    return user
+
+
+def require_admin(user: Annotated[User, Depends(require_user)]) -> User:
+    if user.role != "admin":
+        raise HTTPException(403, "Only administrators can see this page.")
+    return user
+
+
+PageUser = Annotated[User, Depends(require_user)]
+PageEditor = Annotated[User, Depends(require_editor)]
+PageAdmin = Annotated[User, Depends(require_admin)]
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (created on first use); rendered into every form."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def csrf_protect(request: Request, settings: AppSettings) -> None:
+    """Every state-changing page request must carry the session's CSRF token.
+
+    The token comes from the ``csrf_token`` form field or the ``X-CSRF-Token`` header (htmx).
+    """
+    if request.method not in UNSAFE_METHODS:
+        return
+    expected = request.session.get("csrf")
+    sent = request.headers.get("x-csrf-token")
+    if not sent:
+        form = await read_form(request, settings.max_bundle_bytes)
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
+        raise HTTPException(
+            403, "The form's security token (CSRF) is missing or out of date: reload the page "
+                 "and submit again."
+        )
+
+
+# ------------------------------------------------------------------ API tokens (bearer)
+
+_bearer = HTTPBearer(auto_error=False, description="API token (create one in the workspace)")
+
+
+def api_user(
+    db: DB, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "an API token is required (Authorization: Bearer <token>)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    user = Tokens(db).user_for(credentials.credentials)
+    if user is None:
+        raise HTTPException(401, "the API token is unknown or revoked",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def api_editor(user: Annotated[User, Depends(api_user)]) -> User:
+    if not user.can_edit:
+        raise HTTPException(403, "the token's user has the viewer role and cannot change records")
+    return user
+
+
+ApiUser = Annotated[User, Depends(api_user)]
+ApiEditor = Annotated[User, Depends(api_editor)]

@@ -1,0 +1,13 @@
+"""Server-rendered pages (Jinja2 + htmx). Every state-changing request carries a CSRF token."""
+
+from fastapi import APIRouter, Depends
+
+from cartrial.web.deps import csrf_protect
+from cartrial.web.pages import auth, public, workspace
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+router.include_router(public.router)
+router.include_router(auth.router)
+router.include_router(workspace.router)
+
+__all__ = ["router"]

@@ -1,0 +1,54 @@
+"""Settings of the web application, read from the environment (pydantic-settings).
+
+Every name can be given with the ``CARTRIAL_`` prefix; the usual deployment names
+``DATABASE_URL``, ``SECRET_KEY``, ``MAX_BUNDLE_BYTES`` and ``SESSION_COOKIE_SECURE`` are read too.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, f"CARTRIAL_{name.upper()}", name.upper())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///var/cartrial.db", validation_alias=_env("database_url"))
+    secret_key: SecretStr | None = Field(None, validation_alias=_env("secret_key"))
+    var_dir: Path = Field(Path("var"), validation_alias=_env("var_dir"))
+    max_bundle_bytes: int = Field(5_000_000, gt=0, validation_alias=_env("max_bundle_bytes"))
+    session_cookie_secure: bool = Field(False, validation_alias=_env("session_cookie_secure"))
+    session_max_age_seconds: int = Field(8 * 3600, gt=0,
+                                         validation_alias=_env("session_max_age_seconds"))
+    admin_username: str = Field("admin", validation_alias=_env("admin_username"))
+    admin_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("admin_password", "CARTRIAL_ADMIN_PASSWORD")
+    )
+    seed_demo: bool = Field(True, validation_alias=_env("seed_demo"))
+    migrate_on_start: bool = Field(True, validation_alias=_env("migrate_on_start"))
+    trials_dir: Path | None = Field(None, validation_alias=_env("trials_dir"))
+    examples_dir: Path | None = Field(None, validation_alias=_env("examples_dir"))
+
+    def resolved_secret_key(self) -> str:
+        """SECRET_KEY, or one generated once and kept in ``var_dir/secret_key`` (mode 0600)."""
+        if self.secret_key is not None and self.secret_key.get_secret_value():
+            return self.secret_key.get_secret_value()
+        path = self.var_dir / "secret_key"
+        if path.is_file():
+            key = path.read_text(encoding="utf-8").strip()
+            if key:
+                return key
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(key + "\n")
+        return key
