@@ -110,6 +110,7 @@ def test_batch_with_one_bad_line(app: typer.Typer, tmp_path: Path) -> None:
     assert len(out) == 4
     assert out[0]["value"] == pytest.approx(2.0)
     assert out[1]["line"] == 2 and "scr_mg_dl" in out[1]["error"]
+    assert out[1]["field"] == "scr_mg_dl"
     assert out[2]["value"] == pytest.approx(91.69, abs=0.05)  # CKD-EPI 2021, male 50, SCr 1.0
     assert out[3]["line"] == 4 and "JSON" in out[3]["error"]
     assert res.exit_code == 1

@@ -26,12 +26,11 @@ from cartrial.evaluate import Verdict, screen
 from cartrial.evaluate.screen import CriterionReport, ScreeningResult
 from cartrial.ingest.fhir import patient_from_bundle
 from cartrial.services.catalog import get_protocol
-
 from tests.support.fhir_builder import BundleBuilder
 
 AS_OF = date(2026, 11, 22)
 WINDOW_OPENS = AS_OF - timedelta(days=28)  # 2026-10-25
-assert WINDOW_OPENS == date(2026, 10, 25)
+assert date(2026, 10, 25) == WINDOW_OPENS
 LAB_DAY = "2026-11-12"
 
 ELIGIBLE = Verdict.ELIGIBLE

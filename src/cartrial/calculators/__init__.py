@@ -4,6 +4,29 @@ Pure functions named after the published method, keyword-only arguments, each re
 :class:`CalcResult` with the value, the category, every component, the conventions chosen and the
 citation. Definitions follow ``reference/clinical-standards.md``; the registry
 (:mod:`cartrial.calculators.registry`) serves the CLI, the eligibility engine and the API.
+
+Decisions on the reference sheet's open questions (§7); each is documented where it is made:
+
+1. Myositis TIS enzyme change: relative (B − F)/B by default, ``enzyme_change="uln_aware"``
+   for (B − F)/(B − ULN); other measures use absolute change / scale range
+   (:mod:`~cartrial.calculators.myositis`).
+2. ICAHT counting: runs ≤ threshold joined across ≤ 2 days above it (gap days counted), longest
+   joined run, linear interpolation of gaps ≤ 7 days, "no recovery" = run starting by day 3
+   lasting to the last count (complete series only); late ICAHT graded on the nadir confirmed
+   by a second value ≤ 1500/µL, or ``late_rule="second_lowest"`` (:mod:`~.icaht`).
+3. CTCAE creatinine baseline: ``baseline_rule="literal"`` (admiral; baseline criteria apply
+   even when the value is ≤ ULN) by default, ``"above_uln_only"`` as the sponsor option.
+4. Cockcroft-Gault: ``weight_basis`` actual (default) / ideal (Devine) / adjusted (factor 0.4),
+   SCr floor and CrCl cap as explicit options, none by default; fludarabine ``scheme``
+   ``fludara_us_label`` (default) or ``legacy_generic_iv``, proportional scaling of the planned
+   dose.
+5. CTCAE CRS graded with the reference sheet wording (flagged [M] in ``conventions``);
+   hypogammaglobulinemia is a parameterised IgG flag (< 400 mg/dL by default), not a CTCAE term.
+6. SELENA-SLEDAI: same keys and weights as SLEDAI-2K; the SELENA definitions are applied by the
+   assessor when choosing keys.
+7. CTCAE version: v5.0 only, recorded in every CTCAE result's ``conventions``.
+8. SLEDAI-2K arthritis: ≥ 2 joints by default (``arthritis_min_joints=3`` for "> 2"), used
+   when an inflamed joint count is given.
 """
 
 from cartrial.calculators.bsa import bsa_dubois, bsa_mosteller

@@ -8,6 +8,7 @@ precision (reference sheet §0.2) instead of IEEE-754 artefacts.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -62,7 +63,7 @@ def real(
     """Return ``value`` as a finite float inside [lo, hi] (open ends if asked) or raise."""
     if value is None:
         raise DataError("is required (got null)", where=where, field=field)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise DataError(f"must be a number, got {value!r}", where=where, field=field)
     x = float(value)
     if not math.isfinite(x):
@@ -102,6 +103,8 @@ def integer(
     if isinstance(value, bool):
         raise DataError(f"must be an integer, got {value!r}", where=where, field=field)
     if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, numbers.Integral):
         value = int(value)
     if not isinstance(value, int):
         raise DataError(f"must be an integer, got {value!r}", where=where, field=field)

@@ -92,7 +92,10 @@ def _run_batch(path: Path) -> int:
             typer.echo(_dumps(run_calculator(name, inputs).to_json_dict()))
         except DataError as exc:
             failed += 1
-            typer.echo(_dumps({"error": str(exc), "line": number}))
+            error: dict[str, Any] = {"error": str(exc), "line": number}
+            if exc.field:
+                error["field"] = exc.field
+            typer.echo(_dumps(error))
     if failed:
         typer.echo(f"error: {failed} of the lines in {path} failed", err=True)
         return EXIT_SOME_LINES_FAILED

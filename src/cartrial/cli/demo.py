@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
             table = Table(title=f"Demo patients × bundled trials, as of {day}")
             table.add_column("patient")
             for nct in protocols:
-                table.add_column(nct)
+                table.add_column(nct, no_wrap=True, min_width=len(nct))
             style = {"ELIGIBLE": "green", "NEEDS_DATA": "yellow", "INELIGIBLE": "red"}
             for f in files:
                 results = screen_patient(load_bundle_file(f), as_of=day,

@@ -6,6 +6,7 @@ Both read the same settings as the app (``DATABASE_URL``, ``SECRET_KEY`` … see
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -34,7 +35,11 @@ def register(app: typer.Typer) -> None:
 
         application = create_app(Settings())
         stdout_write(f"cartrial: serving on http://{host}:{port} (API docs at /api/docs)")
-        uvicorn.run(application, host=host, port=port, log_level=log_level,
+        logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s "
+                            "%(name)s: %(message)s")
+        # uvicorn's access log prints raw paths and query strings; the app logs route
+        # templates instead (cartrial.access), never patient data
+        uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False,
                     proxy_headers=False, server_header=False)
 
     app.add_typer(users_app, name="users")
@@ -76,7 +81,7 @@ def list_users() -> None:
     from cartrial.persistence.repositories import Users
 
     with _sessions().begin() as db:
-        for u in Users(db).list():
+        for u in Users(db).all():
             stdout_write(f"{u.username}\t{u.role}\t{'active' if u.is_active else 'inactive'}")
 
 

@@ -86,16 +86,21 @@ def lint_(
         stdout_write(json.dumps([r.model_dump(mode="json") for r in reports], indent=2))
     else:
         console = Console()
-        table = Table(title="Protocol lint")
-        for col in ("trial", "top-level", "criteria", "computable", "manual", "reviewed",
-                    "auto", "uncovered text", "errors"):
-            table.add_column(col)
+        table = Table(title="Protocol lint (atoms = computable + manual review)")
+        table.add_column("trial", no_wrap=True)
+        for col in ("top", "atoms", "computable", "manual", "hand-written", "auto", "reviewed",
+                    "text gaps", "errors"):
+            table.add_column(col, justify="right")
         for r in reports:
             table.add_row(r.trial, str(r.top_level), str(r.criteria), str(r.computable),
-                          str(r.manual), str(r.review["reviewed"]), str(r.review["auto"]),
+                          str(r.manual), str(r.review["unset"] + r.review["manual"]),
+                          str(r.review["auto"]), str(r.review["reviewed"]),
                           str(len(r.uncovered)), str(r.errors))
         console.print(table)
         for r in reports:
+            if not r.uncovered:
+                console.print(f"{r.trial}: every line of the eligibility text is carried by a "
+                              f"criterion", markup=False)
             for f in r.findings:
                 console.print(f"{r.trial} {f.severity}: {f.criterion or '-'}: {f.message}",
                               markup=False)

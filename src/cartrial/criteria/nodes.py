@@ -147,7 +147,9 @@ class Measurement(_Node):
     """A lab value or observation compared with an absolute threshold or a ULN/LLN multiple.
 
     Exactly one of ``value`` (with ``unit``), ``uln_multiple`` or ``lln_multiple``. The latest
-    value inside ``lookback`` counts (default: the trial's screening window).
+    value inside ``lookback`` counts (default: the trial's screening window); with
+    ``aggregate: any``, any value inside the look-back that meets the threshold does ("serum
+    creatinine > 2.5 mg/dL within 8 weeks").
     """
 
     kind: Literal["measurement"] = "measurement"
@@ -158,6 +160,7 @@ class Measurement(_Node):
     uln_multiple: float | None = Field(default=None, gt=0)
     lln_multiple: float | None = Field(default=None, gt=0)
     lookback: Window | None = None
+    aggregate: Literal["latest", "any"] = "latest"
 
     @model_validator(mode="after")
     def _one_threshold(self) -> Measurement:
@@ -208,10 +211,15 @@ class Score(_Node):
 
 
 class Serology(_Node):
-    """A qualitative test result (HBsAg, anti-HCV, HIV, syphilis, hCG, autoantibodies)."""
+    """A qualitative test result (HBsAg, anti-HCV, HIV, syphilis, hCG, autoantibodies).
+
+    ``also`` names other tests of the same thing (urine hCG beside serum hCG, HIV Ag/Ab beside
+    HIV Ab); the latest result across them all counts.
+    """
 
     kind: Literal["serology"] = "serology"
     concept: str
+    also: tuple[str, ...] = ()
     result: Literal["positive", "negative"]
     lookback: Window | None = None
     ever: bool = False

@@ -129,11 +129,15 @@ def _half_life(drug: str) -> float | None:
     return None if hl is None else hl.days
 
 
-def _latest_weight(ctx: Context) -> float | None:
-    for obs in ctx.patient.observations_of("body_weight"):
-        if obs.value is not None and obs.effective <= ctx.as_of:
-            return obs.value
-    return None
+def _weight_during(ctx: Context, exp: _Exposure) -> float | None:
+    """Body weight when the drug was taken: the latest on or before the exposure's end
+    (else the earliest recorded after it), since mg/kg doses refer to the weight at the time."""
+    until = min(exp.end, ctx.as_of) if exp.end is not None else ctx.as_of
+    weights = [o for o in ctx.patient.observations_of("body_weight")
+               if o.value is not None and o.effective <= ctx.as_of]
+    before = [o for o in weights if o.effective <= until]
+    chosen = before[0] if before else (weights[-1] if weights else None)
+    return None if chosen is None else chosen.value
 
 
 @handles(MedicationHistory)
@@ -238,7 +242,7 @@ def _qualifies(
             if node.min_daily_dose_mg is not None:
                 results.append(Truth.of(eq >= node.min_daily_dose_mg))
             if node.min_dose_mg_per_kg_day is not None:
-                weight = _latest_weight(ctx)
+                weight = _weight_during(ctx, exp)
                 if weight is None:
                     results.append(Truth.UNKNOWN)
                     reasons.append("body weight (kg) for a mg/kg/day dose")

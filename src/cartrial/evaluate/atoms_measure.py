@@ -25,12 +25,16 @@ def _base(node: Any) -> dict[str, Any]:
 
 
 def latest(
-    ctx: Context, concept: str, window: Window | None, *, accept: Callable[[Observation], bool]
+    ctx: Context, concept: str | tuple[str, ...], window: Window | None, *,
+    accept: Callable[[Observation], bool],
 ) -> tuple[Observation | None, Observation | None]:
     """(latest acceptable value inside the look-back, latest acceptable value before it)."""
     start = ctx.lookback_start(window)
     stale: Observation | None = None
-    for obs in ctx.patient.observations_of(concept):
+    concepts = (concept,) if isinstance(concept, str) else concept
+    found = [o for c in concepts for o in ctx.patient.observations_of(c)]
+    found.sort(key=lambda o: o.effective, reverse=True)
+    for obs in found:
         if obs.effective > ctx.as_of or not accept(obs):
             continue
         if obs.effective >= start:
@@ -67,15 +71,54 @@ def _missing(ctx: Context, what: str, window: Window | None, stale: Observation 
 
 @handles(Measurement)
 def _measurement(node: Measurement, ctx: Context) -> NodeResult:
+    if node.aggregate == "any":
+        return _measurement_any(node, ctx)
     obs, stale = latest(ctx, node.concept, node.lookback, accept=_numeric)
-    if obs is None or obs.value is None:
-        unit = _canonical_unit(node.concept)
-        return NodeResult(
-            **_base(node),
-            status=Truth.UNKNOWN,
-            reason=f"no {node.concept} value inside {ctx.lookback_label(node.lookback)}",
-            missing=(_missing(ctx, f"{node.concept} ({unit})", node.lookback, stale),),
-        )
+    if obs is None:
+        return _no_value(node, ctx, stale)
+    status, reason, evidence, missing = _judge(node, obs)
+    return NodeResult(**_base(node), status=status, reason=reason, evidence=(evidence,),
+                      missing=missing)
+
+
+def _measurement_any(node: Measurement, ctx: Context) -> NodeResult:
+    """Any value inside the look-back meeting the threshold settles it (a peak counts)."""
+    start = ctx.lookback_start(node.lookback)
+    values = [o for o in ctx.patient.observations_of(node.concept)
+              if o.value is not None and start <= o.effective <= ctx.as_of]
+    if not values:
+        _, stale = latest(ctx, node.concept, node.lookback, accept=_numeric)
+        return _no_value(node, ctx, stale)
+    judged = [_judge(node, o) for o in values]
+    for status, reason, evidence, _ in judged:
+        if status is Truth.TRUE:
+            return NodeResult(**_base(node), status=status, reason=reason, evidence=(evidence,))
+    unknown = [j for j in judged if j[0] is Truth.UNKNOWN]
+    if unknown:
+        return NodeResult(**_base(node), status=Truth.UNKNOWN, reason=unknown[0][1],
+                          evidence=tuple(j[2] for j in judged),
+                          missing=tuple(m for j in unknown for m in j[3]))
+    return NodeResult(
+        **_base(node), status=Truth.FALSE,
+        reason=f"none of {len(values)} {node.concept} values inside "
+        f"{ctx.lookback_label(node.lookback)} meets it (latest: {judged[0][1]})",
+        evidence=tuple(j[2] for j in judged),
+    )
+
+
+def _no_value(node: Measurement, ctx: Context, stale: Observation | None) -> NodeResult:
+    unit = _canonical_unit(node.concept)
+    return NodeResult(
+        **_base(node),
+        status=Truth.UNKNOWN,
+        reason=f"no {node.concept} value inside {ctx.lookback_label(node.lookback)}",
+        missing=(_missing(ctx, f"{node.concept} ({unit})", node.lookback, stale),),
+    )
+
+
+def _judge(node: Measurement, obs: Observation) -> tuple[Truth, str, Evidence, tuple[str, ...]]:
+    """Compare one observation with the node's threshold (absolute, or a multiple of ULN/LLN)."""
+    assert obs.value is not None
     threshold: float
     extra: dict[str, Any] = {}
     if node.value is not None:
@@ -88,13 +131,9 @@ def _measurement(node: Measurement, ctx: Context) -> NodeResult:
         bound, source = _limit(obs, node.concept, upper=upper)
         if bound is None:
             which = "upper" if upper else "lower"
-            return NodeResult(
-                **_base(node),
-                status=Truth.UNKNOWN,
-                reason=f"no {which} limit of normal for {node.concept}",
-                evidence=(_obs_evidence(obs),),
-                missing=(f"reference range of {node.concept} (Observation.referenceRange)",),
-            )
+            return (Truth.UNKNOWN, f"no {which} limit of normal for {node.concept}",
+                    _obs_evidence(obs),
+                    (f"reference range of {node.concept} (Observation.referenceRange)",))
         multiple = node.uln_multiple if upper else node.lln_multiple
         assert multiple is not None
         threshold = multiple * bound
@@ -104,15 +143,11 @@ def _measurement(node: Measurement, ctx: Context) -> NodeResult:
     status = censored_compare(node.comparator, threshold, obs.value, censor)
     shown = f"{censor if isinstance(censor, str) else ''}{obs.value:g}"
     verb = {Truth.TRUE: "meets", Truth.FALSE: "fails", Truth.UNKNOWN: "cannot settle"}[status]
-    return NodeResult(
-        **_base(node),
-        status=status,
-        reason=f"{node.concept} {shown} {obs.unit} on {obs.effective} "
-        f"{verb} {node.comparator.value} {reason_thr}",
-        evidence=(_obs_evidence(obs, **extra),),
-        missing=((f"an exact {node.concept} value (result reported as {shown})",)
-                 if status is Truth.UNKNOWN else ()),
-    )
+    reason = (f"{node.concept} {shown} {obs.unit} on {obs.effective} "
+              f"{verb} {node.comparator.value} {reason_thr}")
+    missing = ((f"an exact {node.concept} value (result reported as {shown})",)
+               if status is Truth.UNKNOWN else ())
+    return status, reason, _obs_evidence(obs, **extra), missing
 
 
 def censored_compare(
@@ -348,9 +383,18 @@ def qualitative(obs: Observation) -> str | None:
     """positive/negative from the coded result, else from a numeric value vs its range."""
     if obs.result in ("positive", "negative"):
         return obs.result
-    if obs.value is not None and obs.ref_high is not None:
-        return "positive" if obs.value > obs.ref_high else "negative"
-    return None
+    if obs.value is None:
+        return None
+    high = obs.ref_high
+    if high is None:
+        default = vocab.default_range(obs.concept)
+        high = default[1] if default is not None else None
+    if high is None:
+        return None
+    censor = obs.components.get("comparator")
+    if censor in ("<", "<=") and obs.value <= high:
+        return "negative"  # "<20 IU/mL": below the assay's limit
+    return "positive" if obs.value > high else "negative"
 
 
 @handles(Serology)
@@ -358,33 +402,36 @@ def _serology(node: Serology, ctx: Context) -> NodeResult:
     def usable(obs: Observation) -> bool:
         return qualitative(obs) is not None
 
+    tests = (node.concept, *node.also)
+    label = " / ".join(tests)
     if node.ever:
-        found = [o for o in ctx.patient.observations_of(node.concept)
-                 if o.effective <= ctx.as_of and usable(o)]
+        found = sorted((o for c in tests for o in ctx.patient.observations_of(c)
+                        if o.effective <= ctx.as_of and usable(o)),
+                       key=lambda o: o.effective, reverse=True)
         if not found:
             return NodeResult(**_base(node), status=Truth.UNKNOWN,
-                              reason=f"no {node.concept} result on record",
-                              missing=(f"{node.concept} result (any date)",))
+                              reason=f"no {label} result on record",
+                              missing=(f"{label} result (any date)",))
         hits = [o for o in found if qualitative(o) == node.result]
         chosen = hits[0] if hits else found[0]
         return NodeResult(
             **_base(node),
             status=Truth.of(bool(hits)),
-            reason=f"{node.concept} {qualitative(chosen)} on {chosen.effective} (ever)",
+            reason=f"{chosen.concept} {qualitative(chosen)} on {chosen.effective} (ever)",
             evidence=(_obs_evidence(chosen),),
         )
-    obs, stale = latest(ctx, node.concept, node.lookback, accept=usable)
+    obs, stale = latest(ctx, tests, node.lookback, accept=usable)
     if obs is None:
         return NodeResult(
             **_base(node),
             status=Truth.UNKNOWN,
-            reason=f"no {node.concept} result inside {ctx.lookback_label(node.lookback)}",
-            missing=(_missing(ctx, f"{node.concept} result", node.lookback, stale),),
+            reason=f"no {label} result inside {ctx.lookback_label(node.lookback)}",
+            missing=(_missing(ctx, f"{label} result", node.lookback, stale),),
         )
     got = qualitative(obs)
     return NodeResult(
         **_base(node),
         status=Truth.of(got == node.result),
-        reason=f"{node.concept} {got} on {obs.effective}",
+        reason=f"{obs.concept} {got} on {obs.effective}",
         evidence=(_obs_evidence(obs),),
     )

@@ -84,11 +84,27 @@ def _flatten(
         )
     )
     child_fav = (not favourable) if res.kind == "not" else favourable
+    # A FALSE all_of / TRUE any_of settled by real data does not need its assumed manual items.
+    settled = res.kind in ("all_of", "any_of") and any(
+        not k.manual and k.status is res.status and res.status is not Truth.UNKNOWN
+        and (res.kind != "all_of" or res.status is Truth.FALSE)
+        and (res.kind != "any_of" or res.status is Truth.TRUE)
+        for k in res.children)
     for kid in res.children:
-        # an alternative that failed (a cohort the patient is not in) is not relevant
-        kid_relevant = relevant and not (res.kind == "any_of" and kid.status is not res.status
-                                         and res.status is Truth.TRUE)
-        _flatten(kid, section, depth + 1, res.id, child_fav, kid_relevant, out)
+        keep = _contributes(res, kid) and not (kid.manual and settled)
+        _flatten(kid, section, depth + 1, res.id, child_fav, relevant and keep, out)
+
+
+def _contributes(parent: NodeResult, kid: NodeResult) -> bool:
+    """Does this child's status help decide the parent's? (Else its gaps are not worth listing.)
+
+    A FALSE all_of is decided by its FALSE children, a TRUE any_of by its TRUE children, an
+    UNKNOWN one by its UNKNOWN children (plus, for all_of/at_least, the TRUE ones it still needs).
+    """
+    if parent.kind == "not" or kid.status is parent.status:
+        return True
+    return (parent.status is Truth.UNKNOWN and parent.kind in ("all_of", "at_least")
+            and kid.status is Truth.TRUE)
 
 
 def screen(protocol: Protocol, patient: Patient, *, as_of: date) -> ScreeningResult:

@@ -27,7 +27,6 @@ from cartrial.persistence.models import (
 )
 
 
-
 @cache
 def _dummy_hash() -> str:
     """Verified against when the user does not exist: a wrong username costs as much time as a
@@ -52,7 +51,7 @@ class Users:
     def count(self) -> int:
         return int(self.db.scalar(select(func.count()).select_from(User)) or 0)
 
-    def list(self) -> Sequence[User]:
+    def all(self) -> Sequence[User]:
         return self.db.scalars(select(User).order_by(User.username)).all()
 
     def create(self, username: str, password: str, role: str) -> User:
@@ -121,7 +120,9 @@ class Patients:
     def count(self) -> int:
         return int(self.db.scalar(select(func.count()).select_from(PatientRecord)) or 0)
 
-    def list(self, *, q: str | None = None, limit: int = 200, offset: int = 0) -> Sequence[PatientRecord]:
+    def search(
+        self, *, q: str | None = None, limit: int = 200, offset: int = 0,
+    ) -> Sequence[PatientRecord]:
         stmt = select(PatientRecord).order_by(PatientRecord.label, PatientRecord.id)
         if q:
             stmt = stmt.where(PatientRecord.label.ilike(f"%{q.strip()}%"))
@@ -286,7 +287,7 @@ class Audit:
         self.db.flush()
         return entry
 
-    def list(
+    def entries(
         self, *, limit: int = 200, offset: int = 0, patient_id: int | None = None,
         action: str | None = None, username: str | None = None,
     ) -> Sequence[AuditEntry]:

@@ -8,7 +8,9 @@ message or request data, which could contain patient data.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -43,7 +45,7 @@ def _error_page(request: Request, status: int, message: str, details: list[str] 
 
 
 def _respond(request: Request, status: int, message: str, *, details: list[str] | None = None,
-             headers: dict[str, str] | None = None, api_detail: Any = None) -> Response:
+             headers: Mapping[str, str] | None = None, api_detail: Any = None) -> Response:
     if is_api(request):
         return JSONResponse({"detail": api_detail if api_detail is not None else message},
                             status_code=status, headers=headers)
@@ -100,15 +102,55 @@ def install(app: FastAPI) -> None:
         return RedirectResponse(target, status_code=303)
 
 
+def route_of(scope: Scope) -> str:
+    """The matched route's template (``/api/v1/patients/{patient_id}``), never the raw URL:
+    paths and query strings can carry labels or other patient data."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if template:
+        return str(template)
+    path = str(scope.get("path", ""))
+    return "/static/…" if path.startswith("/static/") else "(unmatched)"
+
+
 def log_exception(scope: Scope, exc: BaseException) -> None:
     """Type, route and code locations only: no message, no locals, no request data."""
     frames = traceback.extract_tb(exc.__traceback__)
     where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}"
                         for f in reversed(frames[-6:]))
-    route = scope.get("route")
-    path = getattr(route, "path", None) or "?"
-    log.error("unhandled %s on %s %s at %s", type(exc).__name__, scope.get("method", "?"), path,
-              where)
+    log.error("unhandled %s on %s %s at %s", type(exc).__name__, scope.get("method", "?"),
+              route_of(scope), where)
+
+
+class AccessLog:
+    """One line per request: method, route template, status, milliseconds — nothing else.
+
+    Replaces the server's access log (``cartrial serve`` turns uvicorn's off), which would
+    print raw paths and query strings.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.log = logging.getLogger("cartrial.access")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        t0 = time.perf_counter()
+
+        async def record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            self.log.info("%s %s %d %.1fms", scope.get("method", "?"), route_of(scope), status,
+                          (time.perf_counter() - t0) * 1000)
 
 
 class CatchAll:

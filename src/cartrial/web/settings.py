@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     )
     seed_demo: bool = Field(True, validation_alias=_env("seed_demo"))
     migrate_on_start: bool = Field(True, validation_alias=_env("migrate_on_start"))
+    gc_freeze: bool = Field(True, validation_alias=_env("gc_freeze"),
+                            description="freeze start-up objects out of the cyclic GC")
     trials_dir: Path | None = Field(None, validation_alias=_env("trials_dir"))
     examples_dir: Path | None = Field(None, validation_alias=_env("examples_dir"))
 

@@ -17,7 +17,12 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 VERDICT_CLASS = {"ELIGIBLE": "ok", "NEEDS_DATA": "warn", "INELIGIBLE": "bad"}
 OUTCOME_MARK = {"pass": "✓", "fail": "✗", "unknown": "?", "manual": "◆"}
-OUTCOME_LABEL = {"pass": "met", "fail": "not met", "unknown": "unknown", "manual": "to confirm"}
+OUTCOME_LABEL = {"pass": "passes", "fail": "fails", "unknown": "unknown", "manual": "to confirm"}
+SECTION_OUTCOME = {
+    "inclusion": {"pass": "met", "fail": "not met", "unknown": "unknown", "manual": "to confirm"},
+    "exclusion": {"pass": "does not apply", "fail": "applies: excludes", "unknown": "unknown",
+                  "manual": "to confirm"},
+}
 
 
 def _fmt_dt(value: datetime | date | None) -> str:
@@ -43,7 +48,7 @@ def make_templates() -> Jinja2Templates:
     env = templates.env
     env.globals.update(
         csrf_token=csrf_token, VERDICT_CLASS=VERDICT_CLASS, OUTCOME_MARK=OUTCOME_MARK,
-        OUTCOME_LABEL=OUTCOME_LABEL,
+        OUTCOME_LABEL=OUTCOME_LABEL, SECTION_OUTCOME=SECTION_OUTCOME,
     )
     env.filters.update(dt=_fmt_dt, num=_num, humanize=_humanize,
                        tojson_pretty=lambda v: json.dumps(v, indent=2, ensure_ascii=False))

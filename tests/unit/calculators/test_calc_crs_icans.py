@@ -56,7 +56,9 @@ def test_crs_needs_fever_unless_treated() -> None:
     )
     assert treated.value == 2
     # treated, no fever, nothing else: nothing left to grade
-    assert crs_grade_astct(fever=False, prior_tocilizumab_or_steroids_or_antipyretic=True).value == 0
+    assert (
+        crs_grade_astct(fever=False, prior_tocilizumab_or_steroids_or_antipyretic=True).value == 0
+    )
 
 
 def test_crs_fever_from_temperature_threshold_38_0() -> None:
@@ -97,12 +99,19 @@ def test_crs_grade_never_below_hypoxia_or_hypotension_alone(
     hypotension: bool, n: int, vaso: bool, oxygen: str, fever: bool, prior: bool
 ) -> None:
     r = crs_grade_astct(
-        fever=fever, hypotension=hypotension, vasopressors_excluding_vasopressin=n,
-        vasopressin=vaso, oxygen=oxygen, prior_tocilizumab_or_steroids_or_antipyretic=prior,
+        fever=fever,
+        hypotension=hypotension,
+        vasopressors_excluding_vasopressin=n,
+        vasopressin=vaso,
+        oxygen=oxygen,
+        prior_tocilizumab_or_steroids_or_antipyretic=prior,
     )
     hyp_alone = crs_grade_astct(
-        fever=fever, hypotension=hypotension, vasopressors_excluding_vasopressin=n,
-        vasopressin=vaso, prior_tocilizumab_or_steroids_or_antipyretic=prior,
+        fever=fever,
+        hypotension=hypotension,
+        vasopressors_excluding_vasopressin=n,
+        vasopressin=vaso,
+        prior_tocilizumab_or_steroids_or_antipyretic=prior,
     )
     oxy_alone = crs_grade_astct(
         fever=fever, oxygen=oxygen, prior_tocilizumab_or_steroids_or_antipyretic=prior
@@ -188,7 +197,10 @@ def test_icans_most_severe_domain_wins() -> None:
 def test_icans_grade_is_max_of_domains(ice: int, c: str, s: str, mo: str, e: str) -> None:
     r = icans_grade_astct(ice_score=ice, consciousness=c, seizure=s, motor=mo, edema=e)
     assert r.value == max(
-        r.components["ice_grade"], CONSCIOUSNESS_GRADES[c], SEIZURE_GRADES[s], MOTOR_GRADES[mo],
+        r.components["ice_grade"],
+        CONSCIOUSNESS_GRADES[c],
+        SEIZURE_GRADES[s],
+        MOTOR_GRADES[mo],
         EDEMA_GRADES[e],
     )
 
@@ -198,8 +210,13 @@ def test_icans_grade_is_max_of_domains(ice: int, c: str, s: str, mo: str, e: str
 
 def test_capd_scoring_directions() -> None:
     best = dict.fromkeys(
-        ("eye_contact", "purposeful_actions", "aware_of_surroundings",
-         "communicates_needs_and_wants"), "always"
+        (
+            "eye_contact",
+            "purposeful_actions",
+            "aware_of_surroundings",
+            "communicates_needs_and_wants",
+        ),
+        "always",
     ) | dict.fromkeys(("restless", "inconsolable", "underactive", "long_time_to_respond"), "never")
     worst = {k: ("never" if v == "always" else "always") for k, v in best.items()}
     assert capd_score(**best).value == 0
@@ -207,9 +224,14 @@ def test_capd_scoring_directions() -> None:
     # items 1-4 reversed: sometimes 2, often 1, always 0, rarely 3;
     # items 5-8 direct: sometimes 2, never 0, rarely 1, often 3 -> 2+1+0+3+2+0+1+3 = 12
     mixed = capd_score(
-        eye_contact="sometimes", purposeful_actions="often", aware_of_surroundings="always",
-        communicates_needs_and_wants="rarely", restless="sometimes", inconsolable="never",
-        underactive="rarely", long_time_to_respond="often",
+        eye_contact="sometimes",
+        purposeful_actions="often",
+        aware_of_surroundings="always",
+        communicates_needs_and_wants="rarely",
+        restless="sometimes",
+        inconsolable="never",
+        underactive="rarely",
+        long_time_to_respond="often",
     )
     assert mixed.value == 12
     assert mixed.category == "positive"
@@ -217,9 +239,14 @@ def test_capd_scoring_directions() -> None:
 
 def test_capd_threshold_9_positive_8_negative() -> None:
     base = {
-        "eye_contact": "always", "purposeful_actions": "always", "aware_of_surroundings": "always",
-        "communicates_needs_and_wants": "always", "restless": "always", "inconsolable": "always",
-        "underactive": "never", "long_time_to_respond": "never",
+        "eye_contact": "always",
+        "purposeful_actions": "always",
+        "aware_of_surroundings": "always",
+        "communicates_needs_and_wants": "always",
+        "restless": "always",
+        "inconsolable": "always",
+        "underactive": "never",
+        "long_time_to_respond": "never",
     }
     assert capd_score(**base).value == 8 and capd_score(**base).category == "negative"
     base["underactive"] = "rarely"

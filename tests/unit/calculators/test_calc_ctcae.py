@@ -52,16 +52,16 @@ def test_platelets(plt: float, grade: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("wbc", "grade"), [(4.0, 0), (3.9, 1), (3.0, 1), (2.99, 2), (2.0, 2), (1.99, 3), (1.0, 3),
-                       (0.99, 4)]
+    ("wbc", "grade"),
+    [(4.0, 0), (3.9, 1), (3.0, 1), (2.99, 2), (2.0, 2), (1.99, 3), (1.0, 3), (0.99, 4)],
 )
 def test_wbc(wbc: float, grade: int) -> None:
     assert ctcae_wbc_decreased(wbc_10e9_l=wbc, lln_10e9_l=4.0).value == grade
 
 
 @pytest.mark.parametrize(
-    ("lym", "grade"), [(1.0, 0), (0.99, 1), (0.8, 1), (0.79, 2), (0.5, 2), (0.49, 3), (0.2, 3),
-                       (0.19, 4)]
+    ("lym", "grade"),
+    [(1.0, 0), (0.99, 1), (0.8, 1), (0.79, 2), (0.5, 2), (0.49, 3), (0.2, 3), (0.19, 4)],
 )
 def test_lymphocytes(lym: float, grade: int) -> None:
     assert ctcae_lymphocyte_count_decreased(lymphocytes_10e9_l=lym, lln_10e9_l=1.0).value == grade
@@ -167,8 +167,10 @@ def test_bilirubin_exact_multiple_is_not_above() -> None:
     [(2.0, 0), (2.1, 1), (3.0, 1), (3.1, 2), (6.0, 2), (6.1, 3), (20.0, 3), (20.1, 4)],
 )
 def test_bilirubin_abnormal_baseline_2_0(value: float, grade: int) -> None:
-    assert ctcae_bilirubin_increased(bilirubin_mg_dl=value, uln_mg_dl=1.2,
-                                     baseline_mg_dl=2.0).value == grade
+    assert (
+        ctcae_bilirubin_increased(bilirubin_mg_dl=value, uln_mg_dl=1.2, baseline_mg_dl=2.0).value
+        == grade
+    )
 
 
 # --- creatinine --------------------------------------------------------------------------------
@@ -197,12 +199,17 @@ def test_creatinine_baseline_rule_when_value_within_uln() -> None:
 def test_creatinine_worse_of_uln_and_baseline() -> None:
     # 1.3 (G1 by ULN 1.2) and 3.25 × baseline 0.4 (> 3.0 × baseline: G3) -> 3, both rules
     for rule in ("literal", "above_uln_only"):
-        assert ctcae_creatinine_increased(
-            creatinine_mg_dl=1.3, uln_mg_dl=1.2, baseline_mg_dl=0.4, baseline_rule=rule
-        ).value == 3
+        assert (
+            ctcae_creatinine_increased(
+                creatinine_mg_dl=1.3, uln_mg_dl=1.2, baseline_mg_dl=0.4, baseline_rule=rule
+            ).value
+            == 3
+        )
     # exactly 1.5 × baseline (0.9 vs 0.6) is not > 1.5: grade 0
-    assert ctcae_creatinine_increased(creatinine_mg_dl=0.9, uln_mg_dl=1.2,
-                                      baseline_mg_dl=0.6).value == 0
+    assert (
+        ctcae_creatinine_increased(creatinine_mg_dl=0.9, uln_mg_dl=1.2, baseline_mg_dl=0.6).value
+        == 0
+    )
 
 
 def test_creatinine_bad_input() -> None:
@@ -219,8 +226,16 @@ def test_creatinine_bad_input() -> None:
 
 @pytest.mark.parametrize(
     ("t", "hours", "grade"),
-    [(37.9, None, 0), (38.0, None, 1), (39.0, None, 1), (39.1, None, 2), (40.0, None, 2),
-     (40.1, 24, 3), (40.1, 24.5, 4), (40.1, None, None)],
+    [
+        (37.9, None, 0),
+        (38.0, None, 1),
+        (39.0, None, 1),
+        (39.1, None, 2),
+        (40.0, None, 2),
+        (40.1, 24, 3),
+        (40.1, 24.5, 4),
+        (40.1, None, None),
+    ],
 )
 def test_fever_celsius(t: float, hours: float | None, grade: int | None) -> None:
     assert ctcae_fever(temperature_c=t, hours_above_40c=hours).value == grade

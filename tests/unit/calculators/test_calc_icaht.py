@@ -27,8 +27,9 @@ from cartrial.domain import DataError
     ],
 )
 def test_early_grade_table(d500: int, d100: int, no_rec: bool, grade: int) -> None:
-    r = icaht_grade(phase="early", days_anc_le_500=d500, days_anc_le_100=d100,
-                    no_recovery_above_500=no_rec)
+    r = icaht_grade(
+        phase="early", days_anc_le_500=d500, days_anc_le_100=d100, no_recovery_above_500=no_rec
+    )
     assert r.value == grade
     assert "Rejeski" in r.reference
 
@@ -137,22 +138,33 @@ def test_series_long_gaps_are_not_interpolated() -> None:
 def test_series_late_rules() -> None:
     base = _series((0, 30, 2000))
     # nadir 1200 confirmed by 1400 <= 1500 -> G1
-    assert icaht_grade_from_series(anc_per_ul_by_day=base | {40: 1200, 60: 1400},
-                                   phase="late").value == 1
+    assert (
+        icaht_grade_from_series(anc_per_ul_by_day=base | {40: 1200, 60: 1400}, phase="late").value
+        == 1
+    )
     two = base | {40: 400, 60: 1400}
     assert icaht_grade_from_series(anc_per_ul_by_day=two, phase="late").value == 3  # nadir 400
-    assert icaht_grade_from_series(anc_per_ul_by_day=two, phase="late",
-                                   late_rule="second_lowest").value == 1  # 1400
+    assert (
+        icaht_grade_from_series(
+            anc_per_ul_by_day=two, phase="late", late_rule="second_lowest"
+        ).value
+        == 1
+    )  # 1400
     single = icaht_grade_from_series(anc_per_ul_by_day=base | {45: 400}, phase="late")
     assert single.value is None and single.category.startswith("unconfirmed")  # type: ignore[union-attr]
-    assert icaht_grade_from_series(anc_per_ul_by_day=base | {45: 400}, phase="late",
-                                   documented_non_transient=True).value == 3
-    transient = icaht_grade_from_series(anc_per_ul_by_day=base | {40: 400, 50: 3000},
-                                        phase="late")
+    assert (
+        icaht_grade_from_series(
+            anc_per_ul_by_day=base | {45: 400}, phase="late", documented_non_transient=True
+        ).value
+        == 3
+    )
+    transient = icaht_grade_from_series(anc_per_ul_by_day=base | {40: 400, 50: 3000}, phase="late")
     assert transient.value == 0
     # day 120 is outside the default day +31..+100 window
-    assert icaht_grade_from_series(anc_per_ul_by_day=base | {120: 50, 121: 50},
-                                   phase="late").value is None
+    assert (
+        icaht_grade_from_series(anc_per_ul_by_day=base | {120: 50, 121: 50}, phase="late").value
+        is None
+    )
 
 
 def test_series_bad_input_names_field() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from cartrial.calculators import bsa_mosteller, crcl_cockcroft_gault
@@ -108,3 +110,42 @@ def test_unknown_calculator_lists_close_names() -> None:
 def test_inputs_must_be_a_mapping() -> None:
     with pytest.raises(DataError, match="JSON object"):
         run_calculator("bsa_dubois", [170, 70])  # type: ignore[arg-type]
+
+
+def test_input_models_match_function_keywords() -> None:
+    # the registry passes validated fields straight through as keyword arguments
+    for calc in list_calculators():
+        params = inspect.signature(calc.function).parameters
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values()), calc.name
+        assert set(calc.inputs.model_fields) == set(params), calc.name
+        for pname, p in params.items():
+            field = calc.inputs.model_fields[pname]
+            if p.default is inspect.Parameter.empty:
+                assert field.is_required(), (calc.name, pname)
+            else:
+                assert field.default == p.default, (calc.name, pname)
+
+
+def test_registry_json_shapes() -> None:
+    # JSON object keys are strings: ICAHT day keys are converted, values in cells/µL
+    series = {str(d): 200 for d in range(0, 31)}
+    assert run_calculator("icaht_grade_from_series", {"anc_per_ul_by_day": series}).value == 4
+    with pytest.raises(DataError, match="day 'x'"):
+        run_calculator("icaht_grade_from_series", {"anc_per_ul_by_day": {"x": 1}})
+    with pytest.raises(DataError, match="malar_rash") as exc:
+        run_calculator("sledai_2k", {"descriptors": ["rash", "malar_rash"]})
+    assert exc.value.field == "descriptors"
+    # 1000 /µL = 1.0 ×10⁹/L -> grade 2 ("<1.5 - 1.0" includes 1.0)
+    r = run_calculator(
+        "ctcae_neutrophil_count_decreased", {"anc_10e9_l": {"value": 1000, "unit": "/uL"}}
+    )
+    assert r.value == 2
+    # CRP 1.0 mg/dL = 10 mg/L for DAS28-CRP
+    a = run_calculator(
+        "das28_crp",
+        {"tjc28": 4, "sjc28": 4, "crp_mg_l": {"value": 1.0, "unit": "mg/dL"}, "ptgh_0_100": 50},
+    )
+    assert a.value == pytest.approx(4.2032, abs=1e-4)
+    with pytest.raises(DataError, match="bool|boolean") as exc2:
+        run_calculator("crs_grade_astct", {"fever": "yes"})
+    assert exc2.value.field == "fever"

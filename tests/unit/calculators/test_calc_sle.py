@@ -20,11 +20,26 @@ from cartrial.domain import DataError
 # Gladman 2002 weights, written out again here from the reference table (not imported):
 # 8 × 8 neuro/vascular items, 6 × 4, 7 × 2, 3 × 1.
 PUBLISHED = {
-    8: {"seizure", "psychosis", "organic_brain_syndrome", "visual_disturbance",
-        "cranial_nerve_disorder", "lupus_headache", "cva", "vasculitis"},
+    8: {
+        "seizure",
+        "psychosis",
+        "organic_brain_syndrome",
+        "visual_disturbance",
+        "cranial_nerve_disorder",
+        "lupus_headache",
+        "cva",
+        "vasculitis",
+    },
     4: {"arthritis", "myositis", "urinary_casts", "hematuria", "proteinuria", "pyuria"},
-    2: {"rash", "alopecia", "mucosal_ulcers", "pleurisy", "pericarditis", "low_complement",
-        "increased_dna_binding"},
+    2: {
+        "rash",
+        "alopecia",
+        "mucosal_ulcers",
+        "pleurisy",
+        "pericarditis",
+        "low_complement",
+        "increased_dna_binding",
+    },
     1: {"fever", "thrombocytopenia", "leukopenia"},
 }
 
@@ -37,8 +52,14 @@ def test_weights_match_published_table() -> None:
 
 def test_sledai_2k_hand_example() -> None:
     # arthritis 4 + proteinuria 4 + rash 2 + low complement 2 + DNA binding 2 + leukopenia 1 = 15
-    d = ["arthritis", "proteinuria", "rash", "low_complement", "increased_dna_binding",
-         "leukopenia"]
+    d = [
+        "arthritis",
+        "proteinuria",
+        "rash",
+        "low_complement",
+        "increased_dna_binding",
+        "leukopenia",
+    ]
     r = sledai_2k(descriptors=d)
     assert r.value == 15
     assert r.components["points"]["proteinuria"] == 4
@@ -89,9 +110,14 @@ def test_arthritis_joint_threshold_is_explicit() -> None:
 
 
 def _sri(**kw: object) -> object:
-    args: dict[str, object] = {"selena_sledai_baseline": 10, "selena_sledai_followup": 6,
-                               "new_bilag_a_domains": 0, "new_bilag_b_domains": 1,
-                               "pga_baseline": 1.0, "pga_followup": 1.29}
+    args: dict[str, object] = {
+        "selena_sledai_baseline": 10,
+        "selena_sledai_followup": 6,
+        "new_bilag_a_domains": 0,
+        "new_bilag_b_domains": 1,
+        "pga_baseline": 1.0,
+        "pga_followup": 1.29,
+    }
     args.update(kw)
     return sri_4(**args).value  # type: ignore[arg-type]
 
@@ -107,8 +133,14 @@ def test_sri4_all_three_conditions() -> None:
 
 def test_sri4_pga_difference_at_reporting_precision() -> None:
     # 1.2 - 0.9 = 0.29999999999999993 in floats but is 0.30: a worsening (§0.2)
-    r = sri_4(selena_sledai_baseline=12, selena_sledai_followup=4, new_bilag_a_domains=0,
-              new_bilag_b_domains=0, pga_baseline=0.9, pga_followup=1.2)
+    r = sri_4(
+        selena_sledai_baseline=12,
+        selena_sledai_followup=4,
+        new_bilag_a_domains=0,
+        new_bilag_b_domains=0,
+        pga_baseline=0.9,
+        pga_followup=1.2,
+    )
     assert r.components["pga_change"] == 0.3
     assert r.value is False
 
@@ -137,8 +169,9 @@ def test_sri4_bad_input() -> None:
     ],
 )
 def test_doris(cs: int, pga: float, pred: float, stable: bool, ok: bool) -> None:
-    r = doris_remission(clinical_sledai=cs, pga=pga, prednisolone_mg_day=pred,
-                        stable_background_therapy=stable)
+    r = doris_remission(
+        clinical_sledai=cs, pga=pga, prednisolone_mg_day=pred, stable_background_therapy=stable
+    )
     assert r.value is ok
 
 
@@ -156,15 +189,31 @@ def test_doris(cs: int, pga: float, pred: float, stable: bool, ok: bool) -> None
     ],
 )
 def test_lldas(descriptors: list[str], pga: float, pred: float, ok: bool) -> None:
-    r = lldas(descriptors=descriptors, new_activity_since_last_assessment=False, pga=pga,
-              prednisolone_mg_day=pred)
+    r = lldas(
+        descriptors=descriptors,
+        new_activity_since_last_assessment=False,
+        pga=pga,
+        prednisolone_mg_day=pred,
+    )
     assert r.value is ok
 
 
 def test_lldas_new_activity_and_haemolysis() -> None:
     common = {"descriptors": [], "pga": 0.0, "prednisolone_mg_day": 0.0}
     assert lldas(new_activity_since_last_assessment=True, **common).value is False  # type: ignore[arg-type]
-    assert lldas(new_activity_since_last_assessment=False,  # type: ignore[arg-type]
-                 haemolytic_anaemia_or_gi_activity=True, **common).value is False
-    assert lldas(new_activity_since_last_assessment=False,  # type: ignore[arg-type]
-                 standard_maintenance_therapy_only=False, **common).value is False
+    assert (
+        lldas(
+            new_activity_since_last_assessment=False,  # type: ignore[arg-type]
+            haemolytic_anaemia_or_gi_activity=True,
+            **common,
+        ).value
+        is False
+    )
+    assert (
+        lldas(
+            new_activity_since_last_assessment=False,  # type: ignore[arg-type]
+            standard_maintenance_therapy_only=False,
+            **common,
+        ).value
+        is False
+    )

@@ -24,9 +24,15 @@ def test_mrss_17_areas_max_51() -> None:
 
 def test_mrss_hand_example() -> None:
     # face 1, fingers 2+2, hands 1+1, forearms 1+1, all else 0 -> 9
-    s = dict.fromkeys(MRSS_AREAS, 0) | {"face": 1, "fingers_right": 2, "fingers_left": 2,
-                                          "hand_right": 1, "hand_left": 1, "forearm_right": 1,
-                                          "forearm_left": 1}
+    s = dict.fromkeys(MRSS_AREAS, 0) | {
+        "face": 1,
+        "fingers_right": 2,
+        "fingers_left": 2,
+        "hand_right": 1,
+        "hand_left": 1,
+        "forearm_right": 1,
+        "forearm_left": 1,
+    }
     assert mrss(scores=s).value == 9
 
 
@@ -53,8 +59,13 @@ def test_mrss_total_is_sum(values: list[int]) -> None:
 
 def test_criss_no_change_hand_value() -> None:
     # z = -5.54 -> p = 1 / (1 + e^5.54) = 0.00391
-    r = acr_criss(delta_mrss=0, delta_fvc_percent_predicted=0, delta_patient_global=0,
-                  delta_physician_global=0, delta_haq_di=0)
+    r = acr_criss(
+        delta_mrss=0,
+        delta_fvc_percent_predicted=0,
+        delta_patient_global=0,
+        delta_physician_global=0,
+        delta_haq_di=0,
+    )
     assert r.value == pytest.approx(0.00391, abs=1e-5)
     assert r.category == "not improved"
 
@@ -62,8 +73,13 @@ def test_criss_no_change_hand_value() -> None:
 def test_criss_improved_hand_example() -> None:
     # z = -5.54 - 0.81(-10) + 0.21(5) - 0.40(-2) - 0.44(-3) - 3.41(-0.5)
     #   = -5.54 + 8.10 + 1.05 + 0.80 + 1.32 + 1.705 = 7.435 -> p = 0.99941
-    r = acr_criss(delta_mrss=-10, delta_fvc_percent_predicted=5, delta_patient_global=-2,
-                  delta_physician_global=-3, delta_haq_di=-0.5)
+    r = acr_criss(
+        delta_mrss=-10,
+        delta_fvc_percent_predicted=5,
+        delta_patient_global=-2,
+        delta_physician_global=-3,
+        delta_haq_di=-0.5,
+    )
     assert r.components["z"] == pytest.approx(7.435)
     assert r.value == pytest.approx(0.99941, abs=1e-5)
     assert r.category == "improved"
@@ -71,22 +87,43 @@ def test_criss_improved_hand_example() -> None:
 
 def test_criss_threshold_0_60() -> None:
     # p >= 0.60 <=> z >= ln(1.5) = 0.405465 <=> ΔmRSS <= -7.3401 (others 0)
-    above = acr_criss(delta_mrss=-7.35, delta_fvc_percent_predicted=0, delta_patient_global=0,
-                      delta_physician_global=0, delta_haq_di=0)
-    below = acr_criss(delta_mrss=-7.33, delta_fvc_percent_predicted=0, delta_patient_global=0,
-                      delta_physician_global=0, delta_haq_di=0)
+    above = acr_criss(
+        delta_mrss=-7.35,
+        delta_fvc_percent_predicted=0,
+        delta_patient_global=0,
+        delta_physician_global=0,
+        delta_haq_di=0,
+    )
+    below = acr_criss(
+        delta_mrss=-7.33,
+        delta_fvc_percent_predicted=0,
+        delta_patient_global=0,
+        delta_physician_global=0,
+        delta_haq_di=0,
+    )
     assert above.value == pytest.approx(1 / (1 + math.exp(-0.4135)), abs=1e-4)
     assert above.category == "improved"
     assert below.category == "not improved"
 
 
 def test_criss_step1_sets_zero() -> None:
-    r = acr_criss(delta_mrss=-20, delta_fvc_percent_predicted=10, delta_patient_global=-5,
-                  delta_physician_global=-5, delta_haq_di=-1, step1_worsening=True)
+    r = acr_criss(
+        delta_mrss=-20,
+        delta_fvc_percent_predicted=10,
+        delta_patient_global=-5,
+        delta_physician_global=-5,
+        delta_haq_di=-1,
+        step1_worsening=True,
+    )
     assert r.value == 0.0 and r.category == "not improved"
     with pytest.raises(DataError) as exc:
-        acr_criss(delta_mrss=0, delta_fvc_percent_predicted=0, delta_patient_global=-50,
-                  delta_physician_global=0, delta_haq_di=0)
+        acr_criss(
+            delta_mrss=0,
+            delta_fvc_percent_predicted=0,
+            delta_patient_global=-50,
+            delta_physician_global=0,
+            delta_haq_di=0,
+        )
     assert exc.value.field == "delta_patient_global"
 
 
@@ -101,8 +138,10 @@ def test_mmt8_maxima_150_and_80() -> None:
 
 def test_mmt8_bilateral_hand_example() -> None:
     # neck flexors 8 + seven right groups × 9 + seven left groups × 7 = 8 + 63 + 49 = 120
-    s = {k: (8 if k == "neck_flexors" else 9 if k.endswith("_right") else 7)
-         for k in MMT8_KEYS["bilateral"]}
+    s = {
+        k: (8 if k == "neck_flexors" else 9 if k.endswith("_right") else 7)
+        for k in MMT8_KEYS["bilateral"]
+    }
     assert mmt8(scores=s).value == 120
 
 
@@ -120,12 +159,18 @@ def test_mmt8_bad_input() -> None:
 # --- 2016 ACR/EULAR TIS (Aggarwal 2017 Table 3) --------------------------------------------
 
 BASE = {
-    "physician_global_baseline": 6.0, "physician_global_followup": 3.0,  # 30 % -> 17.5
-    "patient_global_baseline": 5.0, "patient_global_followup": 4.0,  # 10 % -> 2.5
-    "mmt8_baseline": 120.0, "mmt8_followup": 135.0,  # 15/150 = 10 % -> 10
-    "haq_baseline": 1.5, "haq_followup": 1.0,  # 0.5/3 = 16.7 % -> 7.5
-    "enzyme_baseline_u_l": 1000.0, "enzyme_followup_u_l": 500.0,  # 50 % -> 7.5
-    "extramuscular_baseline": 3.0, "extramuscular_followup": 3.0,  # 0 % -> 0
+    "physician_global_baseline": 6.0,
+    "physician_global_followup": 3.0,  # 30 % -> 17.5
+    "patient_global_baseline": 5.0,
+    "patient_global_followup": 4.0,  # 10 % -> 2.5
+    "mmt8_baseline": 120.0,
+    "mmt8_followup": 135.0,  # 15/150 = 10 % -> 10
+    "haq_baseline": 1.5,
+    "haq_followup": 1.0,  # 0.5/3 = 16.7 % -> 7.5
+    "enzyme_baseline_u_l": 1000.0,
+    "enzyme_followup_u_l": 500.0,  # 50 % -> 7.5
+    "extramuscular_baseline": 3.0,
+    "extramuscular_followup": 3.0,  # 0 % -> 0
 }
 
 
@@ -133,21 +178,32 @@ def test_tis_hand_example_45() -> None:
     # 17.5 + 2.5 + 10 + 7.5 + 7.5 + 0 = 45: adult moderate (>= 40), juvenile moderate (>= 45)
     r = myositis_tis_2016(**BASE)  # type: ignore[arg-type]
     assert r.value == 45.0
-    assert r.components["points"] == {"physician_global": 17.5, "patient_global": 2.5,
-                                      "mmt8": 10, "haq": 7.5, "enzyme": 7.5,
-                                      "extramuscular": 0}
+    assert r.components["points"] == {
+        "physician_global": 17.5,
+        "patient_global": 2.5,
+        "mmt8": 10,
+        "haq": 7.5,
+        "enzyme": 7.5,
+        "extramuscular": 0,
+    }
     assert r.category == "moderate"
     assert myositis_tis_2016(**BASE, population="juvenile").category == "moderate"  # type: ignore[arg-type]
 
 
 def test_tis_maximum_100_major() -> None:
     best = {
-        "physician_global_baseline": 8.0, "physician_global_followup": 2.0,  # 60 % -> 20
-        "patient_global_baseline": 8.0, "patient_global_followup": 3.0,  # 50 % -> 10
-        "mmt8_baseline": 100.0, "mmt8_followup": 150.0,  # 33 % -> 32.5
-        "haq_baseline": 2.0, "haq_followup": 0.5,  # 50 % -> 10
-        "enzyme_baseline_u_l": 2000.0, "enzyme_followup_u_l": 200.0,  # 90 % -> 7.5
-        "extramuscular_baseline": 6.0, "extramuscular_followup": 1.0,  # 50 % -> 20
+        "physician_global_baseline": 8.0,
+        "physician_global_followup": 2.0,  # 60 % -> 20
+        "patient_global_baseline": 8.0,
+        "patient_global_followup": 3.0,  # 50 % -> 10
+        "mmt8_baseline": 100.0,
+        "mmt8_followup": 150.0,  # 33 % -> 32.5
+        "haq_baseline": 2.0,
+        "haq_followup": 0.5,  # 50 % -> 10
+        "enzyme_baseline_u_l": 2000.0,
+        "enzyme_followup_u_l": 200.0,  # 90 % -> 7.5
+        "extramuscular_baseline": 6.0,
+        "extramuscular_followup": 1.0,  # 50 % -> 20
     }
     r = myositis_tis_2016(**best)  # type: ignore[arg-type]
     assert r.value == 100.0 and r.category == "major"
@@ -190,12 +246,18 @@ def test_tis_enzyme_formula_is_a_parameter() -> None:
 
 # No change at all: every measure 0 points.
 ZERO = {
-    "physician_global_baseline": 6.0, "physician_global_followup": 6.0,
-    "patient_global_baseline": 8.0, "patient_global_followup": 8.0,
-    "mmt8_baseline": 120.0, "mmt8_followup": 120.0,
-    "haq_baseline": 2.0, "haq_followup": 2.0,
-    "enzyme_baseline_u_l": 1000.0, "enzyme_followup_u_l": 1000.0,
-    "extramuscular_baseline": 6.0, "extramuscular_followup": 6.0,
+    "physician_global_baseline": 6.0,
+    "physician_global_followup": 6.0,
+    "patient_global_baseline": 8.0,
+    "patient_global_followup": 8.0,
+    "mmt8_baseline": 120.0,
+    "mmt8_followup": 120.0,
+    "haq_baseline": 2.0,
+    "haq_followup": 2.0,
+    "enzyme_baseline_u_l": 1000.0,
+    "enzyme_followup_u_l": 1000.0,
+    "extramuscular_baseline": 6.0,
+    "extramuscular_followup": 6.0,
 }
 PH_40 = {"physician_global_followup": 3.6}  # 2.4/10 = 24 % -> 15
 PH_41 = {"physician_global_followup": 1.9}  # 4.1/10 = 41 % -> 20
@@ -237,9 +299,20 @@ def test_tis_no_change_is_zero() -> None:
 
 
 @given(
-    st.tuples(st.floats(0, 10), st.floats(0, 10), st.floats(0, 10), st.floats(0, 10),
-              st.floats(0, 150), st.floats(0, 150), st.floats(0, 3), st.floats(0, 3),
-              st.floats(1, 5000), st.floats(0, 5000), st.floats(0, 10), st.floats(0, 10))
+    st.tuples(
+        st.floats(0, 10),
+        st.floats(0, 10),
+        st.floats(0, 10),
+        st.floats(0, 10),
+        st.floats(0, 150),
+        st.floats(0, 150),
+        st.floats(0, 3),
+        st.floats(0, 3),
+        st.floats(1, 5000),
+        st.floats(0, 5000),
+        st.floats(0, 10),
+        st.floats(0, 10),
+    )
 )
 def test_tis_between_0_and_100(v: tuple[float, ...]) -> None:
     keys = list(BASE)
@@ -256,9 +329,19 @@ def test_essdai_weights_and_maximum_123() -> None:
     assert essdai(levels={}).value == 0
     # weights from the reference table, re-typed
     assert {d: w for d, (w, _) in ESSDAI_DOMAINS.items()} == {
-        "constitutional": 3, "lymphadenopathy": 4, "glandular": 2, "articular": 2,
-        "cutaneous": 3, "pulmonary": 5, "renal": 5, "muscular": 6, "pns": 5, "cns": 5,
-        "haematological": 2, "biological": 1}
+        "constitutional": 3,
+        "lymphadenopathy": 4,
+        "glandular": 2,
+        "articular": 2,
+        "cutaneous": 3,
+        "pulmonary": 5,
+        "renal": 5,
+        "muscular": 6,
+        "pns": 5,
+        "cns": 5,
+        "haematological": 2,
+        "biological": 1,
+    }
 
 
 @pytest.mark.parametrize(
@@ -287,9 +370,16 @@ def test_essdai_level_rules() -> None:
         essdai(levels={"hepatic": 1})
 
 
-@given(st.fixed_dictionaries({d: st.sampled_from(levels)
-                              for d, (_, levels) in ESSDAI_DOMAINS.items()}))
+@given(
+    st.fixed_dictionaries({d: st.sampled_from(levels) for d, (_, levels) in ESSDAI_DOMAINS.items()})
+)
 def test_essdai_total_is_weighted_sum(levels: dict[str, int]) -> None:
     r = essdai(levels=levels)
     assert r.value == sum(ESSDAI_DOMAINS[d][0] * lv for d, lv in levels.items())
     assert 0 <= r.value <= 123  # type: ignore[operator]
+
+
+@given(st.lists(st.integers(0, 10), min_size=15, max_size=15))
+def test_mmt8_total_is_sum_and_at_most_150(values: list[int]) -> None:
+    r = mmt8(scores=dict(zip(MMT8_KEYS["bilateral"], values, strict=True)))
+    assert r.value == sum(values) <= 150

@@ -312,3 +312,59 @@ def test_censored_results() -> None:
     assert censored_compare(le, 400, 500, ">") is Truth.FALSE
     assert censored_compare(le, 500, 500, ">") is Truth.FALSE
     assert censored_compare(le, 500, 500, None) is Truth.TRUE
+
+
+def test_any_value_in_window_catches_a_recovered_peak() -> None:
+    node = {"id": "cr", "kind": "measurement", "concept": "creatinine", "comparator": ">",
+            "value": 2.5, "unit": "mg/dL", "lookback": {"amount": 8, "unit": "weeks"},
+            "aggregate": "any"}
+    peak = patient(observations=[obs("creatinine", 3.1, "mg/dL", date(2026, 10, 20), id="peak"),
+                                 obs("creatinine", 1.1, "mg/dL", date(2026, 11, 20), id="now")])
+    res = ev(node, peak, favourable=False)
+    assert res.status is Truth.TRUE
+    assert res.evidence[0].resource == "Observation/peak"
+    latest_only = ev({**node, "aggregate": "latest"}, peak)
+    assert latest_only.status is Truth.FALSE
+    old_peak = patient(observations=[obs("creatinine", 3.1, "mg/dL", date(2026, 9, 1)),
+                                     obs("creatinine", 1.1, "mg/dL", date(2026, 11, 20))])
+    assert ev(node, old_peak).status is Truth.FALSE  # 1 Sept is outside the 8 weeks
+    assert ev(node, patient()).status is Truth.UNKNOWN
+
+
+def test_serology_also_uses_the_latest_across_tests() -> None:
+    node = {"id": "hcg", "kind": "serology", "concept": "hcg_serum_qual",
+            "also": ["hcg_urine_qual"], "result": "positive"}
+    urine_neg = patient(observations=[obs("hcg_urine_qual", None, None, AS_OF, result="negative")])
+    assert ev(node, urine_neg).status is Truth.FALSE
+    newer_pos = patient(observations=[
+        obs("hcg_serum_qual", None, None, AS_OF - timedelta(days=5), result="negative"),
+        obs("hcg_urine_qual", None, None, AS_OF - timedelta(days=1), result="positive")])
+    assert ev(node, newer_pos).status is Truth.TRUE
+    assert ev(node, patient()).status is Truth.UNKNOWN
+
+
+def test_numeric_viral_load_without_range_uses_default_limit() -> None:
+    from cartrial import vocab
+
+    node = {"id": "d", "kind": "serology", "concept": "hbv_dna", "result": "positive"}
+    default = vocab.default_range("hbv_dna")
+    assert default is not None and default[1] is not None
+    high = default[1]
+    above = patient(observations=[obs("hbv_dna", high * 10, "[IU]/mL", AS_OF)])
+    assert ev(node, above).status is Truth.TRUE
+    below = patient(observations=[obs("hbv_dna", high, "[IU]/mL", AS_OF,
+                                      components={"comparator": "<"})])
+    assert ev(node, below).status is Truth.FALSE
+
+
+def test_mg_per_kg_uses_the_weight_at_the_time() -> None:
+    node = {"id": "gc", "kind": "medication", "classes": ["glucocorticoids"],
+            "min_dose_mg_per_kg_day": 0.5}
+    # 30 mg/day prednisone in 2025 while weighing 50 kg (0.6 mg/kg/day); now 80 kg
+    p = patient(observations=[obs("body_weight", 50, "kg", date(2025, 2, 1), id="w-then"),
+                              obs("body_weight", 80, "kg", AS_OF, id="w-now")],
+                medications=[MedicationExposure(id="m", concept="prednisone",
+                                                drug_classes=("glucocorticoids",),
+                                                start=date(2025, 1, 1), end=date(2025, 6, 1),
+                                                daily_dose_mg=30)])
+    assert ev(node, p).status is Truth.TRUE

@@ -142,3 +142,18 @@ def test_tree_evaluation_is_kleene(tree: tuple[dict[str, Any], Truth]) -> None:
     negated = evaluate_node(parse_criterion({"kind": "not", "item": node}),
                             Context(patient=patient(), as_of=AS_OF))
     assert negated.status is ~expected
+
+
+def test_missing_and_manual_lists_skip_criteria_that_cannot_change_the_answer() -> None:
+    # exclusion gated on a cohort the patient is not in: all_of(condition ITP, manual, lab)
+    gated = {"id": "exc-itp", "kind": "all_of", "items": [
+        {"id": "exc-itp.dx", "kind": "condition", "concepts": ["itp"]},
+        {"id": "exc-itp.judge", "kind": "manual", "text": "marrow failure"},
+        {"id": "exc-itp.plt", "kind": "measurement", "concept": "platelets", "comparator": "<",
+         "value": 20, "unit": "10*9/L"}]}
+    res = screen(protocol([HB], [gated]), patient(observations=[GOOD_HB]), as_of=AS_OF)
+    assert res.verdict is Verdict.ELIGIBLE
+    assert res.manual_review == ()
+    assert res.missing == ()
+    by_id = {c.id: c for c in res.criteria}
+    assert by_id["exc-itp.dx"].relevant and not by_id["exc-itp.plt"].relevant

@@ -108,9 +108,7 @@ CONDITIONS: dict[str, tuple[str, ...]] = {
         r"(?-i:\bNYHA\b)\s+(?:class\s+)?(?:III|IV|3|4)",
     ),
     "angina": (r"angina(?:\s+pectoris)?",),
-    "ventricular_tachycardia": (
-        r"ventricular\s+(?:tachycardia|arrhythmias?|fibrillation)",
-    ),
+    "ventricular_tachycardia": (r"ventricular\s+(?:tachycardia|arrhythmias?|fibrillation)",),
     "pah": (r"pulmonary\s+(?:arterial\s+)?hypertension", r"(?-i:\bPAH\b)", r"(?-i:\bPHA\b)"),
     "cirrhosis": (r"cirrhosis",),
     "aplastic_anemia": (r"aplastic\s+ana?emia",),
@@ -171,9 +169,7 @@ TARGET_DISEASES: tuple[str, ...] = (
 )
 
 #: words for "idiopathic inflammatory myopathy" expand to the four myositis keys.
-IIM_PATTERN = (
-    r"(?:idiopathic\s+)?inflammatory\s+myopath(?:y|ies)|(?-i:\bIIM\b)|\bmyositis\b"
-)
+IIM_PATTERN = r"(?:idiopathic\s+)?inflammatory\s+myopath(?:y|ies)|(?-i:\bIIM\b)|\bmyositis\b"
 IIM_KEYS: tuple[str, ...] = ("dermatomyositis", "polymyositis", "antisynthetase_syndrome", "imnm")
 
 # ---------------------------------------------------------------------------- analytes
@@ -272,13 +268,18 @@ ANALYTES: dict[str, tuple[str, ...]] = {
     "hbv_dna": (r"(?-i:\bHBV[- ]DNA\b)", r"hepatitis\s+b\s+virus\s+dna"),
     "hcv_rna": (r"(?-i:\bHCV[- ]RNA\b)",),
     "cd19_abs": (r"cd19\+?\s+b[- ]cells?(?:\s+counts?)?",),
+    # "muscle enzymes" (and its mistranslation "myosin") = creatine kinase and aldolase
+    "muscle_enzymes": (r"muscle\s+enzymes?(?:\s+levels?)?", r"myosin(?:\s+levels?)?"),
     "anti_dsdna": (r"anti-?\s?ds-?dna(?:\s+antibod(?:y|ies))?",),
-    "mean_pulmonary_artery_pressure": (
+    "mpap": (
         r"mean\s+pulmonary\s+(?:arter(?:y|ial)\s+)?pressure(?:\s+\(m?pap\))?",
         r"(?-i:\bmPAP\b)",
         r"pulmonary\s+(?:arter(?:y|ial)\s+)?(?:systolic\s+)?pressure",
     ),
 }
+
+#: pseudo-analytes that stand for several concepts
+EXPANSIONS: dict[str, tuple[str, ...]] = {"muscle_enzymes": ("creatine_kinase", "aldolase")}
 
 #: canonical UCUM unit of each analyte (the unit a unitless threshold is read in).
 DEFAULT_UNITS: dict[str, str] = {
@@ -297,17 +298,21 @@ PERCENT_PREDICTED: frozenset[str] = frozenset({"dlco", "fvc_pct_pred"})
 #: score instrument key -> synonym patterns.
 SCORES: dict[str, tuple[str, ...]] = {
     "selena_sledai": (r"selena[- ]?sledai(?:[- ]?2k)?",),
+    "clinical_sledai": (r"clinical\s+sledai(?:[- ]?(?:2k|2000))?", r"(?-i:\bcSLEDAI\b)"),
     "sledai_2k": (
-        r"(?:clinical\s+)?sledai[- ]?(?:2k|2000)",
+        r"sledai[- ]?(?:2k|2000)",
         r"systemic\s+lupus\s+erythematosus\s+disease\s+activity\s+index(?:[- ]?2000|[- ]?2k)?",
-        r"(?:clinical\s+)?sledai",
+        r"sledai",
     ),
     "mrss": (
         r"(?:modified|improved)\s+rodnan\s+(?:total\s+)?skin\s+(?:thickness\s+)?score(?:\s+\(mrss\))?",
         r"rodnan\s+skin\s+score",
         r"(?-i:\bm?RSS\b)",
     ),
-    "essdai": (r"(?-i:\bESSDAI\b)", r"eular\s+sj[oö]gren'?s\s+syndrome\s+disease\s+activity\s+index"),
+    "essdai": (
+        r"(?-i:\bESSDAI\b)",
+        r"eular\s+sj[oö]gren'?s\s+syndrome\s+disease\s+activity\s+index",
+    ),
     "mmt8": (r"(?-i:\bMMT-?\s?8\b)", r"manual\s+muscle\s+test(?:ing)?[- ]?8?"),
     "das28_esr": (r"(?-i:\bDAS-?\s?28[- ](?:ESR|4v?)\b)", r"das28\s*\(esr\)"),
     "das28_crp": (r"(?-i:\bDAS-?\s?28[- ]CRP\b)", r"das28\s*\(crp\)"),
@@ -315,11 +320,11 @@ SCORES: dict[str, tuple[str, ...]] = {
     "cdai": (r"(?-i:\bCDAI\b)", r"clinical\s+disease\s+activity\s+index"),
     "sdai": (r"(?-i:\bSDAI\b)", r"simplified\s+disease\s+activity\s+index"),
     "haq_di": (r"(?:total\s+)?(?-i:\bHAQ(?:-DI)?\b)(?:\s+score)?",),
-    "sjc66": (
+    "swollen_joint_count_66": (
         r"swollen\s+joint\s+counts?(?=[^.;]{0,40}\b66\b)",
         r"(?-i:\bSJC\s?66\b)",
     ),
-    "tjc68": (
+    "tender_joint_count_68": (
         r"tender\s+joint\s+counts?(?=[^.;]{0,40}\b68\b)",
         r"(?-i:\bTJC\s?68\b)",
     ),
@@ -329,11 +334,16 @@ SCORES: dict[str, tuple[str, ...]] = {
     "qmg": (r"(?-i:\bQMG\b)", r"quantitative\s+myasthenia\s+gravis"),
     "edss": (r"(?-i:\bEDSS\b)", r"expanded\s+disability\s+status\s+scale"),
     "bvas": (r"(?-i:\bBVAS(?:/WG|\s?v3)?\b)", r"birmingham\s+vasculitis\s+activity\s+score"),
-    "physician_global": (
-        r"physician(?:'s)?\s+global\s+assessment(?:\s+\(ph?ga\))?",
-        r"(?-i:\bPh?GA\b)",
+    "imacs_extramuscular": (
+        r"extra-?\s?muscular\s+(?:disease\s+)?activity(?:\s+(?:score|assessment))?",
     ),
-    "patient_global": (r"patient(?:'s)?\s+global\s+assessment", r"(?-i:\bPtGA\b)"),
+    "imacs_phga": (r"(?-i:\bPhGA\b)", r"physician\s+global\s+activity"),
+    "imacs_ptga": (r"(?-i:\bPtGA\b)", r"patient(?:/parent)?\s+global\s+activity"),
+    "physician_global": (
+        r"physician(?:'s)?\s+global\s+assessment(?:\s+\(p?ga\))?",
+        r"(?-i:\bPGA\b)",
+    ),
+    "patient_global": (r"patient(?:'s)?\s+global\s+assessment",),
 }
 
 #: classification criteria -> (score instrument key, disease keys).
@@ -437,6 +447,21 @@ DRUG_CLASSES: dict[str, tuple[str, ...]] = {
     "bcma_targeted": (r"bcma[- ]?(?:targeted|directed)", r"anti-?\s?bcma"),
     "gene_therapy": (r"gene\s+(?:therapy|therapies|modified|editing)(?:\s+products?)?",),
     "live_vaccine": (r"live(?:[- ]attenuated)?\s+vaccines?",),
+    # "conventional treatment" (failure of): the usual systemic therapies together
+    "conventional_treatment": (
+        r"conventional\s+(?:treatments?|therap(?:y|ies)|immunosuppressive\s+therap(?:y|ies))",
+        r"(?:routine|standard)\s+(?:treatments?|therap(?:y|ies))",
+    ),
+}
+
+#: pseudo-classes that stand for several class groups
+CLASS_EXPANSIONS: dict[str, tuple[str, ...]] = {
+    "conventional_treatment": (
+        "glucocorticoids",
+        "csDMARDs",
+        "conventional_immunosuppressants",
+        "bDMARDs",
+    )
 }
 
 #: procedure key -> synonym patterns.
@@ -458,24 +483,24 @@ PROCEDURES: dict[str, tuple[str, ...]] = {
 #: keys used by the parser that the shared vocabulary does not list (yet).
 NOT_IN_VOCABULARY: frozenset[str] = frozenset(
     {
-        "mean_pulmonary_artery_pressure",
         "das28",
-        "sjc66",
-        "tjc68",
         "mg_adl",
         "qmg",
         "edss",
         "bvas",
         "physician_global",
         "patient_global",
-        "bilag_2004_a_count",
-        "bilag_2004_b_count",
+
         "cd19_targeted",
         "bcma_targeted",
         "gene_therapy",
         "live_vaccine",
         "plasma_exchange",
-        *(v[0] for v in CLASSIFICATIONS.values()),
+        *(
+            v[0]
+            for v in CLASSIFICATIONS.values()
+            if v[0] not in ("sle_eular_acr_2019", "ssc_acr_eular_2013")
+        ),
     }
 )
 
@@ -498,7 +523,10 @@ def _finder(table_id: int, keys: tuple[str, ...]) -> re.Pattern[str]:
     table = _REGISTRY[table_id]
     parts = []
     for i, key in enumerate(keys):
-        parts.append(f"(?P<k{i}>(?<!\\w){alternation(table[key])}(?!\\w))")
+        parts.append(
+            f"(?P<k{i}>(?<!\\w){alternation(table[key])}(?!\\w)"
+            r"(?:\s*\(\s*(?-i:[A-Z][A-Za-z0-9-]{1,9})\s*\))?)"
+        )
     # longest match wins: alternatives at the same position are tried in order, so sort the
     # groups by their longest synonym length.
     order = sorted(range(len(keys)), key=lambda i: -max(len(p) for p in table[keys[i]]))

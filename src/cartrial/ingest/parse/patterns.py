@@ -212,15 +212,24 @@ def time_unit(raw: str) -> TimeUnit:
 
 #: reference events a window is measured back from
 REFERENCES: list[tuple[str, str]] = [
-    (r"(?:signing\s+(?:of\s+)?(?:the\s+)?)?(?:written\s+)?informed\s+consent(?:\s+form)?", "consent"),
+    (
+        r"(?:signing\s+(?:of\s+)?(?:the\s+)?)?(?:written\s+)?informed\s+consent(?:\s+form)?",
+        "consent",
+    ),
     (r"(?:the\s+)?(?:signing|signature)\b", "consent"),
     (r"(?:the\s+)?(?:study\s+)?(?:enrol(?:l)?ment|enrol(?:l)?ing|entry|inclusion)", "enrollment"),
     (r"(?:the\s+)?(?:start\s+of\s+)?(?:the\s+)?screening(?:\s+(?:visit|period))?", "screening"),
     (r"(?:the\s+)?randomi[sz]ation", "randomization"),
     (r"(?:the\s+)?(?:leuk|leuc)?a?pheresis", "leukapheresis"),
-    (r"(?:the\s+)?(?:start\s+of\s+)?lymphodepl\w*(?:\s+(?:chemotherapy|therapy|treatment))?", "lymphodepletion"),
+    (
+        r"(?:the\s+)?(?:start\s+of\s+)?lymphodepl\w*(?:\s+(?:chemotherapy|therapy|treatment))?",
+        "lymphodepletion",
+    ),
     (r"(?:the\s+)?(?:car[- ]?t\s+(?:cell\s+)?)?infusion", "infusion"),
-    (r"(?:the\s+)?(?:first\s+)?(?:dose|administration)(?:\s+of\s+(?:the\s+)?(?:study\s+)?(?:drug|treatment|product))?", "first_dose"),
+    (
+        r"(?:the\s+)?(?:first\s+)?(?:dose|administration)(?:\s+of\s+(?:the\s+)?(?:study\s+)?(?:drug|treatment|product))?",
+        "first_dose",
+    ),
     (r"(?:the\s+)?baseline(?:\s+visit)?", "baseline"),
     (r"(?:the\s+)?day\s*1\b", "day_1"),
     (r"(?:the\s+)?(?:study\s+)?(?:treatment|therapy)", "treatment"),
@@ -310,7 +319,10 @@ _WIN_PATTERNS: list[tuple[str, str]] = [
     ),
 ]
 WINDOW_RX = re.compile(
-    "|".join(f"(?P<w{i}>{p.replace('(?P<amt>', f'(?P<amt{i}>').replace('(?P<ref>', f'(?P<ref{i}>').replace('(?P<tunit>', f'(?P<tunit{i}>')})" for i, (p, _) in enumerate(_WIN_PATTERNS)),
+    "|".join(
+        f"(?P<w{i}>{p.replace('(?P<amt>', f'(?P<amt{i}>').replace('(?P<ref>', f'(?P<ref{i}>').replace('(?P<tunit>', f'(?P<tunit{i}>')})"
+        for i, (p, _) in enumerate(_WIN_PATTERNS)
+    ),
     re.IGNORECASE,
 )
 

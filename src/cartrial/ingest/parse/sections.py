@@ -94,8 +94,12 @@ def _headers(text: str) -> list[Header]:
         if label:
             label = " ".join(label.split()).strip(" -*")
             keys = cohort_keys(label)
-            if not keys and not re.search(r"\b(?:all|the\s+study|this\s+study|cohort|part|arm|"
-                                          r"phase|group|stage)\b", label, re.IGNORECASE):
+            if not keys and not re.search(
+                r"\b(?:all|the\s+study|this\s+study|cohort|part|arm|"
+                r"phase|group|stage)\b",
+                label,
+                re.IGNORECASE,
+            ):
                 label = None
         start = m.start("head")
         if alone:
@@ -229,7 +233,9 @@ def _inline_units(
             continue
         if m.group("lead"):
             # "... if at least 1 of the following 5 items is met 1. At least ..."
-            if not re.search(r"following|as follows|these", text[max(start, m.start() - 60) : m.start()]):
+            if not re.search(
+                r"following|as follows|these", text[max(start, m.start() - 60) : m.start()]
+            ):
                 continue
             style, n = "num.", 1
         elif m.group("pnum"):
@@ -270,7 +276,9 @@ def _units(text: str, start: int, end: int) -> list[_Unit]:
                 )
             elif pieces and style is not None:
                 # a bare marker line followed by inline items: keep the marker as its own unit
-                units.append(_Unit(t_start, t_start, pos + indent, style, number, indent, False, True))
+                units.append(
+                    _Unit(t_start, t_start, pos + indent, style, number, indent, False, True)
+                )
             for i, (m_start, txt_start, st, n) in enumerate(pieces):
                 p_end = pieces[i + 1][0] if i + 1 < len(pieces) else t_end
                 units.append(_Unit(txt_start, p_end, m_start, st, n, indent + 2, True, False))
@@ -326,8 +334,10 @@ def _build_tree(text: str, units: list[_Unit], section: str, items: list[Item]) 
         )
         idx = len(items)
         items.append(item)
-        prev_colon = bool(items[idx - 1 :] and len(items) > 1) and idx > 0 and (
-            items[idx - 1].section == section and _ends_with_colon(text, items[idx - 1])
+        prev_colon = (
+            bool(items[idx - 1 :] and len(items) > 1)
+            and idx > 0
+            and (items[idx - 1].section == section and _ends_with_colon(text, items[idx - 1]))
         )
         level: int | None = None
         as_child = False
@@ -508,17 +518,18 @@ def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
             depth += 1
         elif ch in ")]":
             depth = max(0, depth - 1)
-        elif depth == 0 and ch == ";":
-            out.append((seg, i + 1))
-            seg = i + 1
         elif (
             depth == 0
-            and ch == "."
-            and i + 2 < end
-            and text[i + 1] == " "
-            and (text[i + 2].isupper() or text[i + 2] in "(\"'")
-            and not _ABBREV.search(text[max(seg, i - 8) : i + 1])
-            and not text[i - 1 : i].isdigit()
+            and ch == ";"
+            or (
+                depth == 0
+                and ch == "."
+                and i + 2 < end
+                and text[i + 1] == " "
+                and (text[i + 2].isupper() or text[i + 2] in "(\"'")
+                and not _ABBREV.search(text[max(seg, i - 8) : i + 1])
+                and not text[i - 1 : i].isdigit()
+            )
         ):
             out.append((seg, i + 1))
             seg = i + 1

@@ -6,15 +6,17 @@ Every read of a record is audited as ``view``, a bundle download as ``export``, 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
 from cartrial.persistence.models import PatientRecord
 from cartrial.persistence.repositories import Audit, Patients, Screenings
-from cartrial.web.api.screen import BUNDLE_TYPES, _BUNDLE_BODY, check_bundle_type
+from cartrial.web.api.screen import BUNDLE_BODY, BUNDLE_TYPES, check_bundle_type
 from cartrial.web.bodies import bundle_to_patient, parse_bundle_json, read_body
 from cartrial.web.deps import DB, ApiEditor, ApiUser, AppSettings, CatalogDep, Today
 from cartrial.web.workspace import (
@@ -49,12 +51,12 @@ def list_patients(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
-    return [record_json(r) for r in Patients(db).list(q=q, limit=limit, offset=offset)]
+    return [record_json(r) for r in Patients(db).search(q=q, limit=limit, offset=offset)]
 
 
 @router.post(
     "/patients", status_code=201, summary="Import a FHIR bundle as a new patient",
-    openapi_extra={"requestBody": _BUNDLE_BODY}, responses=_ERRORS,
+    openapi_extra={"requestBody": BUNDLE_BODY}, responses=_ERRORS,
 )
 async def create_patient(
     request: Request, db: DB, user: ApiEditor, settings: AppSettings,
@@ -72,7 +74,7 @@ def get_patient(patient_id: int, db: DB, user: ApiUser, today: Today) -> dict[st
     record = _record(db, patient_id)
     Audit(db).record(user, "view", record.id, "api: record")
     overview = patient_overview(bundle_to_patient(record.bundle), today)
-    return {**record_json(record), "overview": _jsonable(overview)}
+    return {**record_json(record), "overview": jsonable_encoder(overview)}
 
 
 class PatientPatch(BaseModel):
@@ -96,8 +98,6 @@ def patch_patient(patient_id: int, patch: PatientPatch, db: DB, user: ApiEditor)
     responses={**_ERRORS, 200: {"content": {t: {} for t in BUNDLE_TYPES}}},
 )
 def export_bundle(patient_id: int, db: DB, user: ApiUser) -> Response:
-    import json
-
     record = _record(db, patient_id)
     Audit(db).record(user, "export", record.id, "api: bundle download")
     return Response(json.dumps(record.bundle, ensure_ascii=False),
@@ -106,7 +106,7 @@ def export_bundle(patient_id: int, db: DB, user: ApiUser) -> Response:
 
 @router.put(
     "/patients/{patient_id}/bundle", summary="Replace the stored FHIR bundle",
-    openapi_extra={"requestBody": _BUNDLE_BODY}, responses=_ERRORS,
+    openapi_extra={"requestBody": BUNDLE_BODY}, responses=_ERRORS,
 )
 async def put_bundle(
     patient_id: int, request: Request, db: DB, user: ApiEditor, settings: AppSettings,
@@ -155,10 +155,3 @@ def get_screening(run_id: str, db: DB, user: ApiUser) -> dict[str, Any]:
         raise HTTPException(404, f"no screening run {run_id!r}")
     Audit(db).record(user, "view", run.patient_id, "api: screening run")
     return run_json(run, run_with_diff(db, run))
-
-
-def _jsonable(overview: dict[str, Any]) -> dict[str, Any]:
-    from fastapi.encoders import jsonable_encoder
-
-    encoded: dict[str, Any] = jsonable_encoder(overview)
-    return encoded

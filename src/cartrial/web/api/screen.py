@@ -22,7 +22,7 @@ router = APIRouter(tags=["screening"])
 
 BUNDLE_TYPES = ("application/fhir+json", "application/json")
 
-_BUNDLE_BODY = {
+BUNDLE_BODY = {
     "required": True,
     "description": "A FHIR R4 Bundle (JSON) holding one patient's record.",
     "content": {
@@ -56,7 +56,7 @@ def check_bundle_type(request: Request) -> None:
     "/screen",
     response_model=list[ScreeningResult],
     summary="Screen one patient (FHIR bundle) against the bundled trials",
-    openapi_extra={"requestBody": _BUNDLE_BODY},
+    openapi_extra={"requestBody": BUNDLE_BODY},
     responses={413: {"description": "bundle over MAX_BUNDLE_BYTES"},
                415: {"description": "not JSON"},
                422: {"description": "malformed JSON or invalid FHIR (names resource and field)"}},

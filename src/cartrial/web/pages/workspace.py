@@ -72,7 +72,7 @@ def patients(
     request: Request, db: DB, user: PageUser,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    records = Patients(db).list(q=q)
+    records = Patients(db).search(q=q)
     latest = Screenings(db).latest_for_patients(r.id for r in records)
     return render(request, "ws_patients.html", {"user": user, "records": records,
                                                 "latest": latest, "q": q or "", "error": None})
@@ -347,7 +347,7 @@ def revoke_token(token_id: int, db: DB, user: PageUser) -> Response:
 
 @router.get("/users")
 def users(request: Request, db: DB, user: PageAdmin) -> Response:
-    return render(request, "ws_users.html", {"user": user, "users": Users(db).list(),
+    return render(request, "ws_users.html", {"user": user, "users": Users(db).all(),
                                              "roles": ROLES, "error": None})
 
 
@@ -358,7 +358,7 @@ async def add_user(request: Request, db: DB, user: PageAdmin, settings: AppSetti
         Users(db).create(form_text(form, "username"), form_text(form, "password"),
                          form_text(form, "role"))
     except RepositoryError as exc:
-        return render(request, "ws_users.html", {"user": user, "users": Users(db).list(),
+        return render(request, "ws_users.html", {"user": user, "users": Users(db).all(),
                                                  "roles": ROLES, "error": str(exc)},
                       status_code=422)
     return _redirect("/workspace/users")
@@ -373,7 +373,7 @@ def audit(
 ) -> Response:
     action = action if action in AUDIT_ACTIONS else None
     per_page = 100
-    entries = Audit(db).list(limit=per_page + 1, offset=(page - 1) * per_page,
+    entries = Audit(db).entries(limit=per_page + 1, offset=(page - 1) * per_page,
                              patient_id=patient_id, action=action)
     return render(request, "ws_audit.html", {
         "user": user, "entries": entries[:per_page], "has_more": len(entries) > per_page,

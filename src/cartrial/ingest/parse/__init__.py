@@ -1,0 +1,447 @@
+"""Eligibility text -> criteria nodes.
+
+:func:`parse_eligibility` cleans the text (:mod:`.normalize`), splits sections, cohorts and
+list items (:mod:`.sections`), reads each clause with the recognizers (:mod:`.recognizers`)
+and returns a :class:`ParseResult`: one :class:`ParsedCriterion` per top-level item, each with
+a criteria tree whose every node records ``span`` (offsets into the *original* text), ``text``,
+``review: auto`` and a ``confidence``. What is not understood becomes a ``ManualReview`` node
+carrying its sentence; nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from cartrial.criteria.nodes import (
+    AllOf,
+    AnyOf,
+    AtLeast,
+    ConditionHistory,
+    Criterion,
+    Derived,
+    ManualReview,
+    Measurement,
+    MedicationHistory,
+    Not,
+    ProcedureHistory,
+    Score,
+    Serology,
+    Vaccination,
+)
+from cartrial.criteria.walk import assign_ids, children, rewrite
+from cartrial.domain.timewindow import Window
+from cartrial.ingest.parse.normalize import Normalized, normalize
+from cartrial.ingest.parse.patterns import WindowHit
+from cartrial.ingest.parse.recognizers import Ctx, recognize
+from cartrial.ingest.parse.sections import Item, Layout, clauses, split
+
+__all__ = [
+    "ParseResult",
+    "all_nodes",
+    "ParsedCriterion",
+    "node_records",
+    "parse_eligibility",
+]
+
+MAX_CHARS = 2_000_000
+
+
+@dataclass(frozen=True)
+class ParsedCriterion:
+    """One top-level criterion: its section, cohort, sentence span and criteria tree."""
+
+    section: str
+    cohort: str | None
+    cohort_keys: tuple[str, ...]
+    node: Criterion
+    span: tuple[int, int]
+    text: str
+    computable_clauses: int
+    clauses: int
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    text: str
+    criteria: tuple[ParsedCriterion, ...]
+    headers: tuple[tuple[int, int], ...]
+    has_headers: bool
+    warnings: tuple[str, ...] = ()
+    manual_windows: dict[tuple[int, int], WindowHit] = field(default_factory=dict)
+
+    def section(self, name: str) -> tuple[ParsedCriterion, ...]:
+        return tuple(c for c in self.criteria if c.section == name)
+
+    @property
+    def clause_count(self) -> int:
+        return sum(c.clauses for c in self.criteria)
+
+    @property
+    def computable_clause_count(self) -> int:
+        return sum(c.computable_clauses for c in self.criteria)
+
+    def records(self) -> list[dict[str, Any]]:
+        return node_records(self)
+
+
+_LEADIN_ANY = re.compile(
+    r"\b(?:any\s+(?:one\s+)?of\s+the\s+following|one\s+of\s+the\s+following|either\b|"
+    r"at\s+least\s+(?:one|1)\s+of\s+the\s+following|meeting\s+any)",
+    re.IGNORECASE,
+)
+_LEADIN_ATLEAST = re.compile(
+    r"\bat\s+least\s+(?P<n>two|three|four|2|3|4)\s+(?:of\s+the\s+following|of\s+these|abnormalit)",
+    re.IGNORECASE,
+)
+_NUMS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+
+
+def parse_eligibility(text: str) -> ParseResult:
+    """Parse free-text eligibility criteria (never raises on odd input; see warnings)."""
+    warnings: list[str] = []
+    if not isinstance(text, str):
+        raise TypeError("eligibility text must be a string")
+    if len(text) > MAX_CHARS:
+        warnings.append(f"text longer than {MAX_CHARS} characters: only the start was parsed")
+    src = text[:MAX_CHARS]
+    norm = normalize(src)
+    layout = split(norm.text)
+    if not src.strip():
+        warnings.append("empty eligibility text")
+    elif not layout.has_headers:
+        warnings.append(
+            "no 'Inclusion Criteria' / 'Exclusion Criteria' headers: all read as inclusion"
+        )
+    ctxs: dict[tuple[str, tuple[str, ...]], Ctx] = {}
+    manual_windows: dict[tuple[int, int], WindowHit] = {}
+    out: list[ParsedCriterion] = []
+    for root in layout.roots:
+        item = layout.items[root]
+        ctx = ctxs.setdefault(
+            (item.section, item.cohort_keys),
+            Ctx(norm, item.section, item.cohort_keys, manual_windows),
+        )
+        built = _item_node(norm, layout, root, ctx, ctxs, manual_windows)
+        if built is None:
+            continue
+        node, n_clauses, n_comp = built
+        a, b = norm.span(item.line_start, _subtree_end(layout, root))
+        out.append(
+            ParsedCriterion(
+                section=item.section,
+                cohort=item.cohort_label,
+                cohort_keys=item.cohort_keys,
+                node=_fix_pediatric(node, out),
+                span=(a, b),
+                text=src[a:b],
+                computable_clauses=n_comp,
+                clauses=n_clauses,
+            )
+        )
+    headers = tuple(norm.span(h.start, h.end) for h in layout.headers)
+    return ParseResult(
+        text=src,
+        criteria=tuple(out),
+        headers=headers,
+        has_headers=layout.has_headers,
+        warnings=tuple(warnings),
+        manual_windows=manual_windows,
+    )
+
+
+def _subtree_end(layout: Layout, idx: int) -> int:
+    item = layout.items[idx]
+    end = item.end
+    for c in item.children:
+        end = max(end, _subtree_end(layout, c))
+    return end
+
+
+def _item_node(
+    norm: Normalized,
+    layout: Layout,
+    idx: int,
+    ctx: Ctx,
+    ctxs: dict[tuple[str, tuple[str, ...]], Ctx],
+    manual_windows: dict[tuple[int, int], WindowHit],
+) -> tuple[Criterion, int, int] | None:
+    item = layout.items[idx]
+    text = norm.text
+    own: list[Criterion] = []
+    n_clauses = n_comp = 0
+    cl = _merge_exception_lists(text, clauses(text, item.start, item.end))
+    connectors: list[str | None] = []
+    for a, b in cl:
+        res = recognize(ctx, text, a, b)
+        if res.node is None:
+            continue
+        n_clauses += 1
+        n_comp += int(res.computable)
+        own.append(res.node)
+        head = text[a:b].lstrip(" ,").lower()
+        connectors.append(
+            "or" if head.startswith("or ") else "and" if head.startswith("and ") else None
+        )
+    own_node = _join_clauses(ctx, own, connectors, item)
+    kids: list[Criterion] = []
+    for c in item.children:
+        child = layout.items[c]
+        cctx = ctxs.setdefault(
+            (child.section, child.cohort_keys),
+            Ctx(norm, child.section, child.cohort_keys, manual_windows),
+        )
+        built = _item_node(norm, layout, c, cctx, ctxs, manual_windows)
+        if built is None:
+            continue
+        kids.append(built[0])
+        n_clauses += built[1]
+        n_comp += built[2]
+    if not kids:
+        return (own_node, n_clauses, n_comp) if own_node is not None else None
+    lead = text[item.start : item.end]
+    items: list[Criterion] = []
+    if own_node is not None and not _is_pure_leadin(own_node, lead):
+        items.append(own_node)
+    items.extend(kids)
+    common = ctx.common(item.start, item.end, 1.0)
+    common.pop("confidence")
+    conf = min((n.confidence or 1.0) for n in items)
+    m_at = _LEADIN_ATLEAST.search(lead)
+    group: Criterion
+    if (
+        m_at
+        and _NUMS[m_at.group("n").lower()] <= len(kids)
+        and not (own_node is not None and items[0] is own_node)
+    ):
+        group = AtLeast(
+            n=_NUMS[m_at.group("n").lower()], items=tuple(items), confidence=conf, **common
+        )  # type: ignore[arg-type]
+    elif _LEADIN_ANY.search(lead) or item.section == "exclusion":
+        if own_node is not None and items and items[0] is own_node and item.section == "inclusion":
+            group = AllOf(
+                items=(own_node, AnyOf(items=tuple(kids), confidence=conf, **common)),  # type: ignore[arg-type]
+                confidence=conf,
+                **common,
+            )  # type: ignore[arg-type]
+        else:
+            group = AnyOf(items=tuple(items), confidence=conf, **common)  # type: ignore[arg-type]
+    else:
+        group = AllOf(items=tuple(items), confidence=conf, **common)  # type: ignore[arg-type]
+    return group, n_clauses, n_comp
+
+
+_EXC_WORD = re.compile(
+    r"\b(?:except|excluding|other\s+than|with\s+the\s+exception\s+of)\b", re.IGNORECASE
+)
+
+
+def _merge_exception_lists(text: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """ "X, except for A; B; C" lists exceptions across ';': keep them in X's clause."""
+    out: list[tuple[int, int]] = []
+    in_exc = False
+    for a, b in parts:
+        piece = text[a:b]
+        if out and in_exc and len(piece.split()) <= 6 and not re.search(r"[<>=]|\d", piece):
+            out[-1] = (out[-1][0], b)
+            continue
+        out.append((a, b))
+        in_exc = bool(_EXC_WORD.search(piece))
+    return out
+
+
+def _is_pure_leadin(node: Criterion, lead: str) -> bool:
+    """A manual lead-in like "Liver function:" or "... meet the following requirements:"."""
+    if not isinstance(node, ManualReview):
+        return False
+    s = lead.strip()
+    return s.endswith(":") and (
+        len(s.split()) <= 6
+        or bool(
+            re.search(
+                r"following|as\s+follows|requirements?|criteria|defined\s+as|\bmeet\b|needs?\s+to|"
+                r"\bmust\b|\bshould\b",
+                s,
+                re.IGNORECASE,
+            )
+        )
+    )
+
+
+def _join_clauses(
+    ctx: Ctx, nodes: list[Criterion], connectors: list[str | None], item: Item
+) -> Criterion | None:
+    if not nodes:
+        return None
+    if len(nodes) == 1:
+        return nodes[0]
+    default = "or" if ctx.section == "exclusion" else "and"
+    if ctx.section == "exclusion":
+        # "...; and subjects with ..." lists one more exclusion: any of them excludes
+        connectors = ["or" for _ in connectors]
+    acc: Criterion = nodes[0]
+    common = ctx.common(item.start, item.end, 1.0)
+    common.pop("confidence")
+    for node, conn in zip(nodes[1:], connectors[1:], strict=True):
+        op = conn or default
+        conf = min(acc.confidence or 1.0, node.confidence or 1.0)
+        if op == "or":
+            if isinstance(acc, AnyOf) and acc.span == common["span"]:
+                acc = acc.model_copy(update={"items": (*acc.items, node), "confidence": conf})
+            else:
+                acc = AnyOf(items=(acc, node), confidence=conf, **common)  # type: ignore[arg-type]
+        else:
+            if isinstance(acc, AllOf) and acc.span == common["span"]:
+                acc = acc.model_copy(update={"items": (*acc.items, node), "confidence": conf})
+            else:
+                acc = AllOf(items=(acc, node), confidence=conf, **common)  # type: ignore[arg-type]
+    return acc
+
+
+def _fix_pediatric(node: Criterion, earlier: list[ParsedCriterion]) -> Criterion:
+    """eGFR in a trial that admits children: bedside Schwartz rather than CKD-EPI."""
+    from cartrial.criteria.nodes import Age
+
+    kids_allowed = any(
+        isinstance(n, Age) and n.min_years is not None and n.min_years < 18
+        for c in earlier
+        for n in _iter(c.node)
+    )
+    if not kids_allowed:
+        return node
+
+    def fix(n: Criterion) -> Criterion:
+        if (
+            isinstance(n, Derived)
+            and n.calculator == "egfr_ckd_epi_2021"
+            and n.note
+            and "not named" in n.note
+        ):
+            return n.model_copy(
+                update={
+                    "calculator": "egfr_bedside_schwartz",
+                    "note": "formula not named; the trial admits children: bedside Schwartz assumed",
+                }
+            )
+        return n
+
+    return rewrite(node, fix)
+
+
+def _iter(node: Criterion) -> Iterator[Criterion]:
+    yield node
+    for c in children(node):
+        yield from _iter(c)
+
+
+# ---------------------------------------------------------------------------- records
+
+
+def _window_record(w: Window | None, direction: str) -> dict[str, Any] | None:
+    if w is None:
+        return None
+    return {
+        "amount": w.amount,
+        "unit": w.unit.value,
+        "direction": direction,
+        "reference": w.reference,
+    }
+
+
+def _concept(node: Criterion) -> str | None:
+    if isinstance(node, (Measurement, Serology)):
+        return node.concept
+    if isinstance(node, Derived):
+        return node.calculator
+    if isinstance(node, Score):
+        return node.instrument
+    if isinstance(node, (ConditionHistory, ProcedureHistory)):
+        return ",".join(node.concepts)
+    if isinstance(node, MedicationHistory):
+        return ",".join(node.drugs + node.classes)
+    if isinstance(node, Vaccination):
+        return "live_vaccine" if node.live_only else ",".join(node.concepts) or "vaccine"
+    if isinstance(node, ManualReview):
+        return node.data_hint
+    return None
+
+
+def _node_window(node: Criterion) -> dict[str, Any] | None:
+    if isinstance(node, (Measurement, Derived, Score, Serology)):
+        return _window_record(node.lookback, "within")
+    if isinstance(node, ConditionHistory):
+        return _window_record(node.onset_within, "within") or _window_record(
+            node.onset_at_least, "at_least"
+        )
+    if isinstance(node, MedicationHistory):
+        return _window_record(node.within, "within") or _window_record(
+            node.min_duration, "duration"
+        )
+    if isinstance(node, (Vaccination, ProcedureHistory)):
+        return _window_record(node.within, "within")
+    return None
+
+
+def node_records(result: ParseResult) -> list[dict[str, Any]]:
+    """Every leaf node (atoms and ManualReview) as a flat JSON-ready record."""
+    out: list[dict[str, Any]] = []
+    counters = {"inclusion": 0, "exclusion": 0}
+    for crit in result.criteria:
+        counters[crit.section] += 1
+        prefix = ("inc" if crit.section == "inclusion" else "exc") + f"-{counters[crit.section]}"
+        tree = assign_ids(crit.node, prefix)
+        for node, negated in _leaves(tree, False):
+            rec: dict[str, Any] = {
+                "id": node.id,
+                "section": crit.section,
+                "cohort": crit.cohort,
+                "kind": node.kind,
+                "concept": _concept(node),
+                "comparator": None,
+                "value": None,
+                "unit": None,
+                "uln_multiple": None,
+                "lln_multiple": None,
+                "window": _node_window(node),
+                "negated": negated,
+                "text": node.text,
+                "span": list(node.span) if node.span else None,
+                "confidence": node.confidence,
+                "note": node.note,
+            }
+            if isinstance(node, (Measurement, Derived, Score)):
+                rec["comparator"] = node.comparator.value
+                rec["value"] = node.value
+            if isinstance(node, (Measurement, Derived)):
+                rec["unit"] = node.unit
+            if isinstance(node, Measurement):
+                rec["uln_multiple"] = node.uln_multiple
+                rec["lln_multiple"] = node.lln_multiple
+            if isinstance(node, Serology):
+                rec["value"] = node.result
+            if isinstance(node, ManualReview) and node.span in result.manual_windows:
+                w = result.manual_windows[node.span]
+                rec["window"] = {
+                    "amount": w.amount,
+                    "unit": w.unit.value,
+                    "direction": w.direction,
+                    "reference": w.reference,
+                }
+            out.append(rec)
+    return out
+
+
+def _leaves(node: Criterion, negated: bool) -> Iterator[tuple[Criterion, bool]]:
+    kids = children(node)
+    if not kids:
+        yield node, negated
+        return
+    for c in kids:
+        yield from _leaves(c, not negated if isinstance(node, Not) else negated)
+
+
+def all_nodes(result: ParseResult) -> Iterator[Criterion]:
+    for c in result.criteria:
+        yield from _iter(c.node)

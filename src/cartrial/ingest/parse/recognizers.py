@@ -1,0 +1,2247 @@
+"""Recognizers: one clause of cleaned eligibility text -> hits that build criteria nodes.
+
+A :class:`Hit` marks the evidence it was read from (cleaned offsets) and knows how to build
+its node once a time window has been attached. Recognizers run in a fixed order and *claim*
+their evidence, so a later, vaguer recognizer (conditions) never re-reads a threshold or a
+serology. :func:`recognize` runs them all over one clause.
+
+Every node gets ``text``/``span`` from the original text, ``review: auto`` and a confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from cartrial.criteria.nodes import (
+    Age,
+    AllOf,
+    AnyOf,
+    Comparator,
+    ConditionHistory,
+    Criterion,
+    Derived,
+    ManualReview,
+    Measurement,
+    MedicationHistory,
+    Not,
+    ProcedureHistory,
+    Review,
+    Score,
+    Serology,
+    SexIs,
+    Vaccination,
+)
+from cartrial.domain.patient import Sex
+from cartrial.domain.timewindow import TimeUnit, Window
+from cartrial.ingest.parse import lexicon as lx
+from cartrial.ingest.parse.normalize import Normalized
+from cartrial.ingest.parse.patterns import (
+    CMP_POSTFIX,
+    CMP_PREFIX,
+    NEGATED,
+    NUM,
+    UNIT,
+    WindowHit,
+    comparator,
+    find_windows,
+    to_number,
+    ucum,
+)
+
+__all__ = ["Ctx", "Hit", "recognize"]
+
+_I = re.IGNORECASE
+
+
+@dataclass
+class Ctx:
+    """What a builder needs: the texts, the section and the cohort's disease keys."""
+
+    norm: Normalized
+    section: str
+    cohort_keys: tuple[str, ...] = ()
+    manual_windows: dict[tuple[int, int], WindowHit] = field(default_factory=dict)
+
+    def span(self, a: int, b: int) -> tuple[int, int]:
+        return self.norm.span(a, b)
+
+    def text(self, a: int, b: int) -> str:
+        return self.norm.original_text(a, b).strip()
+
+    def common(
+        self, a: int, b: int, confidence: float, note: str | None = None
+    ) -> dict[str, object]:
+        s, e = self.span(a, b)
+        raw = self.norm.original[s:e]
+        lead = len(raw) - len(raw.lstrip())
+        trail = len(raw) - len(raw.rstrip())
+        s, e = s + lead, e - trail
+        out: dict[str, object] = {
+            "text": self.norm.original[s:e],
+            "span": (s, max(s, e)),
+            "review": Review.AUTO,
+            "confidence": round(max(0.0, min(1.0, confidence)), 2),
+        }
+        if note:
+            out["note"] = note
+        return out
+
+
+BuildFn = Callable[[Ctx, "WindowHit | None", int, int, float], Criterion]
+
+
+@dataclass
+class Hit:
+    start: int
+    end: int
+    build: BuildFn
+    accepts: frozenset[str] = frozenset()
+    confidence: float = 0.9
+    computable: bool = True
+    kind: str = "atom"
+    claim: tuple[int, int] | None = None
+    window: WindowHit | None = None
+    # an exception's text ("except NMSC disease-free > 5 years"): its windows are not this hit's
+    exc_zone: tuple[int, int] | None = None
+    # for merging condition hits
+    concepts: tuple[str, ...] = ()
+    active_only: bool = False
+
+
+def _window(w: WindowHit | None) -> Window | None:
+    if w is None or w.direction == "after":
+        return None
+    return Window(amount=w.amount, unit=w.unit, reference=w.reference)
+
+
+def _merge_notes(*notes: str | None) -> str | None:
+    parts = [n for n in notes if n]
+    return "; ".join(parts) if parts else None
+
+
+# ====================================================================== thresholds
+
+_GUARD_BEFORE = re.compile(
+    r"(?:increase|decrease|decline|reduction|drop|change|improvement|worsening|fall|rise|"
+    r"reduce|reduced|taper\w*)\s+(?:in|of|to)?\s*(?:the\s+)?[^;.]{0,25}$",
+    _I,
+)
+_GUARD_AFTER = re.compile(
+    r"^\s*%?\s*(?:\(?\s*)?(?:increase|decrease|decline|reduction|drop|improvement|change|"
+    r"worsening|from\s+baseline)",
+    _I,
+)
+
+
+def _relative(text: str, start: int, val_end: int) -> bool:
+    """True for a change ("10% decrease in FVC", "increase in mRSS > 10%"), not a level."""
+    before = text[max(0, start - 40) : start]
+    after = text[val_end : val_end + 25]
+    return bool(_GUARD_BEFORE.search(before) or _GUARD_AFTER.search(after))
+
+
+def _names_rx(table: dict[str, tuple[str, ...]]) -> str:
+    return r"(?<!\w)" + lx.alternation(p for pats in table.values() for p in pats) + r"(?!\w)"
+
+
+_LAB_NAME = _names_rx(lx.ANALYTES)
+_SCORE_NAME = _names_rx(lx.SCORES)
+_DERIVED_NAME = (
+    r"(?<!\w)(?:(?:estimated\s+)?(?:creatinine\s+clearance(?:\s+rate)?|glomerular\s+filtration\s+rate)"
+    r"(?:\s*\(\s*(?:e?GFR|CrCl|CCr|Ccr|CLcr)\s*\))?|(?-i:CrCl|CCr|Ccr|CLcr|CLCr|eGFR|EGFR|GFR))(?!\w)"
+)
+_JOIN = r"\s*(?:,\s*(?:and/or|and|or)|,|/|and/or|and|or|&|\+)\s*"
+_FILL = r"(?P<fill>(?:\s*\([^()]{0,60}\))?[^\d;<>=()\n]{0,40}?)"
+_TAIL = (
+    rf"(?P<cmp>{CMP_PREFIX})?\s*(?P<val>{NUM})\s*"
+    rf"(?:(?P<mult>xULN|xLLN)|(?P<unit>{UNIT}))?"
+    rf"(?P<alt>\s*(?:\(|,|/)?\s*(?:or\s+)?{NUM}\s*(?:{UNIT})\s*\)?)?"
+    rf"(?:\s*(?P<post>{CMP_POSTFIX}))?"
+)
+
+
+def _threshold_rx(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?P<names>{name}(?:{_JOIN}{name}){{0,4}}){_FILL}{_TAIL}", _I)
+
+
+_LAB_RX = _threshold_rx(_LAB_NAME)
+_SCORE_RX = _threshold_rx(_SCORE_NAME)
+_DERIVED_RX = _threshold_rx(_DERIVED_NAME)
+_ANY_NAME_RX = re.compile(f"{_LAB_NAME}|{_SCORE_NAME}|{_DERIVED_NAME}", _I)
+
+#: units an analyte may be written in (UCUM); anything else lowers confidence
+_ALLOWED_UNITS: dict[str, frozenset[str]] = {
+    "wbc": frozenset({"10*9/L", "10*3/uL", "/uL"}),
+    "anc": frozenset({"10*9/L", "10*3/uL", "/uL"}),
+    "alc": frozenset({"10*9/L", "10*3/uL", "/uL"}),
+    "platelets": frozenset({"10*9/L", "10*3/uL", "/uL"}),
+    "hemoglobin": frozenset({"g/dL", "g/L", "mmol/L"}),
+    "alt": frozenset({"U/L", "[IU]/L"}),
+    "ast": frozenset({"U/L", "[IU]/L"}),
+    "creatine_kinase": frozenset({"U/L", "[IU]/L"}),
+    "bilirubin_total": frozenset({"mg/dL", "umol/L"}),
+    "creatinine": frozenset({"mg/dL", "umol/L", "mmol/L"}),
+    "crp": frozenset({"mg/L", "mg/dL"}),
+    "esr": frozenset({"mm/h"}),
+    "inr": frozenset({"{INR}"}),
+    "prothrombin_time": frozenset({"s"}),
+    "igg": frozenset({"mg/dL", "g/L"}),
+    "complement_c3": frozenset({"mg/dL", "g/L"}),
+    "complement_c4": frozenset({"mg/dL", "g/L"}),
+    "lvef": frozenset({"%"}),
+    "spo2": frozenset({"%"}),
+    "dlco": frozenset({"%"}),
+    "fvc_pct_pred": frozenset({"%"}),
+    "urine_pcr": frozenset({"mg/g", "mg/mmol"}),
+    "urine_protein_24h": frozenset({"g/(24.h)", "mg/(24.h)"}),
+    "qtc": frozenset({"ms", "s"}),
+    "body_weight": frozenset({"kg"}),
+    "bmi": frozenset({"kg/m2"}),
+    "hbv_dna": frozenset({"[IU]/mL", "{copies}/mL"}),
+    "hcv_rna": frozenset({"[IU]/mL", "{copies}/mL"}),
+    "cd19_abs": frozenset({"/uL", "10*9/L", "10*3/uL"}),
+    "anti_dsdna": frozenset({"[IU]/mL"}),
+    "mpap": frozenset({"mm[Hg]"}),
+}
+
+
+def _group_keys(
+    table: dict[str, tuple[str, ...]], names: str, after: str = ""
+) -> tuple[list[str], str]:
+    """Keys named in an analyte group and the joiner ("or" / "and" / "list").
+
+    ``after`` (the text following the names) lets a synonym look ahead ("swollen joint count
+    ... (66 joints)"); only mentions starting inside ``names`` count.
+    """
+    keys: list[str] = []
+    for key, s, _e in lx.find_all(table, names + after):
+        if s < len(names) and key not in keys:
+            keys.append(key)
+    joiner = "list"
+    if re.search(r"\bor\b", names, _I) and not re.search(r"\band\b(?!/)", names, _I):
+        joiner = "or"
+    elif re.search(r"\band\b", names, _I):
+        joiner = "and"
+    return keys, joiner
+
+
+def _combine(
+    ctx: Ctx, nodes: list[Criterion], joiner: str, a: int, b: int, conf: float
+) -> Criterion:
+    if len(nodes) == 1:
+        return nodes[0]
+    use_any = joiner == "or" or (joiner == "list" and ctx.section == "exclusion")
+    cls = AnyOf if use_any else AllOf
+    return cls(items=tuple(nodes), **ctx.common(a, b, conf))  # type: ignore[arg-type]
+
+
+def _exception_after(text: str, pos: int) -> re.Match[str] | None:
+    return re.match(
+        r"\s*[,;]?\s*(?P<open>\()?\s*(?P<body>(?:except(?:\s+for)?|excluding|unless|other\s+than|"
+        r"with\s+the\s+exception\s+of|not\s+applicable|no\s+requirements?)\b[^()]*?"
+        r"(?:\([^()]*\)[^()]*?)*)(?(open)\)|(?=;|$))",
+        text[pos:],
+        _I,
+    )
+
+
+def _thresholds(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    hits: list[Hit] = []
+    if _DEFINITION_RX.match(text) and not re.search(r"cannot\s+be\s+maintained|unable\s+to\s+maintain", text, _I):
+        return hits  # "Definition of progressive: ... > 25% increase": explanation, not a criterion
+    taken: list[tuple[int, int]] = []
+    for family, rx in (("derived", _DERIVED_RX), ("score", _SCORE_RX), ("lab", _LAB_RX)):
+        for m in rx.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            hit = _threshold_hit(ctx, text, base, m, family)
+            if hit is None:
+                continue
+            hits.append(hit)
+            taken.append((m.start(), m.end() if hit.claim is None else hit.claim[1] - base))
+    return hits
+
+
+_DEFINITION_RX = re.compile(
+    r"\s*(?:the\s+)?(?:\w+\s+)?definition\s+of\s+(?:the\s+)?(?:[\w/]+[- ])*?"
+    r"(?:relaps|refractor|progress|recurren|routine|intractab|conventional|remission|flare)",
+    _I,
+)
+
+
+def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str) -> Hit | None:
+    fill = m.group("fill") or ""
+    if _ANY_NAME_RX.search(re.sub(r"\([^()]*\)", "", fill)):
+        return None  # the comparator belongs to a later name
+    cmp = comparator(m.group("cmp"), m.group("post"))
+    implicit = False
+    if (
+        cmp is None
+        and m.group("cmp") is None
+        and m.group("mult") == "xULN"
+        and re.search(
+            r"\b(?:are|is|was|were|at|elevated|increased|levels?)\s*$", m.group("names") + fill, _I
+        )
+    ):
+        cmp, implicit = Comparator.GE, True  # "muscle enzyme levels are 1.5 x ULN": at least
+    if cmp is None:
+        return None
+    negate = bool(
+        re.search(
+            r"(?:cannot|can\s*not|could\s+not|unable\s+to|fail\w*\s+to)\s+(?:be\s+)?maintain\w*",
+            text[max(0, m.start() - 150) : m.start()],
+            _I,
+        )
+    )
+    if negate:
+        cmp = NEGATED[cmp]
+    raw_val = m.group("val")
+    try:
+        value = to_number(raw_val)
+    except ValueError:
+        return None
+    if _relative(text, m.start(), m.end("val")):
+        return None
+    unit_raw = m.group("unit")
+    unit = ucum(unit_raw) if unit_raw else None
+    mult = m.group("mult")
+    names = m.group("names")
+    start, end = m.start(), m.end()
+    note: str | None = None
+    if negate:
+        note = "the text's level 'cannot be maintained': read as not above it"
+        conf_adj = 0.75
+    elif _DEFINITION_RX.match(text) or re.search(
+        r"fails?\s+to|failure", text[max(0, start - 80) : start], _I
+    ):
+        note = "read from a definition; check that this threshold is a criterion"
+        conf_adj = 0.55
+    else:
+        conf_adj = 1.0
+    if implicit:
+        note = _merge_notes(note, "no comparator written: 'at least' assumed")
+        conf_adj *= 0.85
+
+    if family == "derived":
+        return _derived_hit(ctx, text, base, m, cmp, value, unit, note, conf_adj)
+    if family == "score":
+        if unit not in (None, "%") and unit_raw and not re.match(r"points?", unit_raw, _I):
+            pass
+        if unit == "%":
+            return None
+        keys, joiner = _group_keys(lx.SCORES, names, text[m.end("names") : m.end("names") + 60])
+        if not keys or mult:
+            return None
+        keys = [_score_key(k, text) for k in keys]
+        conf = 0.9 * conf_adj
+
+        def build_score(
+            c: Ctx,
+            w: WindowHit | None,
+            a: int,
+            b: int,
+            cf: float,
+            keys: list[str] = keys,
+            joiner: str = joiner,
+            note: str | None = note,
+        ) -> Criterion:
+            nodes: list[Criterion] = [
+                Score(
+                    instrument=k,
+                    comparator=cmp,
+                    value=value,
+                    lookback=_window(w),
+                    **c.common(a, b, cf, _merge_notes(note, _vocab_note(k))),  # type: ignore[arg-type]
+                )
+                for k in keys
+            ]
+            return _combine(c, nodes, joiner, a, b, cf)
+
+        return Hit(base + start, base + end, build_score, frozenset({"within"}), conf)
+
+    # laboratory / observation
+    keys, joiner = _group_keys(lx.ANALYTES, names)
+    if not keys:
+        return None
+    expanded: list[str] = []
+    for k in keys:
+        for e in lx.EXPANSIONS.get(k, (k,)):
+            if e not in expanded:
+                expanded.append(e)
+    if expanded != keys:
+        note = _merge_notes(note, "muscle enzymes read as creatine kinase and aldolase")
+        joiner = "or"
+    keys = expanded
+    conf = 0.95 * conf_adj
+    fields: list[dict[str, object]] = []
+    for key in keys:
+        f: dict[str, object] = {"concept": key}
+        k_unit = unit
+        if mult:
+            f["uln_multiple" if mult.endswith("ULN") else "lln_multiple"] = value
+        else:
+            if k_unit is None:
+                k_unit = lx.DEFAULT_UNITS.get(key)
+                if k_unit is None:
+                    return None  # a threshold without a unit is not guessed
+                conf = min(conf, 0.85 * conf_adj)
+            if k_unit == "%" and key == "cd19_abs":
+                f["concept"] = key = "cd19_pct"
+            elif k_unit == "%" and key not in lx.DEFAULT_UNITS:
+                return None
+            allowed = _ALLOWED_UNITS.get(key)
+            if allowed is not None and k_unit not in allowed:
+                conf = min(conf, 0.6)
+                f["note"] = f"unit {k_unit} is unusual for {key}"
+            f["value"] = value
+            f["unit"] = k_unit
+            if key in lx.PERCENT_PREDICTED:
+                f["note"] = "% of predicted"
+        if key in lx.NOT_IN_VOCABULARY:
+            f["note"] = _merge_notes(str(f.get("note") or ""), _vocab_note(key))
+        fields.append(f)
+
+    # an exception right after the threshold ("(except Gilbert's syndrome, TBIL <= 3 x ULN)")
+    exc = _exception_after(text, end)
+    exc_node_fn: Callable[[Ctx, float], Criterion] | None = None
+    claim_end = end
+    if exc is not None:
+        e_start = end + exc.start("body")
+        e_end = end + exc.end("body")
+        claim_end = end + exc.end()
+        exc_node_fn = _exception_builder(ctx, text, base, e_start, e_end, keys)
+
+    def build_lab(
+        c: Ctx,
+        w: WindowHit | None,
+        a: int,
+        b: int,
+        cf: float,
+        fields: list[dict[str, object]] = fields,
+        joiner: str = joiner,
+        note: str | None = note,
+    ) -> Criterion:
+        nodes: list[Criterion] = []
+        for f in fields:
+            f = dict(f)
+            extra = f.pop("note", None)
+            nodes.append(
+                Measurement(
+                    comparator=cmp,
+                    lookback=_window(w),
+                    **f,  # type: ignore[arg-type]
+                    **c.common(
+                        base + start,
+                        base + end,
+                        cf,
+                        _merge_notes(note, str(extra) if extra else None),
+                    ),  # type: ignore[arg-type]
+                )
+            )
+        main = _combine(c, nodes, joiner, base + start, base + end, cf)
+        if exc_node_fn is None:
+            return main
+        other = exc_node_fn(c, cf)
+        if c.section == "exclusion":
+            return AllOf(
+                items=(main, Not(item=other, **c.common(base + end, claim_end + base, cf))),
+                **c.common(a, b, cf * 0.9, "exception read as 'and not'"),  # type: ignore[arg-type]
+            )
+        return AnyOf(items=(main, other), **c.common(a, b, cf * 0.9, "threshold with an exception"))  # type: ignore[arg-type]
+
+    return Hit(
+        base + start,
+        base + end,
+        build_lab,
+        frozenset({"within"}),
+        conf,
+        claim=(base + start, base + claim_end),
+        exc_zone=(base + end, base + claim_end) if exc is not None else None,
+    )
+
+
+def _score_key(key: str, text: str) -> str:
+    if key == "das28":
+        if re.search(r"\bESR\b", text):
+            return "das28_esr"
+        if re.search(r"\bCRP\b", text):
+            return "das28_crp"
+    return key
+
+
+def _vocab_note(key: str) -> str | None:
+    return f"'{key}' is not in the shared vocabulary yet" if key in lx.NOT_IN_VOCABULARY else None
+
+
+def _exception_builder(
+    ctx: Ctx, text: str, base: int, e_start: int, e_end: int, keys: Sequence[str]
+) -> Callable[[Ctx, float], Criterion]:
+    body = text[e_start:e_end]
+    conds = [(k, s, e) for k, s, e in lx.find_all(lx.CONDITIONS, body) if k not in ("malignancy",)]
+    inner = [h for h in _thresholds_plain(ctx, body, base + e_start)]
+
+    def build(c: Ctx, cf: float) -> Criterion:
+        parts: list[Criterion] = []
+        if conds:
+            concepts = tuple(dict.fromkeys(k for k, _, _ in conds))
+            s0 = min(s for _, s, _ in conds)
+            e0 = max(e for _, _, e in conds)
+            parts.append(
+                ConditionHistory(
+                    concepts=concepts,
+                    **c.common(base + e_start + s0, base + e_start + e0, cf * 0.9),  # type: ignore[arg-type]
+                )
+            )
+        for h in inner:
+            parts.append(h.build(c, None, h.start, h.end, cf * 0.9))
+        if not parts or (not conds and not inner):
+            return ManualReview(
+                data_hint="exception to a threshold",
+                **c.common(base + e_start, base + e_end, 1.0, "exception not computable"),  # type: ignore[arg-type]
+            )
+        if conds and not inner and re.search(r"caused\s+by|due\s+to|induced", body, _I):
+            parts.append(
+                ManualReview(
+                    data_hint="cause of the abnormal value",
+                    **c.common(base + e_start, base + e_end, 1.0),  # type: ignore[arg-type]
+                )
+            )
+        if len(parts) == 1:
+            return parts[0]
+        return AllOf(items=tuple(parts), **c.common(base + e_start, base + e_end, cf * 0.9))  # type: ignore[arg-type]
+
+    return build
+
+
+def _thresholds_plain(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    """Threshold hits inside an exception body (no nested exceptions)."""
+    out: list[Hit] = []
+    for m in _LAB_RX.finditer(text):
+        h = _threshold_hit(ctx, text, base, m, "lab")
+        if h is not None:
+            h.claim = None
+            out.append(h)
+    return out
+
+
+def _derived_hit(
+    ctx: Ctx,
+    text: str,
+    base: int,
+    m: re.Match[str],
+    cmp: Comparator,
+    value: float,
+    unit: str | None,
+    note: str | None,
+    conf_adj: float,
+) -> Hit | None:
+    names = m.group("names")
+    around = text[max(0, m.start() - 40) : min(len(text), m.end() + 120)]
+    is_crcl = bool(re.search(r"clearance|crcl|ccr|clcr", names, _I))
+    calculator: str
+    conf = 0.95
+    notes: list[str] = []
+    if re.search(r"schwartz", around, _I):
+        calculator = "egfr_bedside_schwartz"
+    elif re.search(r"cockcroft|gault", around, _I):
+        calculator = "crcl_cockcroft_gault"
+    elif re.search(r"ckd[- ]?epi", around, _I):
+        calculator = "egfr_ckd_epi_2021"
+    elif re.search(r"mdrd", around, _I):
+        calculator = "egfr_ckd_epi_2021"
+        notes.append("MDRD named; CKD-EPI 2021 used")
+        conf = 0.7
+    elif re.search(r"24[- ]?h(?:our)?|measured|urine\s+collection", around, _I):
+        return None  # a measured clearance is a lab, not a calculator: leave for review
+    elif is_crcl:
+        calculator = "crcl_cockcroft_gault"
+        notes.append("formula not named; Cockcroft-Gault assumed")
+        conf = 0.8
+    else:
+        calculator = "egfr_ckd_epi_2021"
+        notes.append("formula not named; CKD-EPI 2021 assumed (bedside Schwartz for children)")
+        conf = 0.8
+    canonical = "mL/min" if calculator == "crcl_cockcroft_gault" else "mL/min/{1.73_m2}"
+    if unit is None:
+        conf = min(conf, 0.75)
+        notes.append(f"no unit written; {canonical} assumed")
+    elif unit not in ("mL/min", "mL/min/{1.73_m2}", "mL/s"):
+        return None
+    elif unit != canonical:
+        notes.append(f"written as {unit}")
+    if m.group("mult"):
+        return None
+    conf *= conf_adj
+    note_all = _merge_notes(note, *notes)
+    exc = _exception_after(text, m.end())
+    claim_end = m.end() + (exc.end() if exc else 0)
+    exc_text = (m.end() + exc.start("body"), m.end() + exc.end("body")) if exc else None
+    paren = re.match(r"\s*\((?P<inner>[^()]*)\)", text[m.end() :])
+    if (
+        exc is None
+        and paren is not None
+        and re.search(
+            r"formula|equation|cockcroft|gault|ckd|mdrd|schwartz|except|unless",
+            paren.group("inner"),
+            _I,
+        )
+    ):
+        claim_end = m.end() + paren.end()
+        e_in = re.search(r"\b(?:except|unless|excluding)\b.*", paren.group("inner"), _I)
+        if e_in is not None:
+            off = m.end() + paren.start("inner")
+            exc_text = (off + e_in.start(), off + e_in.end())
+
+    def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+        node = Derived(
+            calculator=calculator,  # type: ignore[arg-type]
+            comparator=cmp,
+            value=value,
+            unit=canonical,
+            lookback=_window(w),
+            **c.common(base + m.start(), base + m.end(), cf, note_all),  # type: ignore[arg-type]
+        )
+        if exc_text is None:
+            return node
+        manual = ManualReview(
+            data_hint="exception to a threshold",
+            **c.common(base + exc_text[0], base + exc_text[1], 1.0),  # type: ignore[arg-type]
+        )
+        if c.section == "exclusion":
+            return AllOf(
+                items=(
+                    node,
+                    Not(item=manual, **c.common(base + exc_text[0], base + exc_text[1], 1.0)),
+                ),
+                **c.common(a, b, cf * 0.9),
+            )  # type: ignore[arg-type]
+        return AnyOf(
+            items=(node, manual), **c.common(a, b, cf * 0.9, "threshold with an exception")
+        )  # type: ignore[arg-type]
+
+    return Hit(
+        base + m.start(),
+        base + m.end(),
+        build,
+        frozenset({"within"}),
+        conf,
+        claim=(base + m.start(), base + claim_end),
+        exc_zone=(base + exc_text[0], base + exc_text[1]) if exc_text else None,
+    )
+
+
+# ====================================================================== BILAG
+
+_BILAG_RX = re.compile(
+    r"(?:at\s+least\s+|>=\s*)?(?P<na>one|1|two|2)\s+(?:[^;]{0,80}?)\bBILAG\b[^;]{0,40}?"
+    r"(?:category|grade|domain|score)?\s*['\"]?A['\"]?\b(?P<mid>[^;]{0,80}?)\bor\s+"
+    r"(?:at\s+least\s+)?(?P<nb>one|1|two|2)\s+(?:(?:BILAG[^;]{0,20}?)?(?:category|grade|domain)?\s*)"
+    r"['\"]?B\b",
+    _I,
+)
+_BILAG_RX2 = re.compile(
+    r"\bBILAG(?:[- ]2004)?\s+['\"]?A['\"]?\s+(?:score\s+)?in\s+(?:at\s+least\s+|>=\s*)?"
+    r"(?P<na>one|1|two|2)\s+(?:organs?|domains?|systems?)[^;]{0,20}?\s+or\s+['\"]?B['\"]?\s+"
+    r"(?:score\s+)?in\s+(?:at\s+least\s+|>=\s*)?(?P<nb>one|1|two|2)",
+    _I,
+)
+
+
+def _bilag(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    hits: list[Hit] = []
+    for rx in (_BILAG_RX, _BILAG_RX2):
+        for m in rx.finditer(text):
+            na, nb = to_number(m.group("na")), to_number(m.group("nb"))
+            s, e = base + m.start(), base + m.end()
+
+            def build(
+                c: Ctx,
+                w: WindowHit | None,
+                a: int,
+                b: int,
+                cf: float,
+                na: float = na,
+                nb: float = nb,
+                s: int = s,
+                e: int = e,
+            ) -> Criterion:
+                note = "count of BILAG-2004 organ domains scoring A / B"
+                return AnyOf(
+                    items=(
+                        Score(
+                            instrument="bilag_a_count",
+                            comparator=Comparator.GE,
+                            value=na,
+                            lookback=_window(w),
+                            **c.common(s, e, cf, note),
+                        ),  # type: ignore[arg-type]
+                        Score(
+                            instrument="bilag_b_count",
+                            comparator=Comparator.GE,
+                            value=nb,
+                            lookback=_window(w),
+                            **c.common(s, e, cf, note),
+                        ),  # type: ignore[arg-type]
+                    ),
+                    **c.common(a, b, cf),  # type: ignore[arg-type]
+                )
+
+            hits.append(Hit(s, e, build, frozenset({"within"}), 0.8))
+        if hits:
+            break
+    return hits
+
+
+# ====================================================================== classification
+
+_ORG = (
+    r"(?:EULAR\s*/\s*ACR|ACR\s*/\s*EULAR|ACR\s*-\s*EULAR|EULAR\s*-\s*ACR|SLICC|AECG|ACR|EULAR|ASH|"
+    r"American[- ]European\s+Consensus\s+Group|"
+    r"European\s+League\s+Against\s+Rheumatism\s*(?:\(EULAR\)\s*)?/\s*American\s+College\s+of\s+Rheumatology|"
+    r"American\s+College\s+of\s+Rheumatology\s*(?:\(ACR\)\s*)?/\s*European\s+League\s+Against\s+Rheumatism|"
+    r"American\s+College\s+of\s+Rheumatology|European\s+League\s+Against\s+Rheumatism|"
+    r"American\s+Society\s+of\s+Hematology|Systemic\s+Lupus\s+International\s+Collaborating\s+Clinics)"
+)
+_CRIT_RX = re.compile(
+    rf"(?:(?P<y1>19\d\d|20\d\d)\s*(?:revised\s+)?)?(?P<org>{_ORG})(?:'s)?(?:\s*\([A-Z/ -]{{2,14}}\))?"
+    rf"\s*(?:(?P<y2>19\d\d|20\d\d)\s*)?(?:[A-Za-z'/-]+\s+){{0,4}}?"
+    rf"(?:classification|diagnostic|criteria|standards?)"
+    rf"(?:\s+(?:classification|diagnostic|criteria|standards?))*"
+    rf"|(?P<named>Yamaguchi(?:\s+et\s+al\.?)?(?:\s*,?\s*J\.?\s*Rheumatol\w*\.?\s*,?\s*(?:19\d\d)?)?|"
+    rf"Bohan\s+(?:and|&)\s+Peter)",
+    _I,
+)
+_TOTAL_RX = re.compile(
+    rf"(?:total\s+)?(?:score|scoring|points?)\s*(?:of\s+)?(?P<cmp>{CMP_PREFIX})\s*(?P<val>{NUM})"
+    rf"(?:\s*points?)?(?:\s*(?P<post>{CMP_POSTFIX}))?",
+    _I,
+)
+
+
+def _classification_key(
+    diseases: tuple[str, ...], year: str | None, org: str, named: str
+) -> str | None:
+    n = named.lower()
+    if "yamaguchi" in n:
+        return "aosd_yamaguchi_1992"
+    if "bohan" in n:
+        return "iim_bohan_peter_1975"
+    o = org.lower()
+    d = set(diseases)
+    if "slicc" in o or "collaborating" in o:
+        return "sle_slicc_2012"
+    if "aecg" in o or "consensus" in o:
+        return "pss_aecg_2002"
+    if "hematology" in o or o == "ash":
+        return "itp_ash_2019"
+    by_year = {
+        "2019": "sle_eular_acr_2019",
+        "2013": "ssc_acr_eular_2013",
+        "2017": "iim_eular_acr_2017",
+        "2016": "pss_acr_eular_2016",
+        "2010": "ra_acr_eular_2010",
+        "1997": "sle_acr_1997",
+        "2012": "sle_slicc_2012",
+        "2002": "pss_aecg_2002",
+    }
+    if year in by_year:
+        key = by_year[year]
+        expected = set(lx.CLASSIFICATIONS[key][1])
+        if not d or d & expected:
+            return key
+    by_disease = {
+        "sle": "sle_eular_acr_2019",
+        "systemic_sclerosis": "ssc_acr_eular_2013",
+        "ssc_diffuse_cutaneous": "ssc_acr_eular_2013",
+        "primary_sjogren": "pss_acr_eular_2016",
+        "rheumatoid_arthritis": "ra_acr_eular_2010",
+        "itp": "itp_ash_2019",
+        "dermatomyositis": "iim_eular_acr_2017",
+        "polymyositis": "iim_eular_acr_2017",
+    }
+    for dk in diseases:
+        if dk in by_disease and year in (None, "2019", "2013", "2017", "2016", "2010"):
+            return by_disease[dk]
+    return None
+
+
+def _classification(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    crits = list(_CRIT_RX.finditer(text))
+    crits = [
+        m
+        for m in crits
+        if m.group("named") or re.search(r"criteri|standard|classification", m.group(0), _I)
+    ]
+    if not crits:
+        return []
+    mentions = [
+        (k, s, e) for k, s, e in lx.find_all(lx.CONDITIONS, text) if k in lx.TARGET_DISEASES
+    ]
+    iim = list(re.finditer(lx.IIM_PATTERN, text, _I))
+    diseases = tuple(dict.fromkeys(k for k, _, _ in mentions))
+    if not diseases and iim:
+        diseases = lx.IIM_KEYS
+    keys: list[str] = []
+    for m in crits:
+        year = m.group("y1") or m.group("y2")
+        key = _classification_key(
+            diseases or ctx.cohort_keys, year, m.group("org") or "", m.group("named") or ""
+        )
+        if key and key not in keys:
+            keys.append(key)
+    if not keys:
+        return []
+    concepts = diseases or tuple(
+        dict.fromkeys(k for key in keys for k in lx.CLASSIFICATIONS[key][1])
+    )
+    s = min([m.start() for m in crits] + [s for _, s, _ in mentions] + [m.start() for m in iim])
+    e = max([m.end() for m in crits] + [e for _, _, e in mentions] + [m.end() for m in iim])
+    names = " or ".join(lx.CLASSIFICATION_NAMES[k] for k in keys)
+    total = _TOTAL_RX.search(text)
+    if total is not None:
+        cmp = comparator(total.group("cmp"), total.group("post"))
+        if cmp is not None:
+            value = to_number(total.group("val"))
+            instrument = keys[0]
+            s2, e2 = min(s, total.start()), max(e, total.end())
+
+            def build_total(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+                return Score(
+                    instrument=instrument,
+                    comparator=cmp,
+                    value=value,
+                    lookback=_window(w),
+                    **c.common(a, b, cf, f"total score of the {names}"),  # type: ignore[arg-type]
+                )
+
+            return [Hit(base + s2, base + e2, build_total, frozenset({"within"}), 0.9)]
+
+    def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+        return ConditionHistory(
+            concepts=concepts,
+            onset_at_least=_window(w) if w and w.direction in ("at_least", "duration") else None,
+            **c.common(a, b, cf, f"classified by the {names}"),  # type: ignore[arg-type]
+        )
+
+    return [
+        Hit(
+            base + s,
+            base + e,
+            build,
+            frozenset({"at_least", "duration"}),
+            0.85,
+            kind="condition",
+            concepts=concepts,
+        )
+    ]
+
+
+# ====================================================================== serology
+
+_SERO: list[tuple[str, str]] = [
+    (
+        "hbv_dna",
+        r"(?:peripheral\s+blood\s+)?(?:hepatitis\s+b\s+virus\s+(?:\(HBV\)\s+)?DNA|HBV[- ]?DNA)"
+        r"(?:\s+(?:titers?|titres?|levels?|loads?|copies|detection|tests?|quantification))*",
+    ),
+    (
+        "hcv_rna",
+        r"(?:peripheral\s+blood\s+)?(?:hepatitis\s+c\s+virus\s+(?:\(HCV\)\s+)?RNA|HCV[- ]?RNA)"
+        r"(?:\s+(?:titers?|titres?|levels?|loads?|tests?))*",
+    ),
+    ("hbsag", r"hepatitis\s+b\s+surface\s+antigens?(?:\s*\(\s*HBsAg\s*\))?|HBsAg"),
+    (
+        "anti_hbc_total",
+        r"hepatitis\s+b\s+core\s+antibod(?:y|ies)(?:\s*\(\s*(?:HBcAb|anti-?HBc)\s*\))?"
+        r"|HBcAb|anti-?HBc(?:\s+antibod(?:y|ies))?|HBc\s+antibod(?:y|ies)",
+    ),
+    (
+        "anti_hcv",
+        r"(?:antibod(?:y|ies)\s+(?:to|against)\s+)?hepatitis\s+c(?:\s+virus)?\s*(?:\(\s*HCV\s*\)\s*)?"
+        r"antibod(?:y|ies)|antibod(?:y|ies)\s+(?:to|against)\s+hepatitis\s+c(?:\s+virus)?"
+        r"(?:\s*\(\s*HCV\s*\))?|anti-?HCV|HCV[- ]?(?:antibod(?:y|ies)|Ab)\b",
+    ),
+    (
+        "hiv_ab",
+        r"(?:antibod(?:y|ies)\s+(?:to|against)\s+)(?:human\s+immunodeficiency\s+virus|HIV)"
+        r"(?:\s*\(\s*HIV\s*\))?|(?:human\s+immunodeficiency\s+virus\s*(?:\(\s*HIV\s*\)\s*)?|HIV[- ]?"
+        r"(?:1/2\s*)?)(?:antibod(?:y|ies)|Ab\b|positivity|sero-?positiv\w*|[- ]positive)"
+        r"|HIV(?=\s+(?:test\s+)?positiv)",
+    ),
+    ("syphilis_rpr", r"rapid\s+plasma\s+reagin|(?-i:\bRPR\b)"),
+    (
+        "syphilis_treponemal",
+        r"treponema\s+pallidum(?:\s+(?:antibod(?:y|ies)|particle\s+agglutination))?"
+        r"|(?-i:\bTPPA\b|\bTP-?Ab\b)|syphilis(?:\s+(?:antibod(?:y|ies)|serology|tests?))?"
+        r"(?=[^;]{0,3}(?:positiv|$|;|\.))",
+    ),
+    ("anti_dsdna", r"anti-?\s?ds-?DNA(?:\s+antibod(?:y|ies))?"),
+    ("anti_scl70", r"anti-?\s?(?:Scl-?70|topoisomerase\s+I)(?:\s+antibod(?:y|ies))?"),
+    ("anti_centromere", r"anti-?\s?centromere(?:\s+antibod(?:y|ies))?|(?-i:\bACA\b)"),
+    ("anti_rna_pol_iii", r"anti-?\s?RNA\s+polymerase\s+(?:III|3)(?:\s+antibod(?:y|ies))?"),
+    ("anti_jo1", r"anti-?\s?Jo-?1(?:\s+antibod(?:y|ies))?"),
+    ("anti_ssa_ro", r"anti-?\s?(?:SSA|Ro)(?:/Ro)?(?:\s+antibod(?:y|ies))?"),
+    ("anti_ssb_la", r"anti-?\s?(?:SSB|La)(?:/La)?(?:\s+antibod(?:y|ies))?"),
+    (
+        "anti_ccp",
+        r"anti-?\s?(?:CCP|cyclic\s+citrullinated\s+peptide)(?:\s+antibod(?:y|ies))?|(?-i:\bACPA\b)",
+    ),
+    ("rheumatoid_factor", r"rheumatoid\s+factor|(?-i:\bRF\b)"),
+    ("ana_presence", r"anti-?\s?nuclear\s+antibod(?:y|ies)(?:\s*\(\s*ANA\s*\))?|(?-i:\bANAs?\b)"),
+    (
+        "ssc_specific",
+        r"(?:systemic\s+sclerosis|SSc|scleroderma)[- ](?:specific|related|associated)\s+"
+        r"(?:auto)?antibod(?:y|ies)|(?:auto)?antibod(?:y|ies)\s+(?:related|specific)\s+to\s+"
+        r"(?:systemic\s+sclerosis|SSc|scleroderma)",
+    ),
+    (
+        "myositis_specific",
+        r"myositis(?:[- ](?:specific|associated|related))?\s+(?:auto)?antibod(?:y|ies)"
+        r"|(?:auto)?antibod(?:y|ies)\s+(?:to|for|related\s+to)\s+myositis"
+        r"|(?-i:\bMSAs?\b)",
+    ),
+]
+_SERO_RX = re.compile("|".join(f"(?P<s{i}>(?<!\\w){p})" for i, (_, p) in enumerate(_SERO)), _I)
+_SERO_GROUPS: dict[str, tuple[str, ...]] = {
+    "ssc_specific": ("anti_scl70", "anti_centromere", "anti_rna_pol_iii"),
+    "myositis_specific": ("anti_jo1", "msa_other"),
+}
+_POS_RX = re.compile(
+    r"positiv\w*|\(\s*\+\s*\)|\breactive\b|\bdetectable\b|\bdetected\b|sero-?positiv\w*|"
+    r"(?:greater|higher)\s+than\s+(?:the\s+)?(?:upper\s+limit|normal|lower\s+limit|detection|reference)|"
+    r">\s*(?:the\s+)?(?:upper\s+limit|normal|lower\s+limit|ULN|LLOQ|detection)|above\s+the\s+(?:upper|normal|lower|limit)|"
+    r"exceed\w*\s+(?:the\s+)?(?:upper|normal|lower|limit)",
+    _I,
+)
+_NEG_RX = re.compile(
+    r"negativ\w*|non-?reactive|undetectable|not\s+detect\w*|below\s+the\s+(?:lower\s+)?limit\s+of\s+detection",
+    _I,
+)
+
+
+def _polarity(text: str, s: int, e: int, lo: int, hi: int) -> tuple[str | None, int, int]:
+    """Polarity word nearest the mention within [lo, hi): (result, start, end)."""
+    best: tuple[int, str, int, int] | None = None
+    for rx, res in ((_POS_RX, "positive"), (_NEG_RX, "negative")):
+        for m in rx.finditer(text, lo, hi):
+            d = m.start() - e if m.start() >= e else s - m.end()
+            if d < 0:
+                d = 0
+            if d <= 60 and (best is None or d < best[0]):
+                best = (d, res, m.start(), m.end())
+    if best is None:
+        return None, s, e
+    return best[1], best[2], best[3]
+
+
+def _serology(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    found = []
+    for m in _SERO_RX.finditer(text):
+        assert m.lastgroup is not None
+        key = _SERO[int(m.lastgroup[1:])][0]
+        found.append((key, m.start(), m.end()))
+    if not found:
+        return []
+    # segments between mentions decide the polarity scope
+    hits: list[Hit] = []
+    items: list[tuple[str, int, int, str | None, int, int]] = []
+    for i, (key, s, e) in enumerate(found):
+        lo = found[i - 1][2] if i > 0 else 0
+        hi = found[i + 1][1] if i + 1 < len(found) else len(text)
+        # a polarity shared by a list ("HBsAg or HBcAb positive"): look past the next mention
+        res, ps, pe = _polarity(text, s, e, lo, hi)
+        if (
+            res is None
+            and i + 1 < len(found)
+            and re.fullmatch(
+                r"\s*(?:\([^()]*\)\s*)?(?:,|or|and/or|/)\s*", text[e : found[i + 1][1]], _I
+            )
+        ):
+            hi2 = found[i + 2][1] if i + 2 < len(found) else len(text)
+            res, ps, pe = _polarity(text, s, found[i + 1][2], found[i + 1][2], hi2)
+        items.append((key, s, e, res, ps, pe))
+    groups: list[list[tuple[str, int, int, str | None, int, int]]] = [[items[0]]]
+    for prev, cur in zip(items, items[1:], strict=False):
+        gap = text[prev[2] : cur[1]]
+        if re.search(r";|\.\s", gap):
+            groups.append([cur])
+        else:
+            groups[-1].append(cur)
+    for g in groups:
+        hits.append(_serology_group(ctx, text, base, g))
+    return hits
+
+
+def _serology_group(
+    ctx: Ctx, text: str, base: int, g: list[tuple[str, int, int, str | None, int, int]]
+) -> Hit:
+    s = min(min(x[1], x[4]) for x in g)
+    e = max(max(x[2], x[5]) for x in g)
+    explicit = all(x[3] is not None for x in g)
+    conf = 0.9 if explicit else 0.7
+
+    def one(
+        c: Ctx, w: WindowHit | None, x: tuple[str, int, int, str | None, int, int], cf: float
+    ) -> Criterion:
+        key, ks, ke, res, ps, pe = x
+        result = res or "positive"
+        note = None if res else "no result word; 'positive' assumed"
+        a, b = min(ks, ps), max(ke, pe)
+        if key in _SERO_GROUPS:
+            return AnyOf(
+                items=tuple(
+                    Serology(
+                        concept=k,
+                        result=result,
+                        lookback=_window(w),  # type: ignore[arg-type]
+                        **c.common(base + a, base + b, cf, note),
+                    )  # type: ignore[arg-type]
+                    for k in _SERO_GROUPS[key]
+                ),
+                **c.common(base + a, base + b, cf, f"{key.replace('_', ' ')} antibodies"),  # type: ignore[arg-type]
+            )
+        return Serology(
+            concept=key,
+            result=result,
+            lookback=_window(w),  # type: ignore[arg-type]
+            **c.common(base + a, base + b, cf, note),
+        )  # type: ignore[arg-type]
+
+    def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+        nodes = [one(c, w, x, cf) for x in g]
+        if len(nodes) == 1:
+            node = nodes[0]
+            return node.model_copy(update=c.common(a, b, cf, node.note))
+        keys = [x[0] for x in g]
+        # viral load confirms the antigen/antibody: (HBsAg or anti-HBc) and HBV DNA
+        for confirm, base_keys in (
+            ("hbv_dna", ("hbsag", "anti_hbc_total")),
+            ("hcv_rna", ("anti_hcv",)),
+        ):
+            if confirm in keys and any(k in keys for k in base_keys):
+                i = keys.index(confirm)
+                gap = text[g[i - 1][2] : g[i][1]] if i > 0 else ""
+                if re.search(r"\bor\b", gap, _I) and not re.search(r"\band\b", gap, _I):
+                    continue
+                firsts = [n for n, k in zip(nodes, keys, strict=True) if k in base_keys]
+                rest = [
+                    n
+                    for n, k in zip(nodes, keys, strict=True)
+                    if k not in base_keys and k != confirm
+                ]
+                first = (
+                    firsts[0]
+                    if len(firsts) == 1
+                    else AnyOf(
+                        items=tuple(firsts), **c.common(base + g[0][1], base + g[i - 1][2], cf)
+                    )
+                )  # type: ignore[arg-type]
+                core = AllOf(items=(first, nodes[i]), **c.common(a, b, cf))  # type: ignore[arg-type]
+                if not rest:
+                    return core
+                return _combine(c, [core, *rest], "list", a, b, cf)
+        joined = text[g[0][2] : g[-1][1]]
+        joiner = (
+            "and"
+            if re.search(r"\band\b", joined, _I) and not re.search(r"\bor\b", joined, _I)
+            else "or"
+        )
+        if ctx.section == "inclusion" and joiner == "or":
+            return AnyOf(items=tuple(nodes), **c.common(a, b, cf))  # type: ignore[arg-type]
+        return _combine(c, nodes, joiner if ctx.section == "inclusion" else "or", a, b, cf)
+
+    return Hit(base + s, base + e, build, frozenset({"within"}), conf)
+
+
+# ====================================================================== pregnancy & contraception
+
+_PREG_TEST_RX = re.compile(
+    r"(?:(?P<k1>serum|blood|urine|urinary|plasma)\s+(?:or\s+(?P<k2>serum|blood|urine|urinary)\s+)?)?"
+    r"(?:\(?(?:beta-?\s?|β-?)?h?CG\)?\s+)?(?:pregnancy\s+tests?|(?:beta-?\s?|β-?)?(?-i:HCG|hCG)(?:\s+tests?)?)"
+    r"(?:\s*\((?P<k3>serum|blood|urine)[^)]*\))?",
+    _I,
+)
+
+
+def _pregnancy_tests(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    hits: list[Hit] = []
+    for m in _PREG_TEST_RX.finditer(text):
+        kinds = {(k or "").lower() for k in (m.group("k1"), m.group("k2"), m.group("k3")) if k}
+        before = text[max(0, m.start() - 40) : m.start()]
+        k_before = re.findall(r"\b(serum|blood|urine)\b", before, _I)
+        kinds |= {k.lower() for k in k_before}
+        concepts: list[str] = []
+        if kinds & {"serum", "blood", "plasma"}:
+            concepts.append("hcg_serum_qual")
+        if kinds & {"urine", "urinary"}:
+            concepts.append("hcg_urine_qual")
+        note = None
+        if not concepts:
+            concepts = ["hcg_urine_qual", "hcg_serum_qual"]
+            note = "test type not stated: urine or serum"
+        res, ps, pe = _polarity(
+            text, m.start(), m.end(), max(0, m.start() - 40), min(len(text), m.end() + 40)
+        )
+        result = res or ("negative" if ctx.section == "inclusion" else "positive")
+        conf = 0.85 if res else 0.65
+        if ctx.section == "inclusion":
+            note = _merge_notes(note, "applies to participants of childbearing potential")
+        s, e = min(m.start(), ps), max(m.end(), pe)
+
+        def build(
+            c: Ctx,
+            w: WindowHit | None,
+            a: int,
+            b: int,
+            cf: float,
+            concepts: list[str] = concepts,
+            result: str = result,
+            note: str | None = note,
+        ) -> Criterion:
+            nodes = [
+                Serology(
+                    concept=k,
+                    result=result,
+                    lookback=_window(w),  # type: ignore[arg-type]
+                    **c.common(a, b, cf, note),
+                )  # type: ignore[arg-type]
+                for k in concepts
+            ]
+            if len(nodes) == 1:
+                return nodes[0]
+            return AnyOf(items=tuple(nodes), **c.common(a, b, cf, note))  # type: ignore[arg-type]
+
+        hits.append(Hit(base + s, base + e, build, frozenset({"within"}), conf))
+    return hits
+
+
+_CONTRA_RX = re.compile(
+    r"contracept\w*|birth\s+control|abstain\w*|abstinen\w*|steriliz\w*|barrier\s+method",
+    _I,
+)
+_INTENT_RX = re.compile(
+    r"(?:plan(?:s|ning)?|intend(?:s|ing)?|wish(?:es|ing)?|want(?:s|ing)?)\s+to\s+"
+    r"(?:become\s+pregnant|conceive|have\s+(?:a\s+)?(?:child|children|baby)|get\s+pregnant|"
+    r"father\s+a\s+child|donate\s+(?:sperm|eggs|ova))[^;,.]*|planning\s+(?:a\s+)?pregnancy|"
+    r"pregnancy\s+(?:plan|planning)[^;,.]*",
+    _I,
+)
+
+
+def _segment(text: str, pos: int) -> tuple[int, int]:
+    """The comma/'and'-delimited stretch of ``text`` around ``pos``."""
+    starts = [
+        m.end()
+        for m in re.finditer(
+            r"[;:]|\.\s|,\s*(?:and\s+)?|\b(?:and|but)\s+(?=(?:agree\w*|must|are|is|should|will|be|"
+            r"use\w*|take\w*|willing|consent\w*|practi[cs]\w*)\b)",
+            text[:pos],
+        )
+    ]
+    a = starts[-1] if starts else 0
+    return a, len(text)
+
+
+def _contraception(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    hits: list[Hit] = []
+    m = _CONTRA_RX.search(text)
+    if m:
+        a, b = _segment(text, m.start())
+
+        def build(c: Ctx, w: WindowHit | None, s: int, e: int, cf: float) -> Criterion:
+            return ManualReview(
+                data_hint="contraception",
+                **c.common(s, e, 1.0, "contraception agreement: confirm with the participant"),  # type: ignore[arg-type]
+            )
+
+        hits.append(
+            Hit(base + a, base + b, build, frozenset(), 1.0, computable=False, kind="manual")
+        )
+    for m in _INTENT_RX.finditer(text):
+
+        def build_i(c: Ctx, w: WindowHit | None, s: int, e: int, cf: float) -> Criterion:
+            return ManualReview(
+                data_hint="pregnancy plans",
+                **c.common(s, e, 1.0, "plans are asked, not recorded"),  # type: ignore[arg-type]
+            )
+
+        hits.append(
+            Hit(
+                base + m.start(),
+                base + m.end(),
+                build_i,
+                frozenset(),
+                1.0,
+                computable=False,
+                kind="manual",
+            )
+        )
+    return hits
+
+
+# ====================================================================== prior therapy, procedures, vaccines
+
+_CART_RX = re.compile(
+    r"(?:chimeric\s+antigen\s+receptor\s*(?:\(CAR\)\s*)?(?:T[- ]?cells?|NK|therapy)?|\bCAR[- ]?(?:T|NK)\b"
+    r"(?:[- ]cells?)?|\bCART\b)(?:\s+(?:cell\s+)?(?:therapy|therapies|treatment|products?|infusion))?",
+    _I,
+)
+_TARGETED_RX = re.compile(
+    r"(?:anti-?\s?)?(?P<t1>CD-?19|BCMA)(?:\s*(?:or|and|/|,)\s*(?:anti-?\s?)?(?P<t2>CD-?19|BCMA))?"
+    r"[- ]?(?:targeted|targeting|directed)(?:\s+(?:therapy|therapies|treatment|agents?|drugs?))?",
+    _I,
+)
+_GENE_RX = re.compile(
+    r"gene(?:tically)?\s+(?:therapy|therapies|modified|editing|engineered)(?:\s+(?:cell\s+)?products?)?",
+    _I,
+)
+_VACCINE_RX = re.compile(r"live(?:[- ]attenuated)?\s+(?:virus\s+)?vaccin\w*", _I)
+_TRIAL_RX = re.compile(
+    r"(?:participat\w*|enrolled|took\s+part|taking\s+part)\s+in\s+(?:any\s+)?(?:an?\s+)?(?:other\s+)?"
+    r"(?:interventional\s+)?(?:clinical\s+)?(?:studies|study|trials?|research)"
+    r"|(?:received|receiving|used)\s+(?:any\s+)?(?:other\s+)?(?:clinical\s+trial|investigational|experimental)\s+"
+    r"(?:treatment|drugs?|products?|agents?|therap\w+)|investigational\s+(?:drugs?|products?|agents?|therapy|treatment)",
+    _I,
+)
+_EXPOSURE_RX = re.compile(
+    r"prior|previous\w*|received|receiv\w+|history|treated|exposure|used|undergone|underwent|had",
+    _I,
+)
+
+
+def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    hits: list[Hit] = []
+    excl = ctx.section == "exclusion"
+    mt = _TARGETED_RX.search(text)
+    if mt and (excl or _EXPOSURE_RX.search(text[: mt.start()])):
+        targets = [t.upper().replace("-", "") for t in (mt.group("t1"), mt.group("t2")) if t]
+        classes = tuple(
+            dict.fromkeys("cd19_targeted" if t == "CD19" else "bcma_targeted" for t in targets)
+        )
+
+        def build_t(
+            c: Ctx,
+            w: WindowHit | None,
+            a: int,
+            b: int,
+            cf: float,
+            classes: tuple[str, ...] = classes,
+        ) -> Criterion:
+            return MedicationHistory(
+                classes=classes,
+                within=_window(w),
+                **c.common(
+                    a,
+                    b,
+                    cf,
+                    "drug classes " + ", ".join(classes) + " are not in the shared vocabulary yet",
+                ),  # type: ignore[arg-type]
+            )
+
+        hits.append(Hit(base + mt.start(), base + mt.end(), build_t, frozenset({"within"}), 0.75))
+    for m in _CART_RX.finditer(text):
+        if not excl and not _EXPOSURE_RX.search(text[max(0, m.start() - 50) : m.start()]):
+            continue
+        if any(h.start <= base + m.start() < h.end for h in hits):
+            continue
+
+        def build_c(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+            return ProcedureHistory(
+                concepts=("car_t_therapy",), within=_window(w), **c.common(a, b, cf)
+            )  # type: ignore[arg-type]
+
+        exc = _exception_after(text, m.end())
+        hit = Hit(base + m.start(), base + m.end(), build_c, frozenset({"within"}), 0.85)
+        if exc is not None:
+            es, ee = m.end() + exc.start("body"), m.end() + exc.end("body")
+            hit = _with_manual_exception(hit, es + base, ee + base, m.end() + exc.end() + base)
+        hits.append(hit)
+        break
+    for m in _GENE_RX.finditer(text):
+
+        def build_g(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+            return MedicationHistory(
+                classes=("gene_therapy",),
+                within=_window(w),
+                **c.common(a, b, cf, "'gene_therapy' is not in the shared vocabulary yet"),  # type: ignore[arg-type]
+            )
+
+        hits.append(Hit(base + m.start(), base + m.end(), build_g, frozenset({"within"}), 0.75))
+    for m in _VACCINE_RX.finditer(text):
+
+        def build_v(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+            return Vaccination(live_only=True, within=_window(w), **c.common(a, b, cf))  # type: ignore[arg-type]
+
+        hits.append(Hit(base + m.start(), base + m.end(), build_v, frozenset({"within"}), 0.9))
+    procs = [
+        (k, s, e)
+        for k, s, e in lx.find_all(lx.PROCEDURES, text)
+        if not re.search(
+            r"\bplann\w*|\bscheduled\b|\bexpected\b|\bawaiting\b", text[max(0, s - 40) : s], _I
+        )
+    ]
+    if procs:
+        keys = tuple(dict.fromkeys(k for k, _, _ in procs))
+        s = min(p[1] for p in procs)
+        e = max(p[2] for p in procs)
+
+        def build_p(
+            c: Ctx, w: WindowHit | None, a: int, b: int, cf: float, keys: tuple[str, ...] = keys
+        ) -> Criterion:
+            return ProcedureHistory(
+                concepts=keys, within=_window(w), **c.common(a, b, cf, _vocab_note(keys[0]))
+            )  # type: ignore[arg-type]
+
+        hits.append(Hit(base + s, base + e, build_p, frozenset({"within"}), 0.85))
+    for m in _TRIAL_RX.finditer(text):
+
+        def build_tr(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+            note = "participation in other trials is asked, not recorded"
+            if w is not None and w.direction != "after":
+                note += f"; window: {_window(w)}"
+            return ManualReview(
+                data_hint="other clinical trial participation", **c.common(a, b, 1.0, note)
+            )  # type: ignore[arg-type]
+
+        hits.append(
+            Hit(
+                base + m.start(),
+                base + m.end(),
+                build_tr,
+                frozenset({"within"}),
+                1.0,
+                computable=False,
+                kind="manual",
+            )
+        )
+        break
+    return hits
+
+
+def _with_manual_exception(hit: Hit, es: int, ee: int, claim_end: int) -> Hit:
+    inner = hit.build
+
+    def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+        node = inner(c, w, hit.start, hit.end, cf)
+        manual = ManualReview(data_hint="exception", **c.common(es, ee, 1.0))  # type: ignore[arg-type]
+        if c.section == "exclusion":
+            return AllOf(
+                items=(node, Not(item=manual, **c.common(es, ee, 1.0))),  # type: ignore[arg-type]
+                **c.common(a, b, cf * 0.9, "exception read as 'and not'"),
+            )  # type: ignore[arg-type]
+        return AnyOf(items=(node, manual), **c.common(a, b, cf * 0.9))  # type: ignore[arg-type]
+
+    return Hit(
+        hit.start,
+        hit.end,
+        build,
+        hit.accepts,
+        hit.confidence,
+        claim=(hit.start, claim_end),
+        exc_zone=(es, claim_end),
+    )
+
+
+# ====================================================================== medications
+
+_FAILURE_RX = re.compile(
+    r"fail\w*|ineffective|inadequate|insufficient|refractory|no\s+response|not\s+respond\w*|"
+    r"did\s+not\s+(?:show|achieve|respond)|unsatisfactory|intoleran\w*|toxicit\w*|non-?respon\w*|"
+    r"resistan\w*|still\s+(?:have|has)\s+(?:relapsed|active)|relapse",
+    _I,
+)
+_ALLERGY_RX = re.compile(
+    r"allerg\w*|hypersensitiv\w*|contraindicat\w*|intolerance\s+to|anaphyla\w*", _I
+)
+_DOSE_KG_RX = re.compile(
+    rf"(?P<cmp>{CMP_PREFIX})?\s*(?P<val>{NUM})\s*mg\s*/\s*kg\s*(?:/\s*d(?:ay)?|\s*per\s+day|/d|\s*daily)",
+    _I,
+)
+_DOSE_DAY_RX = re.compile(
+    rf"(?P<cmp>{CMP_PREFIX})\s*(?P<val>{NUM})\s*mg\s*(?:/\s*d(?:ay)?\b|\s*per\s+day|\s*daily)",
+    _I,
+)
+_ROUTES_RX = re.compile(
+    r"inhal\w*|topical\w*|intra-?articular|local\w*|ophthalmic|nasal|cutaneous", _I
+)
+_ROUTE_NAMES = {
+    "inhal": "inhalation",
+    "topic": "topical",
+    "intra": "intra-articular",
+    "local": "topical",
+    "ophth": "ophthalmic",
+    "nasal": "nasal",
+    "cutan": "topical",
+}
+
+
+def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    drugs = [(k, s, e) for k, s, e in lx.find_all(lx.DRUGS, text)]
+    classes = [
+        (k, s, e)
+        for k, s, e in lx.find_all(lx.DRUG_CLASSES, text)
+        if k not in ("car_t", "cd19_targeted", "bcma_targeted", "gene_therapy", "live_vaccine")
+    ]
+    generic = [c for c in classes if c[0] in lx.CLASS_EXPANSIONS]
+    named = [c for c in classes if c[0] not in lx.CLASS_EXPANSIONS]
+    if drugs or named:
+        classes = named  # the drugs are listed: "routine treatment" adds nothing
+    else:
+        classes = [
+            (k2, s, e) for k, s, e in generic for k2 in lx.CLASS_EXPANSIONS[k]
+        ]
+    if not drugs and not classes:
+        return []
+    if _ALLERGY_RX.search(text):
+        return []
+    first = min(x[1] for x in drugs + classes)
+    if re.search(r"\b(?:unless|if|when|whether)\b|^\W*\((?:i|ii|iii|iv)\)", text[:first], _I):
+        return []
+    # split off an exception ("except inhaled steroids") for routes
+    exc = re.search(r"\(?\s*(?:except|excluding|other\s+than|apart\s+from)\b[^)]*\)?", text, _I)
+    exclude_routes: tuple[str, ...] = ()
+    if exc:
+        routes = [
+            _ROUTE_NAMES[r.group(0).lower()[:5]]
+            for r in _ROUTES_RX.finditer(exc.group(0))
+            if r.group(0).lower()[:5] in _ROUTE_NAMES
+        ]
+        exclude_routes = tuple(dict.fromkeys(routes))
+        drugs = [d for d in drugs if not (exc.start() <= d[1] < exc.end())]
+        classes = [c for c in classes if not (exc.start() <= c[1] < exc.end())]
+        if not drugs and not classes:
+            return []
+    drug_keys = tuple(dict.fromkeys(k for k, _, _ in drugs))
+    class_keys = tuple(dict.fromkeys(k for k, _, _ in classes))
+    spans = [(s, e) for _, s, e in drugs + classes]
+    s = min(a for a, _ in spans)
+    e = max(b for _, b in spans)
+    failure = bool(_FAILURE_RX.search(text)) and ctx.section == "inclusion"
+    per_kg = _DOSE_KG_RX.search(text)
+    per_day = _DOSE_DAY_RX.search(text)
+    dose_kg = dose_day = None
+    if per_kg and comparator(per_kg.group("cmp") or ">=") in (Comparator.GE, Comparator.GT, None):
+        if per_kg.group("cmp") is None or comparator(per_kg.group("cmp")) in (
+            Comparator.GE,
+            Comparator.GT,
+        ):
+            dose_kg = to_number(per_kg.group("val"))
+            e = max(e, per_kg.end())
+    elif per_day and comparator(per_day.group("cmp")) in (Comparator.GE, Comparator.GT):
+        dose_day = to_number(per_day.group("val"))
+        e = max(e, per_day.end())
+    elif per_day and comparator(per_day.group("cmp")) in (Comparator.LT, Comparator.LE):
+        return []  # "unable to taper below 7.5 mg/day": judgment, not history
+    conf = 0.5 if failure else 0.8
+    outcome = "any"
+    note = None
+    if failure:
+        outcome = (
+            "failure_or_intolerance" if re.search(r"intoleran|toxicit", text, _I) else "failure"
+        )
+        note = "treatment-failure requirement: check which drugs, how many and for how long"
+    if exclude_routes:
+        note = _merge_notes(note, "routes excluded: " + ", ".join(exclude_routes))
+
+    def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+        within = min_duration = None
+        extra = None
+        if w is not None:
+            if w.direction == "within":
+                within = _window(w)
+            elif w.direction == "duration" and w.unit is not TimeUnit.HALF_LIVES:
+                min_duration = Window(amount=w.amount, unit=w.unit, reference=w.reference)
+            elif w.direction == "at_least":
+                extra = f"stopped at least {_window(w)}"
+        return MedicationHistory(
+            drugs=drug_keys,
+            classes=class_keys,
+            exclude_routes=exclude_routes,
+            within=within,
+            min_duration=min_duration,
+            min_dose_mg_per_kg_day=dose_kg,
+            min_daily_dose_mg=dose_day,
+            outcome=outcome,  # type: ignore[arg-type]
+            **c.common(a, b, cf, _merge_notes(note, extra)),  # type: ignore[arg-type]
+        )
+
+    claim = (base + s, base + (exc.end() if exc and exc.end() > e else e))
+    return [
+        Hit(
+            base + s,
+            base + e,
+            build,
+            frozenset({"within", "duration", "at_least"}),
+            conf,
+            claim=claim,
+            exc_zone=(base + exc.start(), base + exc.end()) if exc else None,
+        )
+    ]
+
+
+# ====================================================================== age & sex
+
+_AGE_UNIT = r"(?:years?|yrs?|y)(?:\s*(?:old|of\s+age))?"
+_AGE_RXS = [
+    re.compile(
+        rf"(?:\b(?:aged?|age[sd]?)\b\s*(?::|of|is|between|from)?\s*(?:between\s+)?)?(?P<lo>\d{{1,2}})\s*"
+        rf"(?:years?\s*)?(?:-|to|~|and)\s*(?P<hi>\d{{1,3}})\s*(?P<u>{_AGE_UNIT})"
+        rf"(?:\s*\((?:both\s+)?inclusive\)|\s*(?:,\s*)?inclusive)?",
+        _I,
+    ),
+    re.compile(
+        r"\b(?:aged?|age)\b\s*(?::|of|is)?\s*(?P<lo>\d{1,2})\s*(?:-|to|~)\s*(?P<hi>\d{1,3})\b",
+        _I,
+    ),
+    re.compile(
+        rf"(?:\b(?:aged?|age)\b\s*:?\s*)?(?P<c1>{CMP_PREFIX})\s*(?P<v1>\d{{1,3}})\s*(?P<u1>{_AGE_UNIT})?"
+        rf"(?:\s*(?:and|,|to|but)\s*(?P<c2>{CMP_PREFIX})\s*(?P<v2>\d{{1,3}})\s*(?P<u2>{_AGE_UNIT})?)?",
+        _I,
+    ),
+    re.compile(
+        r"(?P<v1>\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s+|of\s+age\s+)?(?:or|and)\s+(?P<p1>older|above|over|more)",
+        _I,
+    ),
+]
+
+
+def _age(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    for i, rx in enumerate(_AGE_RXS):
+        for m in rx.finditer(text):
+            g = m.groupdict()
+            whole = m.group(0)
+            has_age_word = bool(re.search(r"\bage", whole, _I)) or bool(
+                re.search(r"\bage[ds]?\b", text[max(0, m.start() - 25) : m.start()], _I)
+            )
+            if i in (0, 1):
+                lo, hi = int(g["lo"]), int(g["hi"])
+                if not (
+                    has_age_word or re.search(r"old|of\s+age", g.get("u") or "", _I)
+                ) and not re.fullmatch(r"\W*", text[: m.start()] + text[m.end() :]):
+                    continue
+                if lo >= hi or hi > 120:
+                    continue
+                lo_i = hi_i = True
+                lo_v: float | None = float(lo)
+                hi_v: float | None = float(hi)
+            elif i == 2:
+                unit_ok = g.get("u1") and re.search(r"old|of\s+age", g["u1"] or "", _I)
+                if not (has_age_word or unit_ok):
+                    continue
+                if not g.get("u1") and not has_age_word:
+                    continue
+                if not g.get("u1") and not re.search(r"\bage", whole, _I):
+                    continue
+                lo_v = hi_v = None
+                lo_i = hi_i = True
+                ok = True
+                for c_raw, v_raw in ((g["c1"], g["v1"]), (g.get("c2"), g.get("v2"))):
+                    if not c_raw or not v_raw:
+                        continue
+                    cmp = comparator(c_raw)
+                    if cmp in (Comparator.GE, Comparator.GT):
+                        lo_v, lo_i = float(v_raw), cmp is Comparator.GE
+                    elif cmp in (Comparator.LE, Comparator.LT):
+                        hi_v, hi_i = float(v_raw), cmp is Comparator.LE
+                    else:
+                        ok = False
+                if not ok or (lo_v is None and hi_v is None) or (lo_v and hi_v and lo_v > hi_v):
+                    continue
+            else:
+                lo_v, hi_v, lo_i, hi_i = float(g["v1"]), None, True, True
+                if (
+                    not has_age_word
+                    and not re.search(r"old|of\s+age", whole, _I)
+                    and not re.search(
+                        r"adults?|patients?|participants?|subjects?|men|women",
+                        text[: m.start()],
+                        _I,
+                    )
+                ):
+                    continue
+
+            def build(
+                c: Ctx,
+                w: WindowHit | None,
+                a: int,
+                b: int,
+                cf: float,
+                lo_v: float | None = lo_v,
+                hi_v: float | None = hi_v,
+                lo_i: bool = lo_i,
+                hi_i: bool = hi_i,
+            ) -> Criterion:
+                return Age(
+                    min_years=lo_v,
+                    max_years=hi_v,
+                    min_inclusive=lo_i,
+                    max_inclusive=hi_i,
+                    **c.common(a, b, cf),
+                )  # type: ignore[arg-type]
+
+            return [Hit(base + m.start(), base + m.end(), build, frozenset(), 0.95)]
+    return []
+
+
+_SEX_RX = re.compile(
+    r"\b(?:male\s+(?:or|and|/)\s+female|female\s+(?:or|and|/)\s+male|men\s+(?:and|or)\s+women|"
+    r"women\s+(?:and|or)\s+men|both\s+(?:sexes|genders)|gender\s+(?:is\s+)?(?:unlimited|not\s+limited|"
+    r"not\s+restricted|unrestricted)|(?:any|either)\s+(?:sex|gender)|all\s+genders|sex\s*:\s*all)\b",
+    _I,
+)
+_SEX_ONLY_RX = re.compile(
+    r"\b(?:(?P<f>female|women)\s+(?:patients?|participants?|subjects?)?\s*only|only\s+(?P<f2>female|women)"
+    r"|(?P<m>male|men)\s+(?:patients?|participants?|subjects?)?\s*only|only\s+(?P<m2>male|men))\b",
+    _I,
+)
+
+
+def _sex(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    if ctx.section != "inclusion":
+        return []
+    m = _SEX_RX.search(text)
+    allowed: tuple[Sex, ...]
+    if m:
+        allowed = (Sex.FEMALE, Sex.MALE)
+    else:
+        m = _SEX_ONLY_RX.search(text)
+        if not m:
+            return []
+        allowed = (Sex.FEMALE,) if (m.group("f") or m.group("f2")) else (Sex.MALE,)
+
+    def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+        return SexIs(allowed=allowed, **c.common(a, b, cf))  # type: ignore[arg-type]
+
+    return [Hit(base + m.start(), base + m.end(), build, frozenset(), 0.9)]
+
+
+# ====================================================================== conditions
+
+_ACTIVE_RX = re.compile(
+    r"\b(?:active|current\w*|uncontrolled|ongoing|existing|present|acute)\b", _I
+)
+_EXC_WORDS = re.compile(
+    r"\b(?:except(?:\s+for)?|excluding|other\s+than|with\s+the\s+exception\s+of|apart\s+from)\b", _I
+)
+_MODIFIER_AFTER = re.compile(r"[- ](?:associated|induced|related|caused)\b", _I)
+_MODIFIER_BEFORE = re.compile(
+    r"(?:due\s+to|caused\s+by|secondary\s+to|(?:years?|months?|weeks?)\s+of)\s+$", _I
+)
+_DIAGNOSIS_CUE = re.compile(
+    r"diagnos\w*|\bmeets?\b|\bmeeting\b|fulfil\w*|classif\w*|criteria|confirmed|\bconform|"
+    r"^\W*(?:patients?|subjects?|participants?)\s+with\b|biopsy|\bactive\b|history\s+of|"
+    r"^\W*(?:relaps\w*|refractory|recurrent|progressive)",
+    _I,
+)
+_NEG_CONTEXT = re.compile(
+    r"\b(?:no|without|not|negative\s+for|free\s+of|exclude)\s+(?:\w+\s+){0,2}$", _I
+)
+
+
+def _conditions(ctx: Ctx, text: str, base: int, claimed: list[tuple[int, int]]) -> list[Hit]:
+    def free(s: int, e: int) -> bool:
+        return not any(s + base < ce and cs < e + base for cs, ce in claimed)
+
+    found = [(k, s, e) for k, s, e in lx.find_all(lx.CONDITIONS, text) if free(s, e)]
+    for m in re.finditer(lx.IIM_PATTERN, text, _I):
+        if free(m.start(), m.end()) and not any(s <= m.start() < e for _, s, e in found):
+            found.append(("iim", m.start(), m.end()))
+    found.sort(key=lambda x: x[1])
+    if not found:
+        return []
+    exc = _EXC_WORDS.search(text)
+    hits: list[Hit] = []
+    exceptions = [f for f in found if exc and f[1] >= exc.end()]
+    mains = [f for f in found if not (exc and f[1] >= exc.end())]
+    cohort = set(ctx.cohort_keys)
+    seen: dict[tuple[str, ...], int] = {}
+    for key, s, e in mains:
+        if _NEG_CONTEXT.search(text[max(0, s - 30) : s]) and ctx.section == "inclusion":
+            continue
+        if _MODIFIER_AFTER.match(text[e:]) or _MODIFIER_BEFORE.search(text[max(0, s - 30) : s]):
+            continue  # "tumor-associated myositis", "within 2 years of tumor diagnosis"
+        paren = re.match(r"\s*\(", text[e:])
+        if paren is not None and any(
+            base + e < cs < base + e + 80 and cs <= base + e + paren.end() + 25 for cs, _ce in claimed
+        ):
+            continue  # "severe lupus nephritis (serum creatinine > 2.5 mg/dL)": defined by the test
+        concepts = lx.IIM_KEYS if key == "iim" else (key,)
+        if cohort and set(concepts) <= cohort:
+            # the cohort's own disease: context in its exclusions; in its inclusions only a
+            # diagnosis sentence ("meets", "diagnosed with", a cohort title) counts
+            if ctx.section == "exclusion":
+                continue
+            if _DEFINITION_RX.match(text) or not (
+                _DIAGNOSIS_CUE.search(text) or len(text.split()) <= 8
+            ):
+                continue
+        active = key in ("pregnancy", "lactation") or bool(
+            _ACTIVE_RX.search(text[max(0, s - 30) : s])
+        )
+        if concepts in seen:
+            # the same disease named twice ("active RA with a diagnosis of RA >= 6 months")
+            i = seen[concepts]
+            prev = hits[i]
+            prev_active = prev.active_only or active
+
+            def build_same(
+                c: Ctx,
+                w: WindowHit | None,
+                a: int,
+                b: int,
+                cf: float,
+                concepts: tuple[str, ...] = concepts,
+                active: bool = prev_active,
+            ) -> Criterion:
+                return _condition_node(c, concepts, active, w, a, b, cf)
+
+            hits[i] = Hit(
+                prev.start,
+                base + e,
+                build_same,
+                prev.accepts,
+                prev.confidence,
+                kind="condition",
+                concepts=concepts,
+                active_only=prev_active,
+            )
+            continue
+        conf = 0.75 if ctx.section == "exclusion" else 0.7
+
+        def build(
+            c: Ctx,
+            w: WindowHit | None,
+            a: int,
+            b: int,
+            cf: float,
+            concepts: tuple[str, ...] = concepts,
+            active: bool = active,
+        ) -> Criterion:
+            return _condition_node(c, concepts, active, w, a, b, cf)
+
+        seen[concepts] = len(hits)
+        hits.append(
+            Hit(
+                base + s,
+                base + e,
+                build,
+                frozenset({"within", "at_least", "duration"}),
+                conf,
+                kind="condition",
+                concepts=concepts,
+                active_only=active,
+            )
+        )
+    main_concepts = {k for h in hits for k in h.concepts}
+    exc_concepts = tuple(
+        dict.fromkeys(
+            k
+            for key, _, _ in exceptions
+            for k in (lx.IIM_KEYS if key == "iim" else (key,))
+            if k not in main_concepts
+        )
+    )
+    if exc_concepts and hits and exc is not None:
+        es = min(s for _, s, _ in exceptions) + base
+        ee = max(e for _, _, e in exceptions) + base
+        last = hits[-1]
+        inner = last.build
+        exc_windows = [w for w in find_windows(text[exc.start() :]) if w.direction != "after"]
+        exc_w = exc_windows[0] if exc_windows else None
+        if exc_w is not None:
+            ee = max(ee, base + exc.start() + exc_w.end)
+
+        def build_exc(
+            c: Ctx,
+            w: WindowHit | None,
+            a: int,
+            b: int,
+            cf: float,
+            inner: BuildFn = inner,
+            last: Hit = last,
+        ) -> Criterion:
+            node = inner(c, w, last.start, last.end, cf)
+            # "except NMSC disease-free for more than 5 years": the carve-out is old enough
+            other = ConditionHistory(
+                concepts=exc_concepts,
+                onset_at_least=_window(exc_w),
+                **c.common(es, ee, cf),  # type: ignore[arg-type]
+            )
+            return AllOf(
+                items=(node, Not(item=other, **c.common(es, ee, cf))),
+                **c.common(a, b, cf * 0.8, "exceptions read as 'and not'; check"),  # type: ignore[arg-type]
+            )
+
+        hits[-1] = Hit(
+            last.start,
+            last.end,
+            build_exc,
+            last.accepts,
+            last.confidence * 0.8,
+            kind="condition_exc",
+            claim=(last.start, max(ee, last.end)),
+            exc_zone=(base + exc.start(), base + len(text)),
+        )
+    return hits
+
+
+def _condition_node(
+    c: Ctx, concepts: tuple[str, ...], active: bool, w: WindowHit | None, a: int, b: int, cf: float
+) -> Criterion:
+    within = at_least = None
+    if w is not None:
+        if w.direction == "within":
+            within = _window(w)
+        elif w.direction in ("at_least", "duration"):
+            at_least = _window(w)
+    return ConditionHistory(
+        concepts=concepts,
+        active_only=active,
+        onset_within=within,
+        onset_at_least=at_least,
+        **c.common(a, b, cf),  # type: ignore[arg-type]
+    )
+
+
+# ====================================================================== assembly
+
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "with",
+        "without",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "must",
+        "should",
+        "shall",
+        "will",
+        "would",
+        "can",
+        "could",
+        "may",
+        "might",
+        "who",
+        "which",
+        "that",
+        "this",
+        "these",
+        "those",
+        "their",
+        "his",
+        "her",
+        "its",
+        "patients",
+        "patient",
+        "subjects",
+        "subject",
+        "participants",
+        "participant",
+        "persons",
+        "person",
+        "people",
+        "individuals",
+        "case",
+        "cases",
+        "any",
+        "all",
+        "other",
+        "following",
+        "requirements",
+        "requirement",
+        "meet",
+        "meets",
+        "met",
+        "function",
+        "functions",
+        "value",
+        "values",
+        "level",
+        "levels",
+        "count",
+        "counts",
+        "test",
+        "tests",
+        "result",
+        "results",
+        "screening",
+        "baseline",
+        "time",
+        "period",
+        "during",
+        "prior",
+        "before",
+        "after",
+        "within",
+        "than",
+        "more",
+        "less",
+        "equal",
+        "greater",
+        "also",
+        "such",
+        "including",
+        "include",
+        "includes",
+        "e.g",
+        "i.e",
+        "etc",
+        "not",
+        "no",
+        "yes",
+        "if",
+        "when",
+        "where",
+        "there",
+        "than",
+        "both",
+        "either",
+        "each",
+        "per",
+        "study",
+        "trial",
+        "visit",
+        "investigator",
+        "investigators",
+        "opinion",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "known",
+        "history",
+        "diagnosis",
+        "diagnosed",
+        "defined",
+        "definition",
+        "based",
+        "according",
+        "following",
+        "needs",
+        "need",
+        "need",
+        "required",
+        "normal",
+        "range",
+        "upper",
+        "lower",
+        "limit",
+        "uln",
+        "lln",
+        "organ",
+        "organs",
+        "important",
+        "major",
+        "good",
+        "basically",
+        "women",
+        "woman",
+        "men",
+        "man",
+        "female",
+        "male",
+        "females",
+        "males",
+        "childbearing",
+        "potential",
+        "age",
+        "aged",
+        "agree",
+        "agrees",
+        "agreed",
+        "disease",
+        "diseases",
+        "severe",
+        "serious",
+        "significant",
+        "clinically",
+        "relevant",
+        "activity",
+        "score",
+        "scores",
+        "index",
+        "total",
+        "points",
+        "point",
+        "refractory",
+        "relapsed",
+        "relapsing",
+        "recurrent",
+        "progressive",
+        "relapse-refractory",
+        "relapsing-refractory",
+        "relapse",
+        "state",
+        "status",
+        "presence",
+    ]
+)
+
+
+def _content_words(text: str) -> list[tuple[int, int]]:
+    return [
+        (m.start(), m.end())
+        for m in re.finditer(r"[A-Za-z][A-Za-z'-]{2,}", text)
+        if m.group(0).lower().strip("'-") not in _STOP
+    ]
+
+
+_RECOGNIZERS: list[Callable[[Ctx, str, int], list[Hit]]] = [
+    _thresholds,
+    _bilag,
+    _classification,
+    _pregnancy_tests,
+    _serology,
+    _contraception,
+    _prior_therapy,
+    _medications,
+    _age,
+    _sex,
+]
+
+
+@dataclass
+class ClauseResult:
+    node: Criterion | None
+    computable: bool
+    windows: list[WindowHit]
+
+
+def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
+    """Nodes for the clause ``text[start:end]`` (cleaned offsets)."""
+    clause = text[start:end]
+    claimed: list[tuple[int, int]] = []
+    hits: list[Hit] = []
+    for rec in _RECOGNIZERS:
+        for h in rec(ctx, clause, start):
+            region = h.claim or (h.start, h.end)
+            clash = [(cs, ce) for cs, ce in claimed if region[0] < ce and cs < region[1]]
+            if clash and h.kind == "manual":
+                # a manual stretch ("agrees to use contraception ...") yields to what was read
+                new_start = max(ce for _, ce in clash)
+                if new_start < h.end and all(ce <= h.end for _, ce in clash):
+                    h.start = new_start
+                    region = (h.start, h.end)
+                    clash = []
+            if clash:
+                continue
+            hits.append(h)
+            claimed.append(region)
+    for h in _conditions(ctx, clause, start, claimed):
+        region = h.claim or (h.start, h.end)
+        if any(region[0] < ce and cs < region[1] for cs, ce in claimed):
+            continue
+        hits.append(h)
+        claimed.append(region)
+    hits.sort(key=lambda h: h.start)
+    windows = [w for w in find_windows(clause)]
+    windows = [
+        WindowHit(w.start + start, w.end + start, w.amount, w.unit, w.direction, w.reference)
+        for w in windows
+    ]
+    _attach_windows(text, hits, windows)
+    hits = _merge_conditions(text, hits)
+
+    # how much of the clause the hits explain
+    covered = list(claimed) + [(w.start, w.end) for w in windows if _used(w, hits)]
+    label = re.match(r"\s*[A-Za-z][A-Za-z /-]{1,40}:\s*", clause) if hits else None
+    words = [w for w in _content_words(clause) if not (label and w[1] <= label.end())]
+    if words:
+        explained = sum(
+            1 for a, b in words if any(a + start < ce and cs < b + start for cs, ce in covered)
+        )
+        coverage = explained / len(words)
+        leftover = len(words) - explained
+    else:
+        coverage, leftover = 1.0, 0
+    computable = [h for h in hits if h.computable]
+    nodes: list[Criterion] = []
+    single = len(hits) == 1
+    for h in hits:
+        a, b = h.start, h.end
+        if h.window is not None:
+            a, b = min(a, h.window.start), max(b, h.window.end)
+        if single and leftover < 3:
+            a, b = start, end
+        conf = h.confidence * (0.8 + 0.2 * coverage) if h.computable else h.confidence
+        node = h.build(ctx, h.window, a, b, conf)
+        if isinstance(node, ManualReview) and h.window is not None:
+            ctx.manual_windows[node.span or (0, 0)] = h.window
+        nodes.append(node)
+    if leftover >= 3 and (not hits or coverage < 0.6 or leftover >= 5):
+        manual = ManualReview(
+            **ctx.common(
+                start,
+                end,
+                1.0,
+                "not understood by the parser: needs a person"
+                if not hits
+                else "part of this sentence was not understood",
+            )  # type: ignore[arg-type]
+        )
+        free_windows = [w for w in windows if not _used(w, hits) and w.direction != "after"]
+        if free_windows:
+            ctx.manual_windows[manual.span or (0, 0)] = free_windows[0]
+        nodes.append(manual)
+        hits.append(Hit(start, end, lambda *a: manual, computable=False, kind="manual"))
+    if not nodes:
+        if not clause.strip(" .;:,*-") or not re.search(r"[A-Za-z]{2}", clause):
+            return ClauseResult(None, False, windows)
+        manual = ManualReview(
+            **ctx.common(start, end, 1.0, "not understood by the parser: needs a person")
+        )  # type: ignore[arg-type]
+        free_windows = [w for w in windows if w.direction != "after"]
+        if free_windows:
+            ctx.manual_windows[manual.span or (0, 0)] = free_windows[0]
+        return ClauseResult(manual, False, windows)
+    node = _join(ctx, text, hits, nodes, start, end)
+    return ClauseResult(node, bool(computable), windows)
+
+
+def _used(w: WindowHit, hits: list[Hit]) -> bool:
+    return any(h.window is w for h in hits)
+
+
+_BOUNDARY = re.compile(r";|\.\s|,\s*(?:or|and)\b|\bor\s+(?:history|other|any|severe)\b", _I)
+
+
+def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> None:
+    zones = [h.exc_zone for h in hits if h.exc_zone is not None]
+    for w in windows:
+        if w.direction == "after":
+            continue
+        if any(zs <= w.start and w.end <= ze for zs, ze in zones):
+            continue  # inside an exception ("except NMSC disease-free > 5 years")
+        cands = [h for h in hits if w.direction in h.accepts and h.window is None]
+        if re.search(r"\b(?:present|existing|ongoing|persist\w*)\s*$", text[max(0, w.start - 25) : w.start], _I):
+            # "GVHD ... was present within 2 weeks": a state, not an onset
+            cands = [h for h in cands if h.kind not in ("condition", "condition_exc")]
+        if not cands:
+            continue
+
+        def opens(gap: str) -> bool:
+            return gap.count("(") > gap.count(")")
+
+        def closes(gap: str) -> bool:
+            return gap.count(")") > gap.count("(")
+
+        before = [
+            h
+            for h in cands
+            if h.end <= w.start + 1
+            and w.start - h.end < 160
+            and not _BOUNDARY.search(text[h.end : w.start])
+            and not opens(text[h.end : w.start])
+        ]
+        inside = [h for h in cands if h.start < w.end and w.start < h.end]
+        after = [
+            h
+            for h in cands
+            if h.start >= w.end - 1
+            and h.start - w.end < 160
+            and not _BOUNDARY.search(text[w.end : h.start])
+            and not closes(text[w.end : h.start])
+        ]
+        chosen = before or inside or after
+        for h in chosen:
+            h.window = w
+
+
+def _merge_conditions(text: str, hits: list[Hit]) -> list[Hit]:
+    out: list[Hit] = []
+    for h in hits:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == "condition"
+            and h.kind == "condition"
+            and prev.window == h.window
+            and prev.active_only == h.active_only
+            and not re.search(r";|\.\s|\band\b", text[prev.end : h.start], _I)
+        ):
+            concepts = tuple(dict.fromkeys(prev.concepts + h.concepts))
+            active = prev.active_only
+            merged_conf = min(prev.confidence, h.confidence)
+
+            def build(
+                c: Ctx,
+                w: WindowHit | None,
+                a: int,
+                b: int,
+                cf: float,
+                concepts: tuple[str, ...] = concepts,
+                active: bool = active,
+            ) -> Criterion:
+                return _condition_node(c, concepts, active, w, a, b, cf)
+
+            out[-1] = Hit(
+                prev.start,
+                h.end,
+                build,
+                prev.accepts,
+                merged_conf,
+                kind="condition",
+                window=prev.window,
+                concepts=concepts,
+                active_only=active,
+            )
+            continue
+        out.append(h)
+    return out
+
+
+def _join(
+    ctx: Ctx, text: str, hits: list[Hit], nodes: list[Criterion], start: int, end: int
+) -> Criterion:
+    if len(nodes) == 1:
+        return nodes[0]
+    default_or = ctx.section == "exclusion"
+    groups: list[list[Criterion]] = [[nodes[0]]]
+    for i in range(1, len(nodes)):
+        gap = text[hits[i - 1].end : hits[i].start] if hits[i].start >= hits[i - 1].end else ""
+        is_or = bool(re.search(r"\bor\b", gap, _I)) and not re.search(r"\band\b", gap, _I)
+        is_and = bool(re.search(r"\band\b|\bwith\b", gap, _I)) and not is_or
+        if hits[i].kind == "manual" and hits[i].start == start and hits[i].end == end:
+            is_or, is_and = default_or, not default_or
+        if is_or or (default_or and not is_and):
+            groups.append([nodes[i]])
+        else:
+            groups[-1].append(nodes[i])
+    conf = min((n.confidence or 1.0) for n in nodes)
+    parts: list[Criterion] = [
+        g[0] if len(g) == 1 else AllOf(items=tuple(g), **ctx.common(start, end, conf))  # type: ignore[arg-type]
+        for g in groups
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return AnyOf(items=tuple(parts), **ctx.common(start, end, conf))  # type: ignore[arg-type]

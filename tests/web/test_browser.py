@@ -1,0 +1,168 @@
+"""The real app (uvicorn in a thread) driven by headless Chromium through Playwright.
+
+Catalogue → trial page → pre-screening upload of a demo bundle → verdicts, then the workspace;
+screenshots (one at a 390×844 phone viewport) go to ``test-artifacts/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from cartrial.services.catalog import examples_dir, load_protocols
+from cartrial.web.app import create_app
+from cartrial.web.deps import get_today
+from tests.web.helpers import ADMIN_PASSWORD, AS_OF, make_settings, sle_bundle
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+DEMO = "sle-eligible-nct07193667.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("browser")
+    app = create_app(make_settings(tmp, seed_demo=True), say=lambda _text: None)
+    app.dependency_overrides[get_today] = lambda: AS_OF
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium not found at /usr/bin/chromium: install the Debian 'chromium' "
+                    "package (make system-deps) to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def demo_bundle(tmp_path: Path) -> Path:
+    demo = examples_dir() / "patients" / DEMO
+    if demo.exists():
+        return demo
+    path = tmp_path / "patient.json"  # the demo set is not there yet: a synthetic SLE bundle
+    path.write_text(json.dumps(sle_bundle()))
+    return path
+
+
+def test_catalogue_trial_prescreen_verdicts(server: str, browser: object, demo_bundle: Path) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    protocols = load_protocols()
+    nct = sorted(protocols)[-1]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    page.goto(server + "/")
+    expect(page.locator(".trial-card")).to_have_count(len(protocols))
+    antigen = protocols[nct].trial.target_antigens[0]
+    page.select_option("#f-antigen", antigen)  # htmx swaps the list in place
+    expect(page.locator(f'.trial-card a[href="/trials/{nct}"]')).to_be_visible()
+    page.wait_for_function(
+        "n => document.querySelectorAll('.trial-card').length <= n", arg=len(protocols))
+    assert f"antigen={antigen}" in page.url  # hx-push-url keeps the filter in the address
+    page.screenshot(path=str(ARTIFACTS / "01-catalogue.png"), full_page=True)
+
+    page.click(f'.trial-card a[href="/trials/{nct}"]')
+    expect(page.locator("h1")).to_contain_text(protocols[nct].trial.brief_title or "")
+    expect(page.locator("#eligibility .tree-row").first).to_be_visible()
+    expect(page.locator("#calendar .timeline li").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "02-trial.png"), full_page=True)
+
+    page.click("a.button[href='/prescreen']")
+    page.set_input_files("#bundle-file", str(demo_bundle))
+    page.click("#screen-bundle")
+    results = page.locator("#prescreen-results .result")
+    expect(results).to_have_count(len(protocols), timeout=20_000)
+    verdicts = page.locator("#prescreen-results .result-head .verdict").all_inner_texts()
+    assert set(verdicts) <= {"ELIGIBLE", "NEEDS DATA", "INELIGIBLE"} and len(verdicts) == len(protocols)
+    first = page.locator("#prescreen-results details.criteria").first
+    first.locator("summary").click()
+    expect(first.locator(".crit").first).to_be_visible()
+    assert page.url.endswith("/prescreen")  # htmx swapped the results in place
+    page.screenshot(path=str(ARTIFACTS / "03-prescreen-verdicts.png"), full_page=True)
+
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True,
+                             device_scale_factor=2)
+    phone.goto(server + "/prescreen")
+    phone.set_input_files("#bundle-file", str(demo_bundle))
+    phone.click("#screen-bundle")
+    expect(phone.locator("#prescreen-results .result")).to_have_count(len(protocols),
+                                                                      timeout=20_000)
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the page scrolls sideways by {overflow}px at 390 px"
+    phone.locator("#prescreen-results").scroll_into_view_if_needed()
+    phone.screenshot(path=str(ARTIFACTS / "04-prescreen-phone-390x844.png"))
+    phone.goto(server + "/")
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the catalogue scrolls sideways by {overflow}px at 390 px"
+    phone.screenshot(path=str(ARTIFACTS / "05-catalogue-phone-390x844.png"))
+    phone.goto(server + f"/trials/{nct}")
+    assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    phone.close()
+    page.close()
+    assert errors == []
+
+
+def test_workspace_login_screen_and_history(server: str, browser: object) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server + "/workspace/patients")
+    assert "/login" in page.url  # anonymous visitors are sent to the login page
+    page.fill("#username", "admin")
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Patients")
+    rows = page.locator("table.patients tbody tr a")
+    assert rows.count() >= 1  # demo patients loaded at first start
+    rows.first.click()
+    expect(page.locator("h2", has_text="Screening history")).to_be_visible()
+    page.click("text=Screen against all")
+    expect(page.locator("h2", has_text="What changed since the previous screening")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "06-workspace-screening.png"), full_page=True)
+    page.goto(server + "/workspace/audit")
+    expect(page.locator("table.audit tbody tr").first).to_be_visible()
+    page.close()
