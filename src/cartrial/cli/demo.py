@@ -25,11 +25,13 @@ def register(app: typer.Typer) -> None:
         day = parse_date(as_of, "--as-of")
         assert day is not None
         console = Console()
+        if not console.is_terminal:
+            console = Console(width=160)  # piped output: do not squeeze the table to 80 columns
         with clear_errors():
             protocols = load_protocols()
             files = sorted((examples_dir() / "patients").glob("*.json"))
             table = Table(title=f"Demo patients × bundled trials, as of {day}")
-            table.add_column("patient")
+            table.add_column("patient", no_wrap=True)
             for nct in protocols:
                 table.add_column(nct, no_wrap=True, min_width=len(nct))
             style = {"ELIGIBLE": "green", "NEEDS_DATA": "yellow", "INELIGIBLE": "red"}

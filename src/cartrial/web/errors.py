@@ -106,11 +106,18 @@ def route_of(scope: Scope) -> str:
     """The matched route's template (``/api/v1/patients/{patient_id}``), never the raw URL:
     paths and query strings can carry labels or other patient data."""
     route = scope.get("route")
-    template = getattr(route, "path", None)
-    if template:
-        return str(template)
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
     path = str(scope.get("path", ""))
-    return "/static/…" if path.startswith("/static/") else "(unmatched)"
+    if not template:
+        return "/static/…" if path.startswith("/static/") else "(unmatched)"
+    # an included router's route knows only its own part: recover the static prefix
+    try:
+        rendered = template.format(**{k: str(v) for k, v in scope.get("path_params", {}).items()})
+    except (KeyError, IndexError, ValueError):
+        return str(template)
+    if path.endswith(rendered):
+        return path[: len(path) - len(rendered)] + template
+    return str(template)
 
 
 def log_exception(scope: Scope, exc: BaseException) -> None:
