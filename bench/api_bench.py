@@ -30,24 +30,49 @@ import httpx
 from cartrial import vocab
 
 AS_OF = date(2026, 11, 22)
-PREFERRED = {"labs": vocab.LOINC, "conditions": vocab.SNOMED, "medications": vocab.RXNORM,
-             "vaccines": vocab.CVX, "procedures": vocab.SNOMED}
+PREFERRED = {
+    "labs": vocab.LOINC,
+    "conditions": vocab.SNOMED,
+    "medications": vocab.RXNORM,
+    "vaccines": vocab.CVX,
+    "procedures": vocab.SNOMED,
+}
 LABS = [  # concept, unit, value
-    ("creatinine", "umol/L", 71.0), ("hemoglobin", "g/L", 118.0), ("platelets", "10*9/L", 210.0),
-    ("wbc", "10*9/L", 5.2), ("anc", "10*9/L", 3.1), ("alc", "10*9/L", 1.4), ("alt", "U/L", 22.0),
-    ("ast", "U/L", 25.0), ("bilirubin_total", "umol/L", 9.0), ("crp", "mg/L", 4.0),
-    ("esr", "mm/h", 18.0), ("igg", "g/L", 9.5), ("complement_c3", "g/L", 0.8),
-    ("complement_c4", "g/L", 0.15), ("anti_dsdna", "[IU]/mL", 120.0), ("body_weight", "kg", 64.0),
-    ("body_height", "cm", 166.0), ("lvef", "%", 62.0), ("cd19_abs", "/uL", 180.0),
+    ("creatinine", "umol/L", 71.0),
+    ("hemoglobin", "g/L", 118.0),
+    ("platelets", "10*9/L", 210.0),
+    ("wbc", "10*9/L", 5.2),
+    ("anc", "10*9/L", 3.1),
+    ("alc", "10*9/L", 1.4),
+    ("alt", "U/L", 22.0),
+    ("ast", "U/L", 25.0),
+    ("bilirubin_total", "umol/L", 9.0),
+    ("crp", "mg/L", 4.0),
+    ("esr", "mm/h", 18.0),
+    ("igg", "g/L", 9.5),
+    ("complement_c3", "g/L", 0.8),
+    ("complement_c4", "g/L", 0.15),
+    ("anti_dsdna", "[IU]/mL", 120.0),
+    ("body_weight", "kg", 64.0),
+    ("body_height", "cm", 166.0),
+    ("lvef", "%", 62.0),
+    ("cd19_abs", "/uL", 180.0),
     ("inr", "{INR}", 1.0),
 ]
 SCORES = [("sledai_2k", 10.0), ("selena_sledai", 10.0)]
-CONDITIONS = [("sle", "2014-05-01"), ("lupus_nephritis", "2018-02-01"), ("depression", "2019-01-01")]
+CONDITIONS = [
+    ("sle", "2014-05-01"),
+    ("lupus_nephritis", "2018-02-01"),
+    ("depression", "2019-01-01"),
+]
 THERAPIES = [
-    ("hydroxychloroquine", "2014-06-01", None), ("prednisone", "2014-06-01", None),
+    ("hydroxychloroquine", "2014-06-01", None),
+    ("prednisone", "2014-06-01", None),
     ("mycophenolate_mofetil", "2016-01-01", "2019-01-01"),
-    ("cyclophosphamide", "2018-03-01", "2018-09-01"), ("rituximab", "2020-01-01", "2020-07-01"),
-    ("belimumab", "2021-01-01", "2023-06-01"), ("tacrolimus", "2023-07-01", "2025-01-01"),
+    ("cyclophosphamide", "2018-03-01", "2018-09-01"),
+    ("rituximab", "2020-01-01", "2020-07-01"),
+    ("belimumab", "2021-01-01", "2023-06-01"),
+    ("tacrolimus", "2023-07-01", "2025-01-01"),
 ]
 
 
@@ -62,54 +87,99 @@ def synthetic_bundle(visits: int = 14) -> dict[str, Any]:
     pid = "bench-patient"
     subject = {"reference": f"Patient/{pid}"}
     resources: list[dict[str, Any]] = [
-        {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1988-03-14"}]
+        {"resourceType": "Patient", "id": pid, "gender": "female", "birthDate": "1988-03-14"}
+    ]
     for v in range(visits):
         when = (AS_OF - timedelta(days=7 + 45 * v)).isoformat()
         for concept, unit, value in LABS:
-            resources.append({
-                "resourceType": "Observation", "id": f"lab-{concept.replace('_', '-')}-{v}", "status": "final",
-                "code": {"coding": [_coding("labs", concept)]}, "subject": subject,
-                "effectiveDateTime": when,
-                "valueQuantity": {"value": round(value * (1 + 0.02 * (v % 5)), 3), "unit": unit,
-                                  "system": "http://unitsofmeasure.org", "code": unit},
-            })
+            resources.append(
+                {
+                    "resourceType": "Observation",
+                    "id": f"lab-{concept.replace('_', '-')}-{v}",
+                    "status": "final",
+                    "code": {"coding": [_coding("labs", concept)]},
+                    "subject": subject,
+                    "effectiveDateTime": when,
+                    "valueQuantity": {
+                        "value": round(value * (1 + 0.02 * (v % 5)), 3),
+                        "unit": unit,
+                        "system": "http://unitsofmeasure.org",
+                        "code": unit,
+                    },
+                }
+            )
         for concept, value in SCORES:
-            resources.append({
-                "resourceType": "Observation", "id": f"score-{concept.replace('_', '-')}-{v}", "status": "final",
-                "code": {"coding": [_coding("labs", concept)]}, "subject": subject,
-                "effectiveDateTime": when, "valueQuantity": {"value": value},
-            })
+            resources.append(
+                {
+                    "resourceType": "Observation",
+                    "id": f"score-{concept.replace('_', '-')}-{v}",
+                    "status": "final",
+                    "code": {"coding": [_coding("labs", concept)]},
+                    "subject": subject,
+                    "effectiveDateTime": when,
+                    "valueQuantity": {"value": value},
+                }
+            )
     for i, (key, onset) in enumerate(CONDITIONS):
-        resources.append({
-            "resourceType": "Condition", "id": f"cond-{i}", "subject": subject,
-            "clinicalStatus": {"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                "code": "active"}]},
-            "code": {"coding": [_coding("conditions", key)]}, "onsetDateTime": onset,
-        })
+        resources.append(
+            {
+                "resourceType": "Condition",
+                "id": f"cond-{i}",
+                "subject": subject,
+                "clinicalStatus": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                            "code": "active",
+                        }
+                    ]
+                },
+                "code": {"coding": [_coding("conditions", key)]},
+                "onsetDateTime": onset,
+            }
+        )
     for i, (key, start, end) in enumerate(THERAPIES):
         period = {"start": start, **({"end": end} if end else {})}
-        resources.append({
-            "resourceType": "MedicationStatement", "id": f"med-{i}", "subject": subject,
-            "status": "completed" if end else "active",
-            "medicationCodeableConcept": {"coding": [_coding("medications", key)]},
-            "effectivePeriod": period,
-        })
-    for i, (key, when) in enumerate([("influenza_inactivated", "2025-10-01"),
-                                     ("covid19_mrna", "2024-04-01")]):
-        resources.append({
-            "resourceType": "Immunization", "id": f"imm-{i}", "status": "completed",
-            "vaccineCode": {"coding": [_coding("vaccines", key)]}, "patient": subject,
-            "occurrenceDateTime": when,
-        })
-    resources.append({
-        "resourceType": "Procedure", "id": "proc-0", "status": "completed",
-        "code": {"coding": [_coding("procedures", "hemodialysis")]}, "subject": subject,
-        "performedDateTime": "2018-02-15",
-    })
-    return {"resourceType": "Bundle", "type": "collection",
-            "entry": [{"fullUrl": f"urn:uuid:{r['resourceType']}-{r['id']}", "resource": r}
-                      for r in resources]}
+        resources.append(
+            {
+                "resourceType": "MedicationStatement",
+                "id": f"med-{i}",
+                "subject": subject,
+                "status": "completed" if end else "active",
+                "medicationCodeableConcept": {"coding": [_coding("medications", key)]},
+                "effectivePeriod": period,
+            }
+        )
+    for i, (key, when) in enumerate(
+        [("influenza_inactivated", "2025-10-01"), ("covid19_mrna", "2024-04-01")]
+    ):
+        resources.append(
+            {
+                "resourceType": "Immunization",
+                "id": f"imm-{i}",
+                "status": "completed",
+                "vaccineCode": {"coding": [_coding("vaccines", key)]},
+                "patient": subject,
+                "occurrenceDateTime": when,
+            }
+        )
+    resources.append(
+        {
+            "resourceType": "Procedure",
+            "id": "proc-0",
+            "status": "completed",
+            "code": {"coding": [_coding("procedures", "hemodialysis")]},
+            "subject": subject,
+            "performedDateTime": "2018-02-15",
+        }
+    )
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": f"urn:uuid:{r['resourceType']}-{r['id']}", "resource": r} for r in resources
+        ],
+    }
 
 
 def _free_port() -> int:
@@ -123,13 +193,30 @@ def local_server() -> Iterator[str]:
     """``cartrial serve`` in a subprocess with a throwaway database, stopped on exit."""
     with tempfile.TemporaryDirectory(prefix="cartrial-bench-") as tmp:
         port = _free_port()
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-               "CARTRIAL_VAR_DIR": f"{tmp}/var", "CARTRIAL_SEED_DEMO": "false",
-               "CARTRIAL_ADMIN_PASSWORD": "bench-only-password"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "CARTRIAL_VAR_DIR": f"{tmp}/var",
+            "CARTRIAL_SEED_DEMO": "false",
+            "CARTRIAL_ADMIN_PASSWORD": "bench-only-password",
+        }
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from cartrial.cli.main import app; app()", "serve",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-c",
+                "from cartrial.cli.main import app; app()",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -185,8 +272,10 @@ def run(url: str, n: int, concurrency: int, warmup: int) -> None:
         return timings[min(len(timings) - 1, round(p * (len(timings) - 1)))]
 
     print(f"requests: {n}  concurrency: {concurrency}  warm-up: {warmup}")
-    print(f"latency ms: p50 {pct(0.50):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  "
-          f"mean {statistics.mean(timings):.1f}  max {timings[-1]:.1f}  (target p95 < 100)")
+    print(
+        f"latency ms: p50 {pct(0.50):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  "
+        f"mean {statistics.mean(timings):.1f}  max {timings[-1]:.1f}  (target p95 < 100)"
+    )
     print(f"throughput: {n / wall:.1f} requests/s")
 
 

@@ -37,8 +37,17 @@ Threshold = tuple[str, str, str, str]
 WindowKey = tuple[str, str]
 _WINDOW_FIELDS = ("lookback", "within", "onset_within", "onset_at_least", "min_duration")
 _WORDS = {
-    1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
-    9: "nine", 10: "ten", 12: "twelve",
+    1: "one",
+    2: "two",
+    3: "three",
+    4: "four",
+    5: "five",
+    6: "six",
+    7: "seven",
+    8: "eight",
+    9: "nine",
+    10: "ten",
+    12: "twelve",
 }
 
 
@@ -58,9 +67,7 @@ def _stated(value: Any, text: str) -> bool:
         if int(v) in _WORDS:
             forms.add(_WORDS[int(v)])
     clean = text.replace(",", "")
-    return any(
-        re.search(rf"(?<![\d.]){re.escape(f)}(?![\d])", clean, re.IGNORECASE) for f in forms
-    )
+    return any(re.search(rf"(?<![\d.]){re.escape(f)}(?![\d])", clean, re.IGNORECASE) for f in forms)
 
 
 def _walk(node: Any, context: str = "") -> Any:
@@ -99,7 +106,11 @@ def reference_items(doc: dict[str, Any]) -> tuple[Counter[Threshold], Counter[Wi
                         thresholds[(str(key), cmp, _num(val), _unit(unit))] += 1
                 for f in _WINDOW_FIELDS:
                     w = n.get(f)
-                    if isinstance(w, dict) and w.get("amount") is not None and _stated(w["amount"], text):
+                    if (
+                        isinstance(w, dict)
+                        and w.get("amount") is not None
+                        and _stated(w["amount"], text)
+                    ):
                         windows[(_num(w["amount"]), str(w.get("unit")))] += 1
     return thresholds, windows
 
@@ -141,7 +152,9 @@ def evaluate_seeds(verbose: bool) -> None:
         print("no hand-written protocols in trials/: nothing to compare")
         return
     tp_t = fp_t = fn_t = tp_w = fp_w = fn_w = 0
-    print(f"{'trial':<13} {'thr ref':>7} {'thr got':>7} {'thr ok':>6} {'win ref':>7} {'win got':>7} {'win ok':>6}")
+    print(
+        f"{'trial':<13} {'thr ref':>7} {'thr got':>7} {'thr ok':>6} {'win ref':>7} {'win got':>7} {'win ok':>6}"
+    )
     for f in files:
         try:
             doc = yaml.safe_load(f.read_text(encoding="utf-8"))
@@ -197,8 +210,10 @@ def registry_share() -> None:
     clauses = computable = trials = 0
     for path in sorted(folder.glob("*.json")):
         for study in load_studies(path):
-            text = (study.get("protocolSection") or {}).get("eligibilityModule", {}).get(
-                "eligibilityCriteria"
+            text = (
+                (study.get("protocolSection") or {})
+                .get("eligibilityModule", {})
+                .get("eligibilityCriteria")
             )
             if not isinstance(text, str) or not text.strip():
                 continue

@@ -42,11 +42,12 @@ def failing_exclusions(res: ScreeningResult) -> set[str]:
     return {c.id for c in res.criteria if c.parent == EXC and c.outcome == "fail"}
 
 
-# ManualReview items outside the disease cohorts: always listed for the investigator when the
-# patient is otherwise eligible (hand-read from the protocol file).
+# ManualReview items outside the disease cohorts that are listed for an otherwise eligible
+# patient (hand-read from the protocol file). "inc-6.pregnancy-test.not-cbp" (woman not of
+# childbearing potential) is not among them: a negative urine hCG, or being a man, already
+# settles that any_of, so the assumption is not needed.
 COMMON_MANUAL = {
     "inc-5",  # estimated survival > 12 weeks
-    "inc-6.pregnancy-test.not-cbp",  # alternative of the pregnancy-test any_of (assumed TRUE)
     "inc-6.contraception",
     "inc-7",
     "exc-1.trauma-consciousness",

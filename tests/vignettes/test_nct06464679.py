@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.vignettes._common import (
     ELIGIBLE,
     INELIGIBLE,
@@ -34,14 +36,12 @@ NCT = "NCT06464679"
 HCG_DAY = "2026-11-18"  # inside the 7 days before screening that inclusion 3 asks for
 
 # ManualReview items listed for every otherwise eligible patient (hand-read from the protocol).
-# The cohort-specific exclusions are all_of(cohort diagnosis, ...): their manual items are listed
-# for every patient under the engine's relevance rule (see the report / test_nct06792344).
+# Not listed when real data settle their parent: "inc-2.2.disease-caused" (liver tests within
+# limits), "inc-3.hcg.not-cbp" (negative serum hCG, or a man).
 COMMON_MANUAL = {
     "inc-2.1.no-csf",
-    "inc-2.2.disease-caused",  # alternative of the liver any_of, assumed TRUE
     "inc-2.5",
     "inc-3.contraception",
-    "inc-3.hcg.not-cbp",
     "inc-4",
     "exc-1",
     "exc-2.other",
@@ -51,21 +51,21 @@ COMMON_MANUAL = {
     "exc-10",
     "exc-11.intend",
     "exc-12",
-    "exc-pss.2.mpd",
-    "exc-iim.1",
-    "exc-iim.3",
-    "exc-ra.1",
 }
-PSS_MANUAL = {"inc-5.pss.1.criteria", "inc-5.pss.3.relapse"}
-SSC_MANUAL = {"inc-5.ssc.3.relapse", "inc-5.ssc.4"}
-IIM_MANUAL = {"inc-5.iim.1.criteria", "inc-5.iim.2.no-muscle", "inc-5.iim.4.relapse"}
-RA_MANUAL = {
-    "inc-5.ra.1.criteria",
-    "inc-5.ra.4.1.guidelines",
+LIVER_EXCEPTION = "inc-2.2.disease-caused"  # needed only when a liver test is out of range
+# The cohort-specific exclusions are all_of(cohort diagnosis, ...): their manual items matter
+# only for patients of that cohort.
+PSS_MANUAL = {"inc-5.pss.1.criteria", "inc-5.pss.3.relapse", "exc-pss.2.mpd"}
+SSC_MANUAL = {"inc-5.ssc.3.relapse"}
+IIM_MANUAL = {"inc-5.iim.1.criteria", "inc-5.iim.4.relapse", "exc-iim.1", "exc-iim.3"}
+RA_MANUAL = {"inc-5.ra.1.criteria", "inc-5.ra.4.1.guidelines", "inc-5.ra.4.2", "exc-ra.1"}
+# Manual items whose branch data alone already settle (another cohort's exclusions, RA items of an
+# any_of / at_least met by data): the engine must NOT list them (settled_by_data).
+FOREIGN_COHORT_EXCLUSIONS = {"exc-pss.2.mpd", "exc-iim.1", "exc-iim.3"}
+RA_SETTLED_BY_DATA = {
     "inc-5.ra.4.1.socioeconomic.limited",
     "inc-5.ra.4.1.csdmard-contraindicated.ci",
     "inc-5.ra.4.1.csdmard-contraindicated.mechanisms",
-    "inc-5.ra.4.2",
     "inc-5.ra.4.3.2",
     "inc-5.ra.4.3.3",
     "inc-5.ra.4.3.4",
@@ -152,7 +152,12 @@ def test_sjogren_with_essdai_9_is_eligible() -> None:
     relapse after remission" holds pending the investigator (relapse). Negative serum hCG on
     2026-11-18 (within 7 days), CrCl 68.5 >= 60. ELIGIBLE."""
     res = run(NCT, sjogren_woman("pss-eligible"))
-    check(res, ELIGIBLE, manual=COMMON_MANUAL | PSS_MANUAL)
+    check(
+        res,
+        ELIGIBLE,
+        manual=COMMON_MANUAL | PSS_MANUAL,
+        settled_by_data=FOREIGN_COHORT_EXCLUSIONS - PSS_MANUAL,
+    )
     assert outcome(res, "inc-5.pss.2") == "pass"
     assert abs(crit(res, "inc-2.3").evidence[-1].value - (140 - 45) * 55 / (72 * 0.9) * 0.85) < 0.01
 
@@ -162,7 +167,14 @@ def test_diffuse_ssc_without_lung_disease_is_eligible() -> None:
     with interstitial pneumonia ... FVC or DLCO <70%" does not apply. CrCl (140 - 52) x 80 /
     (72 x 1.0) = 97.8 >= 60; a man needs no pregnancy test. ELIGIBLE."""
     res = run(NCT, ssc_man("ssc-eligible"))
-    check(res, ELIGIBLE, manual=COMMON_MANUAL | SSC_MANUAL)
+    check(
+        res,
+        ELIGIBLE,
+        # inc-5.ssc.3 (refractory) holds only by the assumed "relapse after remission", so the
+        # progression alternative inc-5.ssc.4 is listed too
+        manual=COMMON_MANUAL | SSC_MANUAL | {"inc-5.ssc.4"},
+        settled_by_data=FOREIGN_COHORT_EXCLUSIONS,
+    )
     assert outcome(res, "inc-5.ssc.2.no-ild") == "pass"
 
 
@@ -191,7 +203,12 @@ def test_polymyositis_with_anti_jo1_is_eligible() -> None:
     b.lab("creatine_kinase", 2000, "U/L", LAB_DAY, ref_high=200)
     screening(b, weight_kg=60)
     res = run(NCT, b)
-    check(res, ELIGIBLE, manual=COMMON_MANUAL | IIM_MANUAL)
+    check(
+        res,
+        ELIGIBLE,
+        manual=COMMON_MANUAL | IIM_MANUAL,
+        settled_by_data=FOREIGN_COHORT_EXCLUSIONS - IIM_MANUAL,
+    )
     assert outcome(res, "inc-5.iim.2.muscle") == "pass"
     assert outcome(res, "exc-iim") == "pass"
 
@@ -201,9 +218,36 @@ def test_difficult_to_treat_rheumatoid_arthritis_is_eligible() -> None:
     24 mg/L (>= 10), a csDMARD and two b/tsDMARDs failed, DAS28-ESR 5.1 > 3.2. ELIGIBLE, with the
     EULAR difficult-to-treat judgments left to the investigator."""
     res = run(NCT, ra_man("ra-eligible"))
-    check(res, ELIGIBLE, manual=COMMON_MANUAL | RA_MANUAL)
+    check(
+        res,
+        ELIGIBLE,
+        manual=COMMON_MANUAL | RA_MANUAL,
+        settled_by_data=FOREIGN_COHORT_EXCLUSIONS | RA_SETTLED_BY_DATA,
+    )
     assert outcome(res, "inc-5.ra.4.1.standard") == "pass"
     assert outcome(res, "inc-5.ra.4.3.1.das28") == "pass"
+
+
+def test_manual_review_omits_exclusions_of_a_cohort_she_is_not_in() -> None:
+    """The Sjögren patient has no inflammatory myopathy: "Exclusion criteria for recurrent
+    refractory idiopathic inflammatory myopathies" cannot apply to her whatever the
+    investigator finds about drug-induced or tumour-associated myositis, so those two items are
+    not hers to confirm (exactly as the RA-specific item is already left out for her)."""
+    res = run(NCT, sjogren_woman("pss-no-myositis-items"))
+    check(res, ELIGIBLE)
+    assert "exc-ra.1" not in res.manual_review
+    assert "exc-iim.1" not in res.manual_review
+    assert "exc-iim.3" not in res.manual_review
+
+
+def test_manual_review_keeps_the_alternative_when_a_branch_holds_only_by_assumption() -> None:
+    """The SSc man has no recorded treatment failure: he qualifies through "relapse of disease
+    activity after remission" or through "progressiveness", both the investigator's judgment.
+    If relapse is not confirmed, progression still could be, so both must be listed."""
+    res = run(NCT, ssc_man("ssc-both-alternatives"))
+    check(res, ELIGIBLE)
+    assert "inc-5.ssc.3.relapse" in res.manual_review
+    assert "inc-5.ssc.4" in res.manual_review
 
 
 # ------------------------------------------------------------------------------ labs
@@ -231,7 +275,12 @@ def test_alt_above_limit_passes_only_as_caused_by_the_disease() -> None:
     with "(No requirements for conditions caused by the disease itself)": assumed pending the
     investigator's confirmation, so she stays ELIGIBLE with the ALT failure visible."""
     res = run(NCT, sjogren_woman("pss-alt", alt=(150, 40)))
-    check(res, ELIGIBLE, manual=COMMON_MANUAL | PSS_MANUAL)
+    check(
+        res,
+        ELIGIBLE,
+        manual=COMMON_MANUAL | PSS_MANUAL | {LIVER_EXCEPTION},
+        settled_by_data=FOREIGN_COHORT_EXCLUSIONS - PSS_MANUAL,
+    )
     assert outcome(res, "inc-2.2.limits.alt") == "fail"
     assert outcome(res, "inc-2.2.limits") == "fail"
     assert outcome(res, "inc-2.2") == "pass"
@@ -297,7 +346,12 @@ def test_skin_cancer_disease_free_for_eight_years_is_excepted() -> None:
     b = sjogren_woman("pss-old-bcc")
     b.condition("nmsc", "2018-05-01", active=False)
     res = run(NCT, b)
-    check(res, ELIGIBLE, manual=COMMON_MANUAL | PSS_MANUAL)
+    check(
+        res,
+        ELIGIBLE,
+        manual=COMMON_MANUAL | PSS_MANUAL,
+        settled_by_data=FOREIGN_COHORT_EXCLUSIONS - PSS_MANUAL,
+    )
     assert outcome(res, "exc-6") == "pass"
 
 

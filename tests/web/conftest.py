@@ -81,8 +81,10 @@ def pg_server() -> Iterator[PgServer]:
     """A PostgreSQL cluster of its own on 127.0.0.1:<free port>, stopped at session end."""
     bin_dir = _pg_bin()
     if bin_dir is None:
-        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found: install the Debian "
-                    "'postgresql' package (make system-deps) to run the PostgreSQL tests")
+        pytest.skip(
+            "PostgreSQL binaries (initdb, pg_ctl) not found: install the Debian "
+            "'postgresql' package (make system-deps) to run the PostgreSQL tests"
+        )
     root = Path(tempfile.mkdtemp(prefix="cartrial-pg-"))
     os.chmod(root, 0o755)
     data, sock, log = root / "data", root / "sock", root / "server.log"
@@ -103,16 +105,40 @@ def pg_server() -> Iterator[PgServer]:
         subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=120)
 
     try:
-        run(str(bin_dir / "initdb"), "--auth=trust", "-U", "postgres", "-E", "UTF8",
-            "--locale=C", "-D", str(data))
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
-            "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  "-c synchronous_commit=off -c full_page_writes=off", "start")
-        yield PgServer(port=port,
-                       admin_url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres")
+        run(
+            str(bin_dir / "initdb"),
+            "--auth=trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "-D",
+            str(data),
+        )
+        run(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off",
+            "start",
+        )
+        yield PgServer(
+            port=port, admin_url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        )
     finally:
-        subprocess.run([*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w",
-                        "stop"], capture_output=True, timeout=120)
+        subprocess.run(
+            [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+            capture_output=True,
+            timeout=120,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 

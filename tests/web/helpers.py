@@ -87,8 +87,9 @@ class Env:
 
     def audit(self) -> list[tuple[str, str, int | None, str]]:
         with self.sessions.begin() as db:
-            rows = db.execute(text(
-                "SELECT username, action, patient_id, detail FROM audit_log ORDER BY id")).all()
+            rows = db.execute(
+                text("SELECT username, action, patient_id, detail FROM audit_log ORDER BY id")
+            ).all()
             return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
@@ -109,7 +110,14 @@ def csrf_of(client: TestClient, path: str = "/login") -> str:
 
 def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
     token = csrf_of(client, "/login")
-    r = client.post("/login", data={"username": username, "password": password,
-                                    "csrf_token": token, "next": "/workspace"},
-                    follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": token,
+            "next": "/workspace",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text

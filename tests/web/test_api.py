@@ -76,51 +76,94 @@ def test_trial_detail_has_the_eligibility_tree(client: TestClient) -> None:
 # ------------------------------------------------------------------ screening
 
 
-def test_screen_returns_the_json_of_cartrial_match(client: TestClient, bundle: dict[str, Any]) -> None:
+def test_screen_returns_the_json_of_cartrial_match(
+    client: TestClient, bundle: dict[str, Any]
+) -> None:
     expected = [r.to_json() for r in screen_patient(patient_from_bundle(bundle), as_of=AS_OF)]
-    for ctype in ("application/fhir+json", "application/json", "application/fhir+json; charset=utf-8"):
-        r = client.post("/api/v1/screen", content=json.dumps(bundle), headers={"Content-Type": ctype})
+    for ctype in (
+        "application/fhir+json",
+        "application/json",
+        "application/fhir+json; charset=utf-8",
+    ):
+        r = client.post(
+            "/api/v1/screen", content=json.dumps(bundle), headers={"Content-Type": ctype}
+        )
         assert r.status_code == 200, r.text
         assert r.json() == expected
     first = expected[0]
-    assert {"trial", "title", "as_of", "patient", "verdict", "decisive", "criteria", "manual_review",
-            "missing", "earliest_eligible_date", "unrecognized"} <= set(first)
+    assert {
+        "trial",
+        "title",
+        "as_of",
+        "patient",
+        "verdict",
+        "decisive",
+        "criteria",
+        "manual_review",
+        "missing",
+        "earliest_eligible_date",
+        "unrecognized",
+    } <= set(first)
     assert first["as_of"] == AS_OF.isoformat()  # the edge's date (overridden in tests)
 
 
 def test_screen_as_of_and_trial_selection(client: TestClient, bundle: dict[str, Any]) -> None:
     nct = sorted(load_protocols())[0]
-    r = client.post("/api/v1/screen", params={"as_of": "2026-06-01", "trial": nct.lower()},
-                    content=json.dumps(bundle), headers=FHIR)
+    r = client.post(
+        "/api/v1/screen",
+        params={"as_of": "2026-06-01", "trial": nct.lower()},
+        content=json.dumps(bundle),
+        headers=FHIR,
+    )
     assert r.status_code == 200
     assert [x["trial"] for x in r.json()] == [nct]
     assert r.json()[0]["as_of"] == "2026-06-01"
-    r = client.post("/api/v1/screen", params={"trial": "NCT00000000"}, content=json.dumps(bundle),
-                    headers=FHIR)
+    r = client.post(
+        "/api/v1/screen", params={"trial": "NCT00000000"}, content=json.dumps(bundle), headers=FHIR
+    )
     assert r.status_code == 404 and "NCT00000000" in r.json()["detail"]
-    r = client.post("/api/v1/screen", params={"as_of": "22/11/2026"}, content=json.dumps(bundle),
-                    headers=FHIR)
+    r = client.post(
+        "/api/v1/screen", params={"as_of": "22/11/2026"}, content=json.dumps(bundle), headers=FHIR
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "as_of"
 
 
-@pytest.mark.parametrize(("body", "ctype", "status", "fragment"), [
-    ("{not json", "application/fhir+json", 422, "not valid JSON: Expecting property name"),
-    ("", "application/fhir+json", 422, "the bundle is empty"),
-    ("[1, 2]", "application/json", 422, "must be a JSON object"),
-    ('{"resourceType": "Patient"}', "application/fhir+json", 422, "expected resourceType 'Bundle'"),
-    ('{"resourceType": "Bundle", "type": "collection", "entry": []}', "application/fhir+json", 422,
-     "no Patient"),
-    ('{"resourceType": "Bundle"}', "text/plain", 415, "application/fhir+json"),
-])
+@pytest.mark.parametrize(
+    ("body", "ctype", "status", "fragment"),
+    [
+        ("{not json", "application/fhir+json", 422, "not valid JSON: Expecting property name"),
+        ("", "application/fhir+json", 422, "the bundle is empty"),
+        ("[1, 2]", "application/json", 422, "must be a JSON object"),
+        (
+            '{"resourceType": "Patient"}',
+            "application/fhir+json",
+            422,
+            "expected resourceType 'Bundle'",
+        ),
+        (
+            '{"resourceType": "Bundle", "type": "collection", "entry": []}',
+            "application/fhir+json",
+            422,
+            "no Patient",
+        ),
+        ('{"resourceType": "Bundle"}', "text/plain", 415, "application/fhir+json"),
+    ],
+)
 def test_screen_bad_input_names_the_problem(
-    client: TestClient, body: str, ctype: str, status: int, fragment: str,
+    client: TestClient,
+    body: str,
+    ctype: str,
+    status: int,
+    fragment: str,
 ) -> None:
     r = client.post("/api/v1/screen", content=body, headers={"Content-Type": ctype})
     assert r.status_code == status
     assert fragment in r.json()["detail"]
 
 
-def test_screen_invalid_fhir_names_resource_and_field(client: TestClient, bundle: dict[str, Any]) -> None:
+def test_screen_invalid_fhir_names_resource_and_field(
+    client: TestClient, bundle: dict[str, Any]
+) -> None:
     bad = json.loads(json.dumps(bundle))
     patient = bad["entry"][0]["resource"]
     patient["birthDate"] = "not-a-date"
@@ -146,7 +189,7 @@ def test_oversized_bundle_is_413(small_env: Env, bundle: dict[str, Any]) -> None
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: counted while streaming
         for i in range(0, len(body), 500):
-            yield body[i:i + 500]
+            yield body[i : i + 500]
 
     r = small_env.client.post("/api/v1/screen", content=chunks(), headers=FHIR)
     assert r.status_code == 413
@@ -162,45 +205,64 @@ def test_calculators(client: TestClient) -> None:
     assert {"egfr_ckd_epi_2021", "bsa_mosteller"} <= names
     one = client.get("/api/v1/calculators/egfr_ckd_epi_2021").json()
     assert one["schema"]["properties"]["scr_mg_dl"]
-    r = client.post("/api/v1/calculators/egfr_ckd_epi_2021",
-                    json={"scr_mg_dl": 1.0, "age_years": 50, "sex": "female"})
+    r = client.post(
+        "/api/v1/calculators/egfr_ckd_epi_2021",
+        json={"scr_mg_dl": 1.0, "age_years": 50, "sex": "female"},
+    )
     assert r.status_code == 200
     result = r.json()
     assert result["calculator"] == "egfr_ckd_epi_2021" and result["reference"]
     assert 60 < result["value"] < 80
-    r = client.post("/api/v1/calculators/egfr_ckd_epi_2021", json={"scr_mg_dl": 1.0, "sex": "female"})
+    r = client.post(
+        "/api/v1/calculators/egfr_ckd_epi_2021", json={"scr_mg_dl": 1.0, "sex": "female"}
+    )
     assert r.status_code == 422 and "age_years" in r.json()["detail"]
     assert client.post("/api/v1/calculators/egfr_nope", json={}).status_code == 404
     assert client.get("/api/v1/calculators/egfr_nope").status_code == 404
 
 
 def test_escalation_decisions(client: TestClient) -> None:
-    r = client.post("/api/v1/escalation", json={"design": "boin", "target": 0.3, "n": [3, 0, 0],
-                                                "y": [0, 0, 0], "current_level": 1})
+    r = client.post(
+        "/api/v1/escalation",
+        json={"design": "boin", "target": 0.3, "n": [3, 0, 0], "y": [0, 0, 0], "current_level": 1},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["decision"]["action"] == "escalate" and body["decision"]["next_level"] == 2
     assert body["boundaries"]["design"] == "boin"
-    r = client.post("/api/v1/escalation", json={"design": "3+3", "n": [3, 3], "y": [0, 2],
-                                                "current_level": 2})
+    r = client.post(
+        "/api/v1/escalation", json={"design": "3+3", "n": [3, 3], "y": [0, 2], "current_level": 2}
+    )
     assert r.status_code == 200 and r.json()["decision"]["action"] in ("de-escalate", "stop")
-    bad = client.post("/api/v1/escalation", json={"design": "boin", "target": 0.3, "n": [3],
-                                                  "y": [4], "current_level": 1})
+    bad = client.post(
+        "/api/v1/escalation",
+        json={"design": "boin", "target": 0.3, "n": [3], "y": [4], "current_level": 1},
+    )
     assert bad.status_code == 422 and "y" in bad.json()["detail"]
-    no_target = client.post("/api/v1/escalation", json={"design": "boin", "n": [3], "y": [0],
-                                                        "current_level": 1})
+    no_target = client.post(
+        "/api/v1/escalation", json={"design": "boin", "n": [3], "y": [0], "current_level": 1}
+    )
     assert no_target.status_code == 422 and "target" in no_target.json()["detail"]
 
 
 def test_openapi_documents_the_api(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     paths = spec["paths"]
-    for path in ("/api/v1/trials", "/api/v1/trials/{nct_id}", "/api/v1/screen",
-                 "/api/v1/calculators", "/api/v1/escalation", "/api/v1/patients",
-                 "/api/v1/patients/{patient_id}/screenings", "/api/v1/screenings/{run_id}"):
+    for path in (
+        "/api/v1/trials",
+        "/api/v1/trials/{nct_id}",
+        "/api/v1/screen",
+        "/api/v1/calculators",
+        "/api/v1/escalation",
+        "/api/v1/patients",
+        "/api/v1/patients/{patient_id}/screenings",
+        "/api/v1/screenings/{run_id}",
+    ):
         assert path in paths, path
     assert set(paths["/api/v1/screen"]["post"]["requestBody"]["content"]) == {
-        "application/fhir+json", "application/json"}
+        "application/fhir+json",
+        "application/json",
+    }
     assert not any(p.startswith("/workspace") or p == "/" for p in paths)
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and "/api/v1/screen" in docs.text

@@ -25,8 +25,14 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DEMO = "sle-eligible-nct07193667.json"
 
 
@@ -60,8 +66,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        pytest.skip("Chromium not found at /usr/bin/chromium: install the Debian 'chromium' "
-                    "package (make system-deps) to run the browser tests")
+        pytest.skip(
+            "Chromium not found at /usr/bin/chromium: install the Debian 'chromium' "
+            "package (make system-deps) to run the browser tests"
+        )
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -83,7 +91,9 @@ def demo_bundle(tmp_path: Path) -> Path:
     return path
 
 
-def test_catalogue_trial_prescreen_verdicts(server: str, browser: object, demo_bundle: Path) -> None:
+def test_catalogue_trial_prescreen_verdicts(
+    server: str, browser: object, demo_bundle: Path
+) -> None:
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
@@ -100,7 +110,8 @@ def test_catalogue_trial_prescreen_verdicts(server: str, browser: object, demo_b
     page.select_option("#f-antigen", antigen)  # htmx swaps the list in place
     expect(page.locator(f'.trial-card a[href="/trials/{nct}"]')).to_be_visible()
     page.wait_for_function(
-        "n => document.querySelectorAll('.trial-card').length <= n", arg=len(protocols))
+        "n => document.querySelectorAll('.trial-card').length <= n", arg=len(protocols)
+    )
     assert f"antigen={antigen}" in page.url  # hx-push-url keeps the filter in the address
     page.screenshot(path=str(ARTIFACTS / "01-catalogue.png"), full_page=True)
 
@@ -116,20 +127,24 @@ def test_catalogue_trial_prescreen_verdicts(server: str, browser: object, demo_b
     results = page.locator("#prescreen-results .result")
     expect(results).to_have_count(len(protocols), timeout=20_000)
     verdicts = page.locator("#prescreen-results .result-head .verdict").all_inner_texts()
-    assert set(verdicts) <= {"ELIGIBLE", "NEEDS DATA", "INELIGIBLE"} and len(verdicts) == len(protocols)
+    assert set(verdicts) <= {"ELIGIBLE", "NEEDS DATA", "INELIGIBLE"} and len(verdicts) == len(
+        protocols
+    )
     first = page.locator("#prescreen-results details.criteria").first
     first.locator("summary").click()
     expect(first.locator(".crit").first).to_be_visible()
     assert page.url.endswith("/prescreen")  # htmx swapped the results in place
     page.screenshot(path=str(ARTIFACTS / "03-prescreen-verdicts.png"), full_page=True)
 
-    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True,
-                             device_scale_factor=2)
+    phone = browser.new_page(
+        viewport={"width": 390, "height": 844}, is_mobile=True, device_scale_factor=2
+    )
     phone.goto(server + "/prescreen")
     phone.set_input_files("#bundle-file", str(demo_bundle))
     phone.click("#screen-bundle")
-    expect(phone.locator("#prescreen-results .result")).to_have_count(len(protocols),
-                                                                      timeout=20_000)
+    expect(phone.locator("#prescreen-results .result")).to_have_count(
+        len(protocols), timeout=20_000
+    )
     overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page scrolls sideways by {overflow}px at 390 px"
     phone.locator("#prescreen-results").scroll_into_view_if_needed()

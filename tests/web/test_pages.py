@@ -22,13 +22,14 @@ def test_catalogue_lists_filters_and_serves_htmx_partials(client: TestClient) ->
     assert page.headers["content-type"].startswith("text/html")
     for nct in protocols:
         assert f"/trials/{nct}" in page.text
-    assert '/static/vendor/htmx.min.js' in page.text and "cdn" not in page.text.lower()
+    assert "/static/vendor/htmx.min.js" in page.text and "cdn" not in page.text.lower()
     for name in ("disease", "antigen", "cell_type", "phase", "status", "country", "age", "q"):
         assert f'name="{name}"' in page.text
     nct, protocol = next(iter(protocols.items()))
     antigen = protocol.trial.target_antigens[0]
-    partial = client.get("/", params={"antigen": antigen},
-                         headers={"HX-Request": "true", "HX-Target": "results"})
+    partial = client.get(
+        "/", params={"antigen": antigen}, headers={"HX-Request": "true", "HX-Target": "results"}
+    )
     assert partial.status_code == 200 and "<html" not in partial.text
     assert f"/trials/{nct}" in partial.text
     none = client.get("/", params={"q": "zzz-no-such-trial"})
@@ -46,8 +47,16 @@ def test_trial_page_shows_protocol_and_tree_beside_the_words(client: TestClient)
     for nct, protocol in load_protocols().items():
         page = client.get(f"/trials/{nct}")
         assert page.status_code == 200, nct
-        for section in ("Overview", "Design", "Arms and product", "Lymphodepletion",
-                        "Visit calendar", "Sites", "Primary endpoints", "Eligibility criteria"):
+        for section in (
+            "Overview",
+            "Design",
+            "Arms and product",
+            "Lymphodepletion",
+            "Visit calendar",
+            "Sites",
+            "Primary endpoints",
+            "Eligibility criteria",
+        ):
             assert section in page.text, (nct, section)
         first = protocol.criteria.inclusion[0]
         assert f'id="crit-{first.id}"' in page.text
@@ -55,14 +64,24 @@ def test_trial_page_shows_protocol_and_tree_beside_the_words(client: TestClient)
     assert client.get("/trials/NCT00000000").status_code == 404
 
 
-def _prescreen(client: TestClient, data: dict[str, str], files: Any = None,
-               headers: dict[str, str] | None = None) -> Any:
-    return client.post("/prescreen", data={"csrf_token": csrf_of(client, "/prescreen"), **data},
-                       files=files, headers=headers or {})
+def _prescreen(
+    client: TestClient,
+    data: dict[str, str],
+    files: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    return client.post(
+        "/prescreen",
+        data={"csrf_token": csrf_of(client, "/prescreen"), **data},
+        files=files,
+        headers=headers or {},
+    )
 
 
 def test_prescreen_upload_gives_verdicts_and_stores_nothing(
-    env: Env, bundle: dict[str, Any], caplog: pytest.LogCaptureFixture,
+    env: Env,
+    bundle: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     before = {t: env.count(t) for t in ("patients", "screenings", "audit_log")}
     caplog.set_level(logging.DEBUG)
@@ -97,12 +116,21 @@ def test_prescreen_pasted_json_and_errors(client: TestClient, bundle: dict[str, 
 
 def test_prescreen_short_form(client: TestClient) -> None:
     data = {
-        "mode": "form", "age": "34", "sex": "female", "diagnosis": "sle",
-        "diagnosis_years": "6", "lab.creatinine.value": "80", "lab.creatinine.unit": "umol/L",
-        "lab.platelets.value": "180", "lab.platelets.unit": "10*9/L",
-        "serology.hbsag": "negative", "score.sledai_2k": "9",
-        "therapy.1.drug": "mycophenolate_mofetil", "therapy.1.start": "2021-01-01",
-        "therapy.1.end": "2023-01-01", "therapy.1.outcome": "failure",
+        "mode": "form",
+        "age": "34",
+        "sex": "female",
+        "diagnosis": "sle",
+        "diagnosis_years": "6",
+        "lab.creatinine.value": "80",
+        "lab.creatinine.unit": "umol/L",
+        "lab.platelets.value": "180",
+        "lab.platelets.unit": "10*9/L",
+        "serology.hbsag": "negative",
+        "score.sledai_2k": "9",
+        "therapy.1.drug": "mycophenolate_mofetil",
+        "therapy.1.start": "2021-01-01",
+        "therapy.1.end": "2023-01-01",
+        "therapy.1.outcome": "failure",
     }
     r = _prescreen(client, data)
     assert r.status_code == 200, r.text
@@ -119,8 +147,10 @@ def test_prescreen_requires_csrf(client: TestClient, bundle: dict[str, Any]) -> 
     r = client.post("/prescreen", data={"mode": "bundle", "bundle_text": json.dumps(bundle)})
     assert r.status_code == 403 and "CSRF" in r.text
     client.get("/prescreen")
-    r = client.post("/prescreen", data={"mode": "bundle", "csrf_token": "forged",
-                                        "bundle_text": json.dumps(bundle)})
+    r = client.post(
+        "/prescreen",
+        data={"mode": "bundle", "csrf_token": "forged", "bundle_text": json.dumps(bundle)},
+    )
     assert r.status_code == 403
 
 
@@ -144,3 +174,5 @@ def test_security_headers(client: TestClient) -> None:
     assert r.headers["x-frame-options"] == "DENY"
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["cache-control"] == "no-store"
+    assert "no-store" not in client.get("/static/css/app.css").headers.get("cache-control", "")

@@ -42,8 +42,9 @@ def test_migrations_upgrade_downgrade_and_match_the_models(db_url: str) -> None:
         assert current_revision(engine) == head_revision()
         assert set(inspect(engine).get_table_names()) >= TABLES
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                    Base.metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            )
         assert diff == [], f"models and migrations disagree: {diff}"
         downgrade(engine, "base")
         assert not TABLES & set(inspect(engine).get_table_names())
@@ -76,8 +77,9 @@ def test_repositories_round_trip(migrated_url: str) -> None:
             token, plain = Tokens(db).create(alice, "ci")
             assert plain not in token.token_hash and len(token.token_hash) == 64
             assert Tokens(db).user_for(plain) is alice
-            record = Patients(db).create(owner=alice, label="  Referral   #1 ", bundle=bundle,
-                                         source_id="web-sle-1")
+            record = Patients(db).create(
+                owner=alice, label="  Referral   #1 ", bundle=bundle, source_id="web-sle-1"
+            )
             assert record.label == "Referral #1"
             pid = record.id
         with sessions.begin() as db:
@@ -88,12 +90,18 @@ def test_repositories_round_trip(migrated_url: str) -> None:
             changed = Patients(db).update(record, bundle=sle_bundle(creatinine_umol=300))
             assert changed == ["bundle"] and record.version == 2
             alice = Users(db).by_username("alice")
-            result: dict[str, Any] = {"trial": "NCT00000001", "verdict": "ELIGIBLE",
-                                      "as_of": AS_OF.isoformat(), "criteria": [], "missing": []}
+            result: dict[str, Any] = {
+                "trial": "NCT00000001",
+                "verdict": "ELIGIBLE",
+                "as_of": AS_OF.isoformat(),
+                "criteria": [],
+                "missing": [],
+            }
             screenings = Screenings(db)
             r1 = screenings.add_run(record, [result], {"NCT00000001": "a" * 64}, alice)
-            r2 = screenings.add_run(record, [{**result, "verdict": "INELIGIBLE"}],
-                                    {"NCT00000001": "b" * 64}, alice)
+            r2 = screenings.add_run(
+                record, [{**result, "verdict": "INELIGIBLE"}], {"NCT00000001": "b" * 64}, alice
+            )
             run2 = screenings.run(r2)
             assert run2 is not None
             previous = screenings.previous(run2)
@@ -126,7 +134,9 @@ def test_repositories_round_trip(migrated_url: str) -> None:
 
 
 def test_one_transaction_per_request_nothing_half_stored(
-    migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    migrated_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A failure after the patient row is written rolls the whole request back."""
     for env in start(make_settings(tmp_path, database_url=migrated_url)):
@@ -157,14 +167,16 @@ def test_workspace_flow_on_each_backend(migrated_url: str, tmp_path: Path) -> No
         login(env.client, "carol")
         token = env.token("carol")
         auth = {"Authorization": f"Bearer {token}"}
-        r = env.client.post("/api/v1/patients?label=Backend%20test", json=sle_bundle(),
-                            headers=auth)
+        r = env.client.post(
+            "/api/v1/patients?label=Backend%20test", json=sle_bundle(), headers=auth
+        )
         assert r.status_code == 201, r.text
         pid = r.json()["id"]
         first = env.client.post(f"/api/v1/patients/{pid}/screenings", headers=auth).json()
         assert first["changes"] is None
-        r = env.client.put(f"/api/v1/patients/{pid}/bundle",
-                           json=sle_bundle(creatinine_umol=400), headers=auth)
+        r = env.client.put(
+            f"/api/v1/patients/{pid}/bundle", json=sle_bundle(creatinine_umol=400), headers=auth
+        )
         assert r.json()["version"] == 2
         second = env.client.post(f"/api/v1/patients/{pid}/screenings", headers=auth).json()
         assert "patient record changed (version 1 → 2)" in second["changes"]["causes"]

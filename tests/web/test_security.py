@@ -26,15 +26,25 @@ from tests.web.helpers import (
 def _import(env: Env, label: str = "Referral 1", bundle: dict[str, Any] | None = None) -> int:
     token = csrf_of(env.client, "/workspace/patients")
     files = {"bundle": ("p.json", json.dumps(bundle or sle_bundle()), "application/fhir+json")}
-    r = env.client.post("/workspace/patients", data={"csrf_token": token, "label": label},
-                        files=files, follow_redirects=False)
+    r = env.client.post(
+        "/workspace/patients",
+        data={"csrf_token": token, "label": label},
+        files=files,
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     return int(r.headers["location"].rsplit("/", 1)[1])
 
 
 def test_anonymous_users_cannot_reach_the_workspace(client: TestClient) -> None:
-    for path in ("/workspace", "/workspace/patients", "/workspace/patients/1",
-                 "/workspace/audit", "/workspace/calculators", "/workspace/trials"):
+    for path in (
+        "/workspace",
+        "/workspace/patients",
+        "/workspace/patients/1",
+        "/workspace/audit",
+        "/workspace/calculators",
+        "/workspace/trials",
+    ):
         r = client.get(path, follow_redirects=False)
         if path == "/workspace":
             r = client.get(r.headers["location"], follow_redirects=False)
@@ -51,23 +61,34 @@ def test_login_logout_and_cookie_flags(env: Env) -> None:
     token = csrf_of(client, "/login")
     bad = client.post("/login", data={"username": "admin", "password": "nope", "csrf_token": token})
     assert bad.status_code == 401 and "wrong password" in bad.text
-    r = client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD,
-                                    "csrf_token": token, "next": "//evil.example/"},
-                    follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={
+            "username": "admin",
+            "password": ADMIN_PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/workspace"  # no open redirect
     cookie = r.headers["set-cookie"].lower()
     assert "cartrial_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
     assert "secure" not in cookie
     assert client.get("/workspace/patients").status_code == 200
     token = csrf_of(client, "/workspace/patients")
-    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert (
+        client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code
+        == 303
+    )
     assert client.get("/workspace/patients", follow_redirects=False).status_code == 303
 
 
 @pytest.fixture
 def secure_env(tmp_path: Path) -> Iterator[Env]:
-    yield from start(make_settings(tmp_path, session_cookie_secure=True),
-                     base_url="https://testserver")
+    yield from start(
+        make_settings(tmp_path, session_cookie_secure=True), base_url="https://testserver"
+    )
 
 
 def test_secure_cookie_flag_is_configurable(secure_env: Env) -> None:
@@ -93,8 +114,12 @@ def test_csrf_is_required_on_every_form_post(env: Env) -> None:
             assert "CSRF" in r.text
     assert env.count("patients") == 1 and env.count("users") == 1
     # a missing token on login is refused as well
-    assert env.client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD}
-                           ).status_code == 403
+    assert (
+        env.client.post(
+            "/login", data={"username": "admin", "password": ADMIN_PASSWORD}
+        ).status_code
+        == 403
+    )
 
 
 def test_audit_log_records_view_and_edit(env: Env) -> None:
@@ -105,18 +130,26 @@ def test_audit_log_records_view_and_edit(env: Env) -> None:
     assert page.status_code == 200 and "Referral 1" in page.text
     token = csrf_of(env.client, f"/workspace/patients/{pid}/edit")
     edited = sle_bundle(creatinine_umol=250)
-    r = env.client.post(f"/workspace/patients/{pid}", follow_redirects=False, data={
-        "csrf_token": token, "label": "Referral 1b", "notes": "seen", "bundle_text": json.dumps(edited)})
+    r = env.client.post(
+        f"/workspace/patients/{pid}",
+        follow_redirects=False,
+        data={
+            "csrf_token": token,
+            "label": "Referral 1b",
+            "notes": "seen",
+            "bundle_text": json.dumps(edited),
+        },
+    )
     assert r.status_code == 303
     export = env.client.get(f"/workspace/patients/{pid}/export")
     assert export.json() == edited and "attachment" in export.headers["content-disposition"]
     entries = [(u, a, p) for u, a, p, _ in env.audit()]
     assert entries == [
         ("carol", "create", pid),
-        ("carol", "view", pid),      # the patient page
-        ("carol", "view", pid),      # the edit form shows the bundle
-        ("carol", "update", pid),    # label and notes
-        ("carol", "update", pid),    # the bundle
+        ("carol", "view", pid),  # the patient page
+        ("carol", "view", pid),  # the edit form shows the bundle
+        ("carol", "update", pid),  # label and notes
+        ("carol", "update", pid),  # the bundle
         ("carol", "export", pid),
     ]
     # the admin sees the trail; the coordinator may not
@@ -156,26 +189,37 @@ def test_workspace_pages_render(env: Env) -> None:
     login(env.client, "admin", ADMIN_PASSWORD)
     pid = _import(env)
     token = csrf_of(env.client, f"/workspace/patients/{pid}")
-    r = env.client.post(f"/workspace/patients/{pid}/screen", data={"csrf_token": token},
-                        follow_redirects=False)
+    r = env.client.post(
+        f"/workspace/patients/{pid}/screen", data={"csrf_token": token}, follow_redirects=False
+    )
     assert r.status_code == 303
     run_page = env.client.get(r.headers["location"])
     assert run_page.status_code == 200 and "first saved screening" in run_page.text
     assert env.client.get("/workspace/trials").status_code == 200
-    for path in ("/workspace/calculators", "/workspace/calculators/bsa_mosteller",
-                 "/workspace/tokens", "/workspace/users"):
+    for path in (
+        "/workspace/calculators",
+        "/workspace/calculators/bsa_mosteller",
+        "/workspace/tokens",
+        "/workspace/users",
+    ):
         assert env.client.get(path).status_code == 200, path
     token = csrf_of(env.client, "/workspace/calculators/bsa_mosteller")
-    calc = env.client.post("/workspace/calculators/bsa_mosteller",
-                           data={"csrf_token": token, "height_cm": "170", "weight_kg": "70"})
+    calc = env.client.post(
+        "/workspace/calculators/bsa_mosteller",
+        data={"csrf_token": token, "height_cm": "170", "weight_kg": "70"},
+    )
     assert calc.status_code == 200 and "1.818" in calc.text
-    bad = env.client.post("/workspace/calculators/bsa_mosteller",
-                          data={"csrf_token": token, "height_cm": "tall", "weight_kg": "70"})
+    bad = env.client.post(
+        "/workspace/calculators/bsa_mosteller",
+        data={"csrf_token": token, "height_cm": "tall", "weight_kg": "70"},
+    )
     assert bad.status_code == 422 and "height_cm" in bad.text
     created = env.client.post("/workspace/tokens", data={"csrf_token": token, "name": "job"})
     assert created.status_code == 201 and "ctk_" in created.text
-    added = env.client.post("/workspace/users", data={"csrf_token": token, "username": "dora",
-                                                      "password": "short", "role": "viewer"})
+    added = env.client.post(
+        "/workspace/users",
+        data={"csrf_token": token, "username": "dora", "password": "short", "role": "viewer"},
+    )
     assert added.status_code == 422 and "at least 8" in added.text
 
 
@@ -183,14 +227,21 @@ def test_edit_with_invalid_bundle_saves_nothing(env: Env) -> None:
     login(env.client, "admin", ADMIN_PASSWORD)
     pid = _import(env)
     token = csrf_of(env.client, f"/workspace/patients/{pid}/edit")
-    r = env.client.post(f"/workspace/patients/{pid}", data={
-        "csrf_token": token, "label": "New label", "bundle_text": '{"resourceType": "Bundle", '})
+    r = env.client.post(
+        f"/workspace/patients/{pid}",
+        data={
+            "csrf_token": token,
+            "label": "New label",
+            "bundle_text": '{"resourceType": "Bundle", ',
+        },
+    )
     assert r.status_code == 422 and "Nothing was saved" in r.text
     assert "Referral 1" in env.client.get(f"/workspace/patients/{pid}").text
 
 
 def test_unexpected_errors_are_generic_500_without_trace(
-    env: Env, caplog: pytest.LogCaptureFixture,
+    env: Env,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     def broken() -> Any:
         raise RuntimeError("patient Jane Doe 1985-04-02 exploded")
@@ -201,8 +252,9 @@ def test_unexpected_errors_are_generic_500_without_trace(
         r = env.client.get(path)
         assert r.status_code == 500
         assert "Jane" not in r.text and "Traceback" not in r.text and "exploded" not in r.text
-    assert r.json() == {"detail": "Internal server error. The problem has been logged without "
-                                  "request data."}
+    assert r.json() == {
+        "detail": "Internal server error. The problem has been logged without request data."
+    }
     logged = [rec.getMessage() for rec in caplog.records if rec.name == "cartrial.web"]
     assert logged and all("Jane" not in m and "exploded" not in m for m in logged)
     assert "RuntimeError" in logged[0]

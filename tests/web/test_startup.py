@@ -51,19 +51,26 @@ def test_bundled_demo_patients_load(tmp_path: Path) -> None:
         assert env.said[-1] == f"cartrial: loaded {len(files)} demo patients into the workspace"
 
 
-def test_admin_password_from_environment_is_not_printed(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_admin_password_from_environment_is_not_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CARTRIAL_ADMIN_PASSWORD", "from-the-env-123")
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
-                        var_dir=tmp_path / "var", seed_demo=False, gc_freeze=False)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+        var_dir=tmp_path / "var",
+        seed_demo=False,
+        gc_freeze=False,
+    )
     for env in start(settings):
-        assert env.said == ["cartrial: created admin user 'admin' with the password from "
-                            "CARTRIAL_ADMIN_PASSWORD"]
+        assert env.said == [
+            "cartrial: created admin user 'admin' with the password from CARTRIAL_ADMIN_PASSWORD"
+        ]
         login(env.client, "admin", "from-the-env-123")
 
 
-def test_settings_from_environment_and_generated_secret(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_from_environment_and_generated_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/elsewhere.db")
     monkeypatch.setenv("MAX_BUNDLE_BYTES", "1234")
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "true")
@@ -84,8 +91,9 @@ def test_cli_users_add_list_and_token(tmp_path: Path, monkeypatch: pytest.Monkey
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     runner = CliRunner()
-    r = runner.invoke(cli_app, ["users", "add", "alice", "--role", "admin",
-                                "--password", "long-enough-1"])
+    r = runner.invoke(
+        cli_app, ["users", "add", "alice", "--role", "admin", "--password", "long-enough-1"]
+    )
     assert r.exit_code == 0, r.output
     assert "created user 'alice' with role admin" in r.output
     r = runner.invoke(cli_app, ["users", "add", "alice", "--password", "long-enough-1"])
@@ -107,12 +115,20 @@ def test_cli_users_add_list_and_token(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_prescreen_form_mapping() -> None:
-    data = {"age": "45", "sex": "male", "diagnosis": "systemic_sclerosis", "diagnosis_years": "2",
-            "conditions": ["hepatitis_c"],
-            "labs": {"hemoglobin": {"value": "120", "unit": "g/L"},
-                     "platelets": {"value": "150000", "unit": "/uL"}},
-            "serology": {"hiv_ab": "negative"}, "scores": {"mrss": "22"},
-            "therapies": [{"drug": "methotrexate", "start": "2024-01-01"}]}
+    data = {
+        "age": "45",
+        "sex": "male",
+        "diagnosis": "systemic_sclerosis",
+        "diagnosis_years": "2",
+        "conditions": ["hepatitis_c"],
+        "labs": {
+            "hemoglobin": {"value": "120", "unit": "g/L"},
+            "platelets": {"value": "150000", "unit": "/uL"},
+        },
+        "serology": {"hiv_ab": "negative"},
+        "scores": {"mrss": "22"},
+        "therapies": [{"drug": "methotrexate", "start": "2024-01-01"}],
+    }
     p = patient_from_form(data, as_of=AS_OF)
     assert p.age_on(AS_OF) == 45 and p.age_on(date(2027, 4, 1)) == 45
     assert p.sex.value == "male"
@@ -126,12 +142,20 @@ def test_prescreen_form_mapping() -> None:
     med = p.medications[0]
     assert med.concept == "methotrexate" and med.ongoing and med.end is None
     with pytest.raises(PrescreenFormError) as err:
-        patient_from_form({**data, "labs": {"hemoglobin": {"value": "12", "unit": "furlongs"}},
-                           "age": "-1", "therapies": [{"drug": "unobtainium"}]}, as_of=AS_OF)
+        patient_from_form(
+            {
+                **data,
+                "labs": {"hemoglobin": {"value": "12", "unit": "furlongs"}},
+                "age": "-1",
+                "therapies": [{"drug": "unobtainium"}],
+            },
+            as_of=AS_OF,
+        )
     fields = [p.field for p in err.value.problems]
     assert "age" in fields and any(f.startswith("therapies.0") for f in fields)
     with pytest.raises(PrescreenFormError) as err:
-        patient_from_form({**data, "labs": {"hemoglobin": {"value": "12", "unit": "furlongs"}}},
-                          as_of=AS_OF)
+        patient_from_form(
+            {**data, "labs": {"hemoglobin": {"value": "12", "unit": "furlongs"}}}, as_of=AS_OF
+        )
     assert [p.field for p in err.value.problems] == ["labs.hemoglobin.unit"]
     assert "furlongs" in err.value.problems[0].message

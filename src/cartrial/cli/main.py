@@ -38,3 +38,7 @@ def main() -> None:  # pragma: no cover - console entry
 from cartrial.cli import serve as _serve  # noqa: E402
 
 _serve.register(app)
+
+from cartrial.cli import criteria_cmd as _criteria  # noqa: E402
+
+_criteria.register(app)

@@ -16,8 +16,9 @@ from cartrial.cli._common import fail, stdout_write
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-users_app = typer.Typer(help="Workspace users (roles: admin, coordinator, viewer).",
-                        no_args_is_help=True)
+users_app = typer.Typer(
+    help="Workspace users (roles: admin, coordinator, viewer).", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -35,12 +36,20 @@ def register(app: typer.Typer) -> None:
 
         application = create_app(Settings())
         stdout_write(f"cartrial: serving on http://{host}:{port} (API docs at /api/docs)")
-        logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s "
-                            "%(name)s: %(message)s")
+        logging.basicConfig(
+            level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
         # uvicorn's access log prints raw paths and query strings; the app logs route
         # templates instead (cartrial.access), never patient data
-        uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False,
-                    proxy_headers=False, server_header=False)
+        uvicorn.run(
+            application,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+        )
 
     app.add_typer(users_app, name="users")
 
@@ -57,9 +66,13 @@ def _sessions() -> sessionmaker[Session]:
 @users_app.command("add")
 def add(
     username: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[str, typer.Option("--role", help="admin, coordinator or viewer.")] = "coordinator",
-    password: Annotated[str | None, typer.Option(
-        "--password", help="Password (8+ characters); prompted for when omitted.")] = None,
+    role: Annotated[
+        str, typer.Option("--role", help="admin, coordinator or viewer.")
+    ] = "coordinator",
+    password: Annotated[
+        str | None,
+        typer.Option("--password", help="Password (8+ characters); prompted for when omitted."),
+    ] = None,
 ) -> None:
     """Create a user (e.g. the first admin: `cartrial users add alice --role admin`)."""
     from cartrial.persistence.repositories import RepositoryError, Users

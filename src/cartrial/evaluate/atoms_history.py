@@ -34,8 +34,17 @@ def _base(node: Any) -> dict[str, Any]:
 
 
 def _exit_date(event: date, window: Window, *, half_life_days: float | None = None) -> date:
-    """First day on which an event on ``event`` is no longer inside ``window`` before as_of."""
-    return shift(event, window.amount, window.unit, half_life_days=half_life_days) + DAY
+    """First day D on which an event on ``event`` is no longer inside ``window`` before D.
+
+    Found from the same ``Window.start`` the evaluation uses, so the two always agree (calendar
+    months clamp at month ends: 30 Sept + 3 months is still inside on 31 Dec).
+    """
+    day = shift(event, window.amount, window.unit, half_life_days=half_life_days) + DAY
+    while window.start(day, half_life_days=half_life_days) <= event:
+        day += DAY
+    while window.start(day - DAY, half_life_days=half_life_days) > event:
+        day -= DAY
+    return day
 
 
 # ------------------------------------------------------------------- conditions

@@ -56,6 +56,7 @@ def _composite(node: AllOf | AnyOf | AtLeast, ctx: Context, n: int) -> NodeResul
         flips_on=flips,
         window_based=flips is not None,
         children=kids,
+        needs=n,
     )
 
 

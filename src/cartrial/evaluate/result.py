@@ -48,6 +48,7 @@ class NodeResult(BaseModel):
     window_based: bool = False
     children: tuple[NodeResult, ...] = ()
     note: str | None = None
+    needs: int | None = None  # composites: how many children must be TRUE
 
 
 class Verdict(StrEnum):

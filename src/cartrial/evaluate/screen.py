@@ -55,6 +55,7 @@ class ScreeningResult(BaseModel):
     decisive: tuple[str, ...]
     criteria: tuple[CriterionReport, ...]
     manual_review: tuple[str, ...]
+    overridden_pending_review: tuple[str, ...] = ()
     missing: tuple[str, ...]
     earliest_eligible_date: date | None
     unrecognized: tuple[Unrecognized, ...]
@@ -71,9 +72,32 @@ def _outcome(result: NodeResult, favourable: bool) -> str:
     return "pass" if (result.status is Truth.TRUE) == favourable else "fail"
 
 
+def _needed(res: NodeResult) -> int:
+    """How many children with the node's own status that status needs (k TRUE, or n-k+1 FALSE)."""
+    n = len(res.children)
+    k = res.needs if res.needs is not None else (n if res.kind == "all_of" else 1)
+    return k if res.status is Truth.TRUE else n - k + 1
+
+
+def _real(res: NodeResult) -> int:
+    """Children agreeing with the node's status on data alone (no ManualReview assumption)."""
+    return sum(not _assumed(c) for c in res.children if c.status is res.status)
+
+
+def _assumed(res: NodeResult) -> bool:
+    """True when the node's status would not hold without a ManualReview assumption."""
+    if res.manual:
+        return True
+    if not res.children or res.status is Truth.UNKNOWN:
+        return False
+    if res.kind == "not":
+        return _assumed(res.children[0])
+    return _real(res) < _needed(res)
+
+
 def _flatten(
     res: NodeResult, section: str, depth: int, parent: str | None, favourable: bool,
-    relevant: bool, out: list[CriterionReport],
+    relevant: bool, out: list[CriterionReport], pending: list[str],
 ) -> None:
     out.append(
         CriterionReport(
@@ -84,15 +108,17 @@ def _flatten(
         )
     )
     child_fav = (not favourable) if res.kind == "not" else favourable
-    # A FALSE all_of / TRUE any_of settled by real data does not need its assumed manual items.
-    settled = res.kind in ("all_of", "any_of") and any(
-        not k.manual and k.status is res.status and res.status is not Truth.UNKNOWN
-        and (res.kind != "all_of" or res.status is Truth.FALSE)
-        and (res.kind != "any_of" or res.status is Truth.TRUE)
-        for k in res.children)
+    composite = res.kind in ("all_of", "any_of", "at_least") and res.status is not Truth.UNKNOWN
+    # settled by data alone: the assumed ManualReview items below are not needed for the answer
+    settled = composite and _real(res) >= _needed(res)
+    if relevant and composite and not settled:
+        # the answer holds only by an assumption: show the data that says otherwise
+        pending.extend(c.id for c in res.children
+                       if c.status is not res.status and c.status is not Truth.UNKNOWN
+                       and not _assumed(c))
     for kid in res.children:
-        keep = _contributes(res, kid) and not (kid.manual and settled)
-        _flatten(kid, section, depth + 1, res.id, child_fav, relevant and keep, out)
+        keep = _contributes(res, kid) and not (settled and _assumed(kid))
+        _flatten(kid, section, depth + 1, res.id, child_fav, relevant and keep, out, pending)
 
 
 def _contributes(parent: NodeResult, kid: NodeResult) -> bool:
@@ -113,6 +139,7 @@ def screen(protocol: Protocol, patient: Patient, *, as_of: date) -> ScreeningRes
                    screening_window_days=protocol.screening_window_days)
     reports: list[CriterionReport] = []
     decisive: list[str] = []
+    pending: list[str] = []
     flips: list[date | None] = []
     unknown = False
     for section, items in protocol.sections():
@@ -120,7 +147,7 @@ def screen(protocol: Protocol, patient: Patient, *, as_of: date) -> ScreeningRes
         ctx = base if favourable else base.flipped()
         for node in items:
             res = evaluate_node(node, ctx)
-            _flatten(res, section, 0, None, favourable, True, reports)
+            _flatten(res, section, 0, None, favourable, True, reports, pending)
             if res.status is Truth.UNKNOWN:
                 unknown = True
             elif (res.status is Truth.TRUE) != favourable:
@@ -142,5 +169,6 @@ def screen(protocol: Protocol, patient: Patient, *, as_of: date) -> ScreeningRes
         trial=protocol.nct_id, title=protocol.trial.brief_title or protocol.trial.title,
         as_of=as_of, patient=patient.id, verdict=verdict, decisive=tuple(decisive),
         criteria=tuple(reports), manual_review=manual, missing=missing,
+        overridden_pending_review=tuple(dict.fromkeys(pending)),
         earliest_eligible_date=earliest, unrecognized=patient.unrecognized,
     )

@@ -84,8 +84,9 @@ class Tokens:
     def create(self, user: User, name: str) -> tuple[ApiToken, str]:
         """A new token for ``user``; the plaintext is returned once and never stored."""
         plain = new_token()
-        token = ApiToken(user_id=user.id, name=(name.strip() or "token")[:100],
-                         token_hash=hash_token(plain))
+        token = ApiToken(
+            user_id=user.id, name=(name.strip() or "token")[:100], token_hash=hash_token(plain)
+        )
         self.db.add(token)
         self.db.flush()
         return token, plain
@@ -121,7 +122,11 @@ class Patients:
         return int(self.db.scalar(select(func.count()).select_from(PatientRecord)) or 0)
 
     def search(
-        self, *, q: str | None = None, limit: int = 200, offset: int = 0,
+        self,
+        *,
+        q: str | None = None,
+        limit: int = 200,
+        offset: int = 0,
     ) -> Sequence[PatientRecord]:
         stmt = select(PatientRecord).order_by(PatientRecord.label, PatientRecord.id)
         if q:
@@ -129,20 +134,32 @@ class Patients:
         return self.db.scalars(stmt.limit(limit).offset(offset)).all()
 
     def create(
-        self, *, owner: User | None, label: str, bundle: dict[str, Any],
-        source_id: str | None = None, notes: str = "",
+        self,
+        *,
+        owner: User | None,
+        label: str,
+        bundle: dict[str, Any],
+        source_id: str | None = None,
+        notes: str = "",
     ) -> PatientRecord:
         record = PatientRecord(
-            owner_id=owner.id if owner else None, label=_label(label), bundle=bundle,
-            source_id=source_id, notes=notes[:2000],
+            owner_id=owner.id if owner else None,
+            label=_label(label),
+            bundle=bundle,
+            source_id=source_id,
+            notes=notes[:2000],
         )
         self.db.add(record)
         self.db.flush()
         return record
 
     def update(
-        self, record: PatientRecord, *, label: str | None = None,
-        bundle: dict[str, Any] | None = None, notes: str | None = None,
+        self,
+        record: PatientRecord,
+        *,
+        label: str | None = None,
+        bundle: dict[str, Any] | None = None,
+        notes: str | None = None,
         source_id: str | None = None,
     ) -> list[str]:
         """Apply the given changes; returns the names of the fields that changed."""
@@ -196,27 +213,39 @@ class Screenings:
         self.db = db
 
     def add_run(
-        self, patient: PatientRecord, results: Iterable[dict[str, Any]],
-        protocol_hashes: dict[str, str], user: User | None,
+        self,
+        patient: PatientRecord,
+        results: Iterable[dict[str, Any]],
+        protocol_hashes: dict[str, str],
+        user: User | None,
     ) -> str:
         """Store one run (one row per trial result JSON); returns its run id."""
         run_id = uuid.uuid4().hex
         now = utcnow()
         for res in results:
             trial = str(res["trial"])
-            self.db.add(Screening(
-                run_id=run_id, patient_id=patient.id, trial_id=trial, verdict=res["verdict"],
-                as_of=date.fromisoformat(res["as_of"]), protocol_hash=protocol_hashes[trial],
-                patient_version=patient.version, result=res,
-                created_by=user.id if user else None, created_at=now,
-            ))
+            self.db.add(
+                Screening(
+                    run_id=run_id,
+                    patient_id=patient.id,
+                    trial_id=trial,
+                    verdict=res["verdict"],
+                    as_of=date.fromisoformat(res["as_of"]),
+                    protocol_hash=protocol_hashes[trial],
+                    patient_version=patient.version,
+                    result=res,
+                    created_by=user.id if user else None,
+                    created_at=now,
+                )
+            )
         self.db.flush()
         return run_id
 
     def runs_for(self, patient_id: int) -> list[Run]:
         """Every run of one patient, newest first."""
         rows = self.db.scalars(
-            select(Screening).where(Screening.patient_id == patient_id)
+            select(Screening)
+            .where(Screening.patient_id == patient_id)
             .order_by(Screening.id.desc())
         ).all()
         return _group(rows)
@@ -239,11 +268,13 @@ class Screenings:
         """Per patient, the newest screening against ``trial_id`` (the candidate list)."""
         newest = (
             select(Screening.patient_id, func.max(Screening.id).label("sid"))
-            .where(Screening.trial_id == trial_id).group_by(Screening.patient_id).subquery()
+            .where(Screening.trial_id == trial_id)
+            .group_by(Screening.patient_id)
+            .subquery()
         )
-        return list(self.db.scalars(
-            select(Screening).join(newest, Screening.id == newest.c.sid)
-        ).all())
+        return list(
+            self.db.scalars(select(Screening).join(newest, Screening.id == newest.c.sid)).all()
+        )
 
     def latest_for_patients(self, patient_ids: Iterable[int]) -> dict[int, Run]:
         out: dict[int, Run] = {}
@@ -266,9 +297,16 @@ def _group(rows: Sequence[Screening]) -> list[Run]:
     for rid in order:
         items = sorted(grouped[rid], key=lambda r: r.trial_id)
         first = items[0]
-        runs.append(Run(run_id=rid, patient_id=first.patient_id, created_at=first.created_at,
-                        as_of=first.as_of, patient_version=first.patient_version,
-                        rows=tuple(items)))
+        runs.append(
+            Run(
+                run_id=rid,
+                patient_id=first.patient_id,
+                created_at=first.created_at,
+                as_of=first.as_of,
+                patient_version=first.patient_version,
+                rows=tuple(items),
+            )
+        )
     return runs
 
 
@@ -276,20 +314,30 @@ class Audit:
     def __init__(self, db: Session) -> None:
         self.db = db
 
-    def record(self, user: User | None, action: str, patient_id: int | None, detail: str = "") -> AuditEntry:
+    def record(
+        self, user: User | None, action: str, patient_id: int | None, detail: str = ""
+    ) -> AuditEntry:
         if action not in AUDIT_ACTIONS:
             raise RepositoryError(f"audit action must be one of {', '.join(AUDIT_ACTIONS)}")
         entry = AuditEntry(
-            user_id=user.id if user else None, username=user.username if user else "system",
-            action=action, patient_id=patient_id, detail=detail[:200],
+            user_id=user.id if user else None,
+            username=user.username if user else "system",
+            action=action,
+            patient_id=patient_id,
+            detail=detail[:200],
         )
         self.db.add(entry)
         self.db.flush()
         return entry
 
     def entries(
-        self, *, limit: int = 200, offset: int = 0, patient_id: int | None = None,
-        action: str | None = None, username: str | None = None,
+        self,
+        *,
+        limit: int = 200,
+        offset: int = 0,
+        patient_id: int | None = None,
+        action: str | None = None,
+        username: str | None = None,
     ) -> Sequence[AuditEntry]:
         stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         if patient_id is not None:

@@ -37,14 +37,35 @@ from cartrial.domain.timewindow import add_months
 FORM_PATIENT_ID = "prescreen-form"
 
 KEY_LABS: tuple[str, ...] = (
-    "creatinine", "egfr_ckd_epi_2021", "alt", "ast", "bilirubin_total", "hemoglobin", "wbc",
-    "anc", "alc", "platelets", "igg", "lvef", "dlco", "body_weight", "body_height",
+    "creatinine",
+    "egfr_ckd_epi_2021",
+    "alt",
+    "ast",
+    "bilirubin_total",
+    "hemoglobin",
+    "wbc",
+    "anc",
+    "alc",
+    "platelets",
+    "igg",
+    "lvef",
+    "dlco",
+    "body_weight",
+    "body_height",
 )
 """Numeric labs offered on the form (vocabulary concept keys)."""
 
 SEROLOGIES: tuple[str, ...] = ("hbsag", "anti_hbc_total", "anti_hcv", "hiv_ab", "hcg_serum_qual")
-SCORES: tuple[str, ...] = ("sledai_2k", "das28_crp", "das28_esr", "cdai", "mrss", "essdai",
-                           "haq_di", "mmt8")
+SCORES: tuple[str, ...] = (
+    "sledai_2k",
+    "das28_crp",
+    "das28_esr",
+    "cdai",
+    "mrss",
+    "essdai",
+    "haq_di",
+    "mmt8",
+)
 MAX_THERAPIES = 8
 
 
@@ -83,7 +104,8 @@ class Therapy(BaseModel):
     start: date | None = None
     end: date | None = Field(None, description="Last dose; empty = ongoing")
     outcome: Literal["failure", "intolerance"] | None = Field(
-        None, description="Stopped for lack of efficacy (failure) or toxicity (intolerance)")
+        None, description="Stopped for lack of efficacy (failure) or toxicity (intolerance)"
+    )
     daily_dose_mg: float | None = Field(None, gt=0, le=100_000)
 
     @field_validator("drug")
@@ -108,8 +130,7 @@ class PrescreenForm(BaseModel):
     age: int = Field(ge=0, le=120, description="Completed years on the screening date")
     sex: Sex
     diagnosis: str
-    diagnosis_years: float | None = Field(None, ge=0, le=100,
-                                          description="Years since diagnosis")
+    diagnosis_years: float | None = Field(None, ge=0, le=100, description="Years since diagnosis")
     conditions: list[str] = Field(default_factory=list, max_length=60)
     labs: dict[str, LabValue] = Field(default_factory=dict)
     serology: dict[str, Literal["positive", "negative"]] = Field(default_factory=dict)
@@ -156,11 +177,15 @@ def validate_form(data: Mapping[str, Any]) -> tuple[PrescreenForm, list[Converte
     try:
         form = PrescreenForm.model_validate(dict(data))
     except ValidationError as exc:
-        raise PrescreenFormError([
-            FieldProblem(field=".".join(str(p) for p in e["loc"]) or "form",
-                         message=str(e["msg"]).removeprefix("Value error, "))
-            for e in exc.errors()
-        ]) from None
+        raise PrescreenFormError(
+            [
+                FieldProblem(
+                    field=".".join(str(p) for p in e["loc"]) or "form",
+                    message=str(e["msg"]).removeprefix("Value error, "),
+                )
+                for e in exc.errors()
+            ]
+        ) from None
     problems: list[FieldProblem] = []
     converted: list[ConvertedLab] = []
     for concept, lab in form.labs.items():
@@ -172,8 +197,9 @@ def validate_form(data: Mapping[str, Any]) -> tuple[PrescreenForm, list[Converte
         converted.append(ConvertedLab(concept, value, unit, lab.value, lab.unit))
     for instrument, value in form.scores.items():
         if not math.isfinite(value) or value < 0:
-            problems.append(FieldProblem(field=f"scores.{instrument}",
-                                         message="must be a number ≥ 0"))
+            problems.append(
+                FieldProblem(field=f"scores.{instrument}", message="must be a number ≥ 0")
+            )
     if problems:
         raise PrescreenFormError(problems)
     return form, converted
@@ -188,9 +214,15 @@ def _unit_message(exc: DataError) -> str:
 def to_patient(form: PrescreenForm, labs: Sequence[ConvertedLab], *, as_of: date) -> Patient:
     """The Patient the form describes, every value dated ``as_of``."""
     observations: list[Observation] = [
-        Observation(id=f"form-{lab.concept}", concept=lab.concept, effective=as_of,
-                    value=lab.value, unit=lab.unit, original_value=lab.original_value,
-                    original_unit=lab.original_unit)
+        Observation(
+            id=f"form-{lab.concept}",
+            concept=lab.concept,
+            effective=as_of,
+            value=lab.value,
+            unit=lab.unit,
+            original_value=lab.original_value,
+            original_unit=lab.original_unit,
+        )
         for lab in labs
     ]
     observations += [
@@ -199,24 +231,40 @@ def to_patient(form: PrescreenForm, labs: Sequence[ConvertedLab], *, as_of: date
     ]
     for instrument, value in form.scores.items():
         unit = vocab.lab(instrument).canonical_unit
-        observations.append(Observation(id=f"form-{instrument}", concept=instrument,
-                                        effective=as_of, value=value, unit=unit))
+        observations.append(
+            Observation(
+                id=f"form-{instrument}", concept=instrument, effective=as_of, value=value, unit=unit
+            )
+        )
     onset = None
     if form.diagnosis_years is not None:
         onset = as_of - timedelta(days=round(form.diagnosis_years * 365.25))
-    conditions = [ConditionRecord(id="form-diagnosis", concept=form.diagnosis, onset=onset,
-                                  active=True, recorded=as_of)]
-    conditions += [ConditionRecord(id=f"form-{c}", concept=c, active=True, recorded=as_of)
-                   for c in form.conditions if c != form.diagnosis]
+    conditions = [
+        ConditionRecord(
+            id="form-diagnosis", concept=form.diagnosis, onset=onset, active=True, recorded=as_of
+        )
+    ]
+    conditions += [
+        ConditionRecord(id=f"form-{c}", concept=c, active=True, recorded=as_of)
+        for c in form.conditions
+        if c != form.diagnosis
+    ]
     medications = []
     for i, t in enumerate(form.therapies, 1):
         ongoing = t.end is None
-        medications.append(MedicationExposure(
-            id=f"form-therapy-{i}", concept=t.drug,
-            drug_classes=tuple(sorted(vocab.drug(t.drug).classes)),
-            start=t.start, end=t.end, ongoing=ongoing, daily_dose_mg=t.daily_dose_mg,
-            status="active" if ongoing else "completed", outcome=t.outcome,
-        ))
+        medications.append(
+            MedicationExposure(
+                id=f"form-therapy-{i}",
+                concept=t.drug,
+                drug_classes=tuple(sorted(vocab.drug(t.drug).classes)),
+                start=t.start,
+                end=t.end,
+                ongoing=ongoing,
+                daily_dose_mg=t.daily_dose_mg,
+                status="active" if ongoing else "completed",
+                outcome=t.outcome,
+            )
+        )
     return Patient(
         id=FORM_PATIENT_ID,
         birth_date=add_months(as_of, -(form.age * 12 + 6)),
@@ -235,7 +283,9 @@ def patient_from_form(data: Mapping[str, Any], *, as_of: date) -> Patient:
 # ------------------------------------------------------------------ HTML form fields
 
 
-def from_flat_fields(fields: Mapping[str, str], multi: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+def from_flat_fields(
+    fields: Mapping[str, str], multi: Mapping[str, Sequence[str]]
+) -> dict[str, Any]:
     """Nested form data from flat HTML field names.
 
     ``age``, ``sex``, ``diagnosis``, ``diagnosis_years``, ``conditions`` (repeated),
@@ -243,6 +293,7 @@ def from_flat_fields(fields: Mapping[str, str], multi: Mapping[str, Sequence[str
     ``score.<instrument>``, ``therapy.<n>.drug|start|end|outcome|daily_dose_mg``.
     Empty fields are left out (a lab left blank is unknown, not zero).
     """
+
     def text(name: str) -> str:
         return (fields.get(name) or "").strip()
 
@@ -288,13 +339,20 @@ def choices() -> dict[str, Any]:
     conditions = vocab.concept_keys("conditions")
 
     def cond_group(group: str) -> list[dict[str, str]]:
-        rows = [{"key": k, "display": vocab.display("conditions", k)} for k in conditions
-                if vocab.condition(k).group == group]
+        rows = [
+            {"key": k, "display": vocab.display("conditions", k)}
+            for k in conditions
+            if vocab.condition(k).group == group
+        ]
         return sorted(rows, key=lambda r: r["display"].casefold())
 
-    drugs = sorted(({"key": k, "display": vocab.display("medications", k)}
-                    for k in vocab.concept_keys("medications")),
-                   key=lambda r: r["display"].casefold())
+    drugs = sorted(
+        (
+            {"key": k, "display": vocab.display("medications", k)}
+            for k in vocab.concept_keys("medications")
+        ),
+        key=lambda r: r["display"].casefold(),
+    )
     return {
         "diagnoses": cond_group("target_disease"),
         "conditions": cond_group("exclusion"),

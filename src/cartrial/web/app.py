@@ -37,10 +37,15 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
-    (b"content-security-policy",
-     b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-     b"script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        b"script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    ),
 ]
+
+NO_STORE = (b"cache-control", b"no-store")
+"""Pages and API answers may hold patient data: no browser or proxy keeps a copy."""
 
 
 class SecurityHeaders:
@@ -51,11 +56,14 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        static = scope.get("path", "").startswith("/static/")
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
-                for key, value in SECURITY_HEADERS:
+                extra = SECURITY_HEADERS if static else [*SECURITY_HEADERS, NO_STORE]
+                for key, value in extra:
                     if key not in names:
                         headers.append((key, value))
                 message["headers"] = headers
@@ -65,7 +73,9 @@ class SecurityHeaders:
 
 
 def create_app(
-    settings: Settings | None = None, *, say: Callable[[str], None] | None = None,
+    settings: Settings | None = None,
+    *,
+    say: Callable[[str], None] | None = None,
 ) -> FastAPI:
     """Build the web application; ``say`` prints the one-time start-up messages."""
     settings = settings or Settings()
@@ -92,9 +102,9 @@ def create_app(
 
     app = FastAPI(
         title="cartrial",
-        version=cartrial.__version__ if hasattr(cartrial, "__version__") else "0.1.0",
+        version=cartrial.__version__,
         summary="Computable protocols for CAR-cell therapy trials in refractory autoimmune "
-                "disease: catalogue, eligibility trees, screening, calculators, escalation.",
+        "disease: catalogue, eligibility trees, screening, calculators, escalation.",
         lifespan=lifespan,
         docs_url=None,  # the interactive explorers load assets from a CDN: /api/docs is ours
         redoc_url=None,
@@ -110,8 +120,11 @@ def create_app(
 
     # innermost first: the catch-all sees what the exception handlers did not answer
     app.add_middleware(errors.CatchAll)
-    app.add_middleware(BodySizeLimit, limit=settings.max_bundle_bytes + FORM_OVERHEAD,
-                       bundle_limit=settings.max_bundle_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        limit=settings.max_bundle_bytes + FORM_OVERHEAD,
+        bundle_limit=settings.max_bundle_bytes,
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),

@@ -129,12 +129,17 @@ async def read_form(request: Request, limit: int) -> FormData:
     try:
         if ctype.startswith("multipart/form-data"):
             form = await _InMemoryMultiPartParser(
-                request.headers, _one_chunk(body), max_files=4, max_fields=400,
+                request.headers,
+                _one_chunk(body),
+                max_files=4,
+                max_fields=400,
                 max_part_size=limit + FORM_OVERHEAD,
             ).parse()
         elif ctype.startswith("application/x-www-form-urlencoded"):
             form = await FormParser(
-                request.headers, _one_chunk(body), max_fields=400,
+                request.headers,
+                _one_chunk(body),
+                max_fields=400,
                 max_part_size=limit + FORM_OVERHEAD,
             ).parse()
         else:

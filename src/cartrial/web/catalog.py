@@ -107,11 +107,26 @@ class Catalog:
         for nct, p in self.protocols.items():
             t = p.trial
             countries = tuple(sorted({s.country for s in t.sites if s.country}))
-            words = [t.nct_id, t.title, t.brief_title, t.acronym, t.summary, t.product, t.sponsor,
-                     t.cell_type, *t.conditions, *t.diseases, *t.keywords, *t.target_antigens,
-                     *t.other_ids, *t.interventions]
+            words = [
+                t.nct_id,
+                t.title,
+                t.brief_title,
+                t.acronym,
+                t.summary,
+                t.product,
+                t.sponsor,
+                t.cell_type,
+                *t.conditions,
+                *t.diseases,
+                *t.keywords,
+                *t.target_antigens,
+                *t.other_ids,
+                *t.interventions,
+            ]
             self.entries[nct] = CatalogEntry(
-                protocol=p, version=protocol_hash(p), countries=countries,
+                protocol=p,
+                version=protocol_hash(p),
+                countries=countries,
                 haystack=_fold(" ".join(w for w in words if w)),
             )
 
@@ -147,8 +162,9 @@ class Catalog:
 
     def facets(self) -> dict[str, list[str]]:
         """The values each filter can take (for the catalogue's select boxes)."""
-        sets: dict[str, set[str]] = {k: set() for k in
-                                     ("disease", "antigen", "cell_type", "phase", "status", "country")}
+        sets: dict[str, set[str]] = {
+            k: set() for k in ("disease", "antigen", "cell_type", "phase", "status", "country")
+        }
         for e in self.entries.values():
             t = e.trial
             sets["disease"].update(t.diseases)
@@ -170,8 +186,9 @@ def _age_fits(age: int, t: Trial) -> bool:
 
 def node_tree(node: Criterion) -> dict[str, Any]:
     """One criterion node as nested JSON: the computable reading beside the protocol's words."""
-    definition = node.model_dump(mode="json", exclude_none=True,
-                                 exclude={"items", "item", "id", "kind", "text", "note"})
+    definition = node.model_dump(
+        mode="json", exclude_none=True, exclude={"items", "item", "id", "kind", "text", "note"}
+    )
     return {
         "id": node.id,
         "kind": node.kind,

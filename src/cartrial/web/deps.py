@@ -96,7 +96,6 @@ def current_user(request: Request, db: DB) -> User | None:
     if user is None or not user.is_active or request.session.get("pw") != _pw_tag(user):
         request.session.clear()
         return None
-    request.state.user = user
     return user
 
 
@@ -107,8 +106,15 @@ def _pw_tag(user: User) -> str:
 
 def login_session(request: Request, user: User) -> None:
     request.session.clear()
-    request.session.update({"uid": user.id, "username": user.username, "role": user.role,
-                            "pw": _pw_tag(user), "csrf": secrets.token_urlsafe(32)})
+    request.session.update(
+        {
+            "uid": user.id,
+            "username": user.username,
+            "role": user.role,
+            "pw": _pw_tag(user),
+            "csrf": secrets.token_urlsafe(32),
+        }
+    )
 
 
 def require_user(request: Request, user: Annotated[User | None, Depends(current_user)]) -> User:
@@ -159,8 +165,9 @@ async def csrf_protect(request: Request, settings: AppSettings) -> None:
         sent = value if isinstance(value, str) else None
     if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
         raise HTTPException(
-            403, "The form's security token (CSRF) is missing or out of date: reload the page "
-                 "and submit again."
+            403,
+            "The form's security token (CSRF) is missing or out of date: reload the page "
+            "and submit again.",
         )
 
 
@@ -170,15 +177,20 @@ _bearer = HTTPBearer(auto_error=False, description="API token (create one in the
 
 
 def api_user(
-    db: DB, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    db: DB,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> User:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(401, "an API token is required (Authorization: Bearer <token>)",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            "an API token is required (Authorization: Bearer <token>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     user = Tokens(db).user_for(credentials.credentials)
     if user is None:
-        raise HTTPException(401, "the API token is unknown or revoked",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"}
+        )
     return user
 
 

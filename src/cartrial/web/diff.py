@@ -22,8 +22,13 @@ class CriterionChange:
     reason: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "text": self.text, "before": self.before, "after": self.after,
-                "reason": self.reason}
+        return {
+            "id": self.id,
+            "text": self.text,
+            "before": self.before,
+            "after": self.after,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -42,11 +47,16 @@ class TrialChange:
         return self.before != self.after
 
     def to_json(self) -> dict[str, Any]:
-        return {"trial": self.trial, "title": self.title, "before": self.before,
-                "after": self.after, "protocol_changed": self.protocol_changed,
-                "criteria": [c.to_json() for c in self.criteria],
-                "missing_added": list(self.missing_added),
-                "missing_settled": list(self.missing_settled)}
+        return {
+            "trial": self.trial,
+            "title": self.title,
+            "before": self.before,
+            "after": self.after,
+            "protocol_changed": self.protocol_changed,
+            "criteria": [c.to_json() for c in self.criteria],
+            "missing_added": list(self.missing_added),
+            "missing_settled": list(self.missing_settled),
+        }
 
 
 @dataclass(frozen=True)
@@ -57,20 +67,27 @@ class RunDiff:
     unchanged: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
-        return {"previous_run": self.previous_run_id, "causes": list(self.causes),
-                "changes": [c.to_json() for c in self.changes], "unchanged": list(self.unchanged)}
+        return {
+            "previous_run": self.previous_run_id,
+            "causes": list(self.causes),
+            "changes": [c.to_json() for c in self.changes],
+            "unchanged": list(self.unchanged),
+        }
 
 
 def diff_runs(previous: Run, current: Run) -> RunDiff:
     causes: list[str] = []
     if previous.patient_version != current.patient_version:
-        causes.append(f"patient record changed (version {previous.patient_version} → "
-                      f"{current.patient_version})")
+        causes.append(
+            f"patient record changed (version {previous.patient_version} → "
+            f"{current.patient_version})"
+        )
     if previous.as_of != current.as_of:
         causes.append(f"screening date {previous.as_of.isoformat()} → {current.as_of.isoformat()}")
     before, after = previous.by_trial(), current.by_trial()
-    changed_protocols = sorted(t for t in before.keys() & after.keys()
-                               if before[t].protocol_hash != after[t].protocol_hash)
+    changed_protocols = sorted(
+        t for t in before.keys() & after.keys() if before[t].protocol_hash != after[t].protocol_hash
+    )
     if changed_protocols:
         causes.append("protocol updated: " + ", ".join(changed_protocols))
     added = sorted(after.keys() - before.keys())
@@ -89,12 +106,19 @@ def diff_runs(previous: Run, current: Run) -> RunDiff:
             unchanged.append(trial)
         else:
             changes.append(change)
-    return RunDiff(previous_run_id=previous.run_id, causes=tuple(causes), changes=tuple(changes),
-                   unchanged=tuple(unchanged))
+    return RunDiff(
+        previous_run_id=previous.run_id,
+        causes=tuple(causes),
+        changes=tuple(changes),
+        unchanged=tuple(unchanged),
+    )
 
 
 def _trial_change(
-    trial: str, old: dict[str, Any] | None, new: dict[str, Any] | None, protocol_changed: bool,
+    trial: str,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    protocol_changed: bool,
 ) -> TrialChange | None:
     ref = new or old or {}
     old_crit = {c["id"]: c for c in (old or {}).get("criteria", [])}
@@ -107,18 +131,36 @@ def _trial_change(
         if before == after:
             continue
         src = n or o or {}
-        crit_changes.append(CriterionChange(id=cid, text=str(src.get("text", "")),
-                                            before=before, after=after,
-                                            reason=str((n or {}).get("reason", ""))))
+        crit_changes.append(
+            CriterionChange(
+                id=cid,
+                text=str(src.get("text", "")),
+                before=before,
+                after=after,
+                reason=str((n or {}).get("reason", "")),
+            )
+        )
     old_missing = list((old or {}).get("missing", []))
     new_missing = list((new or {}).get("missing", []))
     missing_added = tuple(m for m in new_missing if m not in old_missing)
     missing_settled = tuple(m for m in old_missing if m not in new_missing)
     v_old = old.get("verdict") if old else None
     v_new = new.get("verdict") if new else None
-    if (v_old == v_new and not crit_changes and not missing_added and not missing_settled
-            and not protocol_changed):
+    if (
+        v_old == v_new
+        and not crit_changes
+        and not missing_added
+        and not missing_settled
+        and not protocol_changed
+    ):
         return None
-    return TrialChange(trial=trial, title=str(ref.get("title", "")), before=v_old, after=v_new,
-                       protocol_changed=protocol_changed, criteria=tuple(crit_changes),
-                       missing_added=missing_added, missing_settled=missing_settled)
+    return TrialChange(
+        trial=trial,
+        title=str(ref.get("title", "")),
+        before=v_old,
+        after=v_new,
+        protocol_changed=protocol_changed,
+        criteria=tuple(crit_changes),
+        missing_added=missing_added,
+        missing_settled=missing_settled,
+    )

@@ -34,21 +34,37 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error_page(request: Request, status: int, message: str, details: list[str] | None = None) -> Response:
+def _error_page(
+    request: Request, status: int, message: str, details: list[str] | None = None
+) -> Response:
     from cartrial.web.templating import render
 
     try:
-        return render(request, "error.html", {"status": status, "message": message,
-                                              "details": details or []}, status_code=status)
+        return render(
+            request,
+            "error.html",
+            {"status": status, "message": message, "details": details or []},
+            status_code=status,
+        )
     except Exception:  # the error page itself must never fail
         return PlainTextResponse(f"{status}: {message}", status_code=status)
 
 
-def _respond(request: Request, status: int, message: str, *, details: list[str] | None = None,
-             headers: Mapping[str, str] | None = None, api_detail: Any = None) -> Response:
+def _respond(
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    details: list[str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    api_detail: Any = None,
+) -> Response:
     if is_api(request):
-        return JSONResponse({"detail": api_detail if api_detail is not None else message},
-                            status_code=status, headers=headers)
+        return JSONResponse(
+            {"detail": api_detail if api_detail is not None else message},
+            status_code=status,
+            headers=headers,
+        )
     response = _error_page(request, status, message, details)
     if headers:
         response.headers.update(headers)
@@ -64,8 +80,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
-        return _respond(request, exc.status_code, message, headers=exc.headers,
-                        api_detail=exc.detail)
+        return _respond(
+            request, exc.status_code, message, headers=exc.headers, api_detail=exc.detail
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -123,10 +140,16 @@ def route_of(scope: Scope) -> str:
 def log_exception(scope: Scope, exc: BaseException) -> None:
     """Type, route and code locations only: no message, no locals, no request data."""
     frames = traceback.extract_tb(exc.__traceback__)
-    where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}"
-                        for f in reversed(frames[-6:]))
-    log.error("unhandled %s on %s %s at %s", type(exc).__name__, scope.get("method", "?"),
-              route_of(scope), where)
+    where = " <- ".join(
+        f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in reversed(frames[-6:])
+    )
+    log.error(
+        "unhandled %s on %s %s at %s",
+        type(exc).__name__,
+        scope.get("method", "?"),
+        route_of(scope),
+        where,
+    )
 
 
 class AccessLog:
@@ -156,8 +179,13 @@ class AccessLog:
         try:
             await self.app(scope, receive, record)
         finally:
-            self.log.info("%s %s %d %.1fms", scope.get("method", "?"), route_of(scope), status,
-                          (time.perf_counter() - t0) * 1000)
+            self.log.info(
+                "%s %s %d %.1fms",
+                scope.get("method", "?"),
+                route_of(scope),
+                status,
+                (time.perf_counter() - t0) * 1000,
+            )
 
 
 class CatchAll:

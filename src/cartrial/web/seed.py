@@ -29,7 +29,11 @@ log = logging.getLogger("cartrial.web")
 
 
 def seed_first_start(
-    sessions: sessionmaker[Session], settings: Settings, catalog: Catalog, *, today: date,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    catalog: Catalog,
+    *,
+    today: date,
     say: Callable[[str], None],
 ) -> None:
     with sessions.begin() as db:
@@ -40,11 +44,15 @@ def seed_first_start(
             password = given or new_password()
             admin = users.create(settings.admin_username, password, "admin")
             if given:
-                say(f"cartrial: created admin user {admin.username!r} with the password from "
-                    "CARTRIAL_ADMIN_PASSWORD")
+                say(
+                    f"cartrial: created admin user {admin.username!r} with the password from "
+                    "CARTRIAL_ADMIN_PASSWORD"
+                )
             else:
-                say(f"cartrial: created admin user {admin.username!r} with password {password}\n"
-                    "          (shown once: note it now; add users with `cartrial users add`)")
+                say(
+                    f"cartrial: created admin user {admin.username!r} with password {password}\n"
+                    "          (shown once: note it now; add users with `cartrial users add`)"
+                )
         meta = Meta(db)
         if not settings.seed_demo or meta.get("demo_seeded") is not None:
             return
@@ -57,7 +65,11 @@ def seed_first_start(
 
 
 def _import_demo_patients(
-    db: Session, folder: Path, owner: User | None, catalog: Catalog, today: date,
+    db: Session,
+    folder: Path,
+    owner: User | None,
+    catalog: Catalog,
+    today: date,
 ) -> int:
     patients, screenings, audit = Patients(db), Screenings(db), Audit(db)
     count = 0
@@ -68,8 +80,13 @@ def _import_demo_patients(
         except (OSError, ValueError, DataError) as exc:
             log.warning("demo bundle %s skipped: %s", file.name, type(exc).__name__)
             continue
-        record = patients.create(owner=owner, label=f"Demo – {file.stem}", bundle=data,
-                                 source_id=patient.id, notes="Demo patient loaded at first start.")
+        record = patients.create(
+            owner=owner,
+            label=f"Demo – {file.stem}",
+            bundle=data,
+            source_id=patient.id,
+            notes="Demo patient loaded at first start.",
+        )
         audit.record(owner, "create", record.id, "demo patient loaded at first start")
         results = screen_patient(patient, as_of=today, protocols=catalog.protocols.values())
         screenings.add_run(record, [r.to_json() for r in results], catalog.hashes, owner)

@@ -26,16 +26,20 @@ class Settings(BaseSettings):
     var_dir: Path = Field(Path("var"), validation_alias=_env("var_dir"))
     max_bundle_bytes: int = Field(5_000_000, gt=0, validation_alias=_env("max_bundle_bytes"))
     session_cookie_secure: bool = Field(False, validation_alias=_env("session_cookie_secure"))
-    session_max_age_seconds: int = Field(8 * 3600, gt=0,
-                                         validation_alias=_env("session_max_age_seconds"))
+    session_max_age_seconds: int = Field(
+        8 * 3600, gt=0, validation_alias=_env("session_max_age_seconds")
+    )
     admin_username: str = Field("admin", validation_alias=_env("admin_username"))
     admin_password: SecretStr | None = Field(
         None, validation_alias=AliasChoices("admin_password", "CARTRIAL_ADMIN_PASSWORD")
     )
     seed_demo: bool = Field(True, validation_alias=_env("seed_demo"))
     migrate_on_start: bool = Field(True, validation_alias=_env("migrate_on_start"))
-    gc_freeze: bool = Field(True, validation_alias=_env("gc_freeze"),
-                            description="freeze start-up objects out of the cyclic GC")
+    gc_freeze: bool = Field(
+        True,
+        validation_alias=_env("gc_freeze"),
+        description="freeze start-up objects out of the cyclic GC",
+    )
     trials_dir: Path | None = Field(None, validation_alias=_env("trials_dir"))
     examples_dir: Path | None = Field(None, validation_alias=_env("examples_dir"))
 

@@ -20,8 +20,12 @@ OUTCOME_MARK = {"pass": "✓", "fail": "✗", "unknown": "?", "manual": "◆"}
 OUTCOME_LABEL = {"pass": "passes", "fail": "fails", "unknown": "unknown", "manual": "to confirm"}
 SECTION_OUTCOME = {
     "inclusion": {"pass": "met", "fail": "not met", "unknown": "unknown", "manual": "to confirm"},
-    "exclusion": {"pass": "does not apply", "fail": "applies: excludes", "unknown": "unknown",
-                  "manual": "to confirm"},
+    "exclusion": {
+        "pass": "does not apply",
+        "fail": "applies: excludes",
+        "unknown": "unknown",
+        "manual": "to confirm",
+    },
 }
 
 
@@ -47,21 +51,34 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
     env.globals.update(
-        csrf_token=csrf_token, VERDICT_CLASS=VERDICT_CLASS, OUTCOME_MARK=OUTCOME_MARK,
-        OUTCOME_LABEL=OUTCOME_LABEL, SECTION_OUTCOME=SECTION_OUTCOME,
+        csrf_token=csrf_token,
+        VERDICT_CLASS=VERDICT_CLASS,
+        OUTCOME_MARK=OUTCOME_MARK,
+        OUTCOME_LABEL=OUTCOME_LABEL,
+        SECTION_OUTCOME=SECTION_OUTCOME,
     )
-    env.filters.update(dt=_fmt_dt, num=_num, humanize=_humanize,
-                       tojson_pretty=lambda v: json.dumps(v, indent=2, ensure_ascii=False))
+    env.filters.update(
+        dt=_fmt_dt,
+        num=_num,
+        humanize=_humanize,
+        tojson_pretty=lambda v: json.dumps(v, indent=2, ensure_ascii=False),
+    )
     return templates
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
     templates: Jinja2Templates = request.app.state.templates
-    ctx = {"session_user": request.session.get("username"),
-           "session_role": request.session.get("role"),
-           "htmx": request.headers.get("hx-request") == "true"}
+    ctx = {
+        "session_user": request.session.get("username"),
+        "session_role": request.session.get("role"),
+        "htmx": request.headers.get("hx-request") == "true",
+    }
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status_code, headers=headers)

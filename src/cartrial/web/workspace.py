@@ -25,18 +25,32 @@ def default_label(patient: Patient) -> str:
 
 
 def import_bundle(
-    db: Session, user: User, data: dict[str, Any], *, label: str | None, via: str,
+    db: Session,
+    user: User,
+    data: dict[str, Any],
+    *,
+    label: str | None,
+    via: str,
 ) -> PatientRecord:
     """Validate the bundle (a Patient must come out of it) and store it as a new record."""
     patient = bundle_to_patient(data)
-    record = Patients(db).create(owner=user, label=(label or "").strip() or default_label(patient),
-                                 bundle=data, source_id=patient.id)
+    record = Patients(db).create(
+        owner=user,
+        label=(label or "").strip() or default_label(patient),
+        bundle=data,
+        source_id=patient.id,
+    )
     Audit(db).record(user, "create", record.id, f"imported a FHIR bundle ({via})")
     return record
 
 
 def replace_bundle(
-    db: Session, user: User, record: PatientRecord, data: dict[str, Any], *, via: str,
+    db: Session,
+    user: User,
+    record: PatientRecord,
+    data: dict[str, Any],
+    *,
+    via: str,
 ) -> list[str]:
     patient = bundle_to_patient(data)
     changed = Patients(db).update(record, bundle=data, source_id=patient.id)
@@ -46,13 +60,20 @@ def replace_bundle(
 
 
 def screen_record(
-    db: Session, catalog: Catalog, record: PatientRecord, user: User, *, as_of: date,
-    trial_ids: list[str] | None = None, via: str,
+    db: Session,
+    catalog: Catalog,
+    record: PatientRecord,
+    user: User,
+    *,
+    as_of: date,
+    trial_ids: list[str] | None = None,
+    via: str,
 ) -> Run:
     """Screen the stored bundle against the bundled trials and save the run."""
     patient = bundle_to_patient(record.bundle)
-    results = screen_patient(patient, as_of=as_of, protocols=catalog.protocols.values(),
-                             trial_ids=trial_ids)
+    results = screen_patient(
+        patient, as_of=as_of, protocols=catalog.protocols.values(), trial_ids=trial_ids
+    )
     screenings = Screenings(db)
     run_id = screenings.add_run(record, [r.to_json() for r in results], catalog.hashes, user)
     Audit(db).record(user, "create", record.id, f"saved a screening run ({via})")
@@ -108,8 +129,7 @@ def patient_overview(patient: Patient, as_of: date) -> dict[str, Any]:
         "conditions": list(patient.conditions),
         "observations": [latest[k] for k in sorted(latest)],
         "observation_count": len(patient.observations),
-        "medications": sorted(patient.medications,
-                              key=lambda m: (m.start or date.min), reverse=True),
+        "medications": sorted(patient.medications, key=lambda m: m.start or date.min, reverse=True),
         "immunizations": list(patient.immunizations),
         "procedures": list(patient.procedures),
         "unrecognized": list(patient.unrecognized),

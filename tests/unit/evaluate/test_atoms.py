@@ -368,3 +368,27 @@ def test_mg_per_kg_uses_the_weight_at_the_time() -> None:
                                                 start=date(2025, 1, 1), end=date(2025, 6, 1),
                                                 daily_dose_mg=30)])
     assert ev(node, p).status is Truth.TRUE
+
+
+def test_exit_date_agrees_with_the_window_at_month_ends() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from cartrial.evaluate.atoms_history import _exit_date
+
+    @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 1, 1)),
+           st.integers(min_value=1, max_value=24),
+           st.sampled_from(["days", "weeks", "months", "years"]))
+    def agree(event: date, amount: int, unit: str) -> None:
+        from cartrial.domain.timewindow import TimeUnit, Window
+
+        w = Window(amount=amount, unit=TimeUnit(unit))
+        leave = _exit_date(event, w)
+        assert w.start(leave) > event  # outside on the exit day
+        assert w.start(leave - timedelta(days=1)) <= event  # still inside the day before
+
+    agree()
+    from cartrial.domain.timewindow import TimeUnit, Window
+
+    # transplant on 30 Sept, "within 3 months": still inside on 31 Dec, clear on 1 Jan
+    assert _exit_date(date(2026, 9, 30), Window(amount=3, unit=TimeUnit.MONTHS)) == date(2027, 1, 1)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cartrial.criteria.nodes import (
+    Age,
     AllOf,
     AnyOf,
     AtLeast,
@@ -29,10 +30,12 @@ from cartrial.criteria.nodes import (
     ProcedureHistory,
     Score,
     Serology,
+    SexIs,
     Vaccination,
 )
 from cartrial.criteria.walk import assign_ids, children, rewrite
 from cartrial.domain.timewindow import Window
+from cartrial.ingest.parse import lexicon
 from cartrial.ingest.parse.normalize import Normalized, normalize
 from cartrial.ingest.parse.patterns import WindowHit
 from cartrial.ingest.parse.recognizers import Ctx, recognize
@@ -108,6 +111,11 @@ def parse_eligibility(text: str) -> ParseResult:
         warnings.append(f"text longer than {MAX_CHARS} characters: only the start was parsed")
     src = text[:MAX_CHARS]
     norm = normalize(src)
+    with lexicon.scope(norm.text):
+        return _parse(src, norm, warnings)
+
+
+def _parse(src: str, norm: Normalized, warnings: list[str]) -> ParseResult:
     layout = split(norm.text)
     if not src.strip():
         warnings.append("empty eligibility text")
@@ -118,6 +126,7 @@ def parse_eligibility(text: str) -> ParseResult:
     ctxs: dict[tuple[str, tuple[str, ...]], Ctx] = {}
     manual_windows: dict[tuple[int, int], WindowHit] = {}
     out: list[ParsedCriterion] = []
+    kids_allowed = False
     for root in layout.roots:
         item = layout.items[root]
         ctx = ctxs.setdefault(
@@ -129,12 +138,13 @@ def parse_eligibility(text: str) -> ParseResult:
             continue
         node, n_clauses, n_comp = built
         a, b = norm.span(item.line_start, _subtree_end(layout, root))
+        kids_allowed = kids_allowed or _admits_children(node)
         out.append(
             ParsedCriterion(
                 section=item.section,
                 cohort=item.cohort_label,
                 cohort_keys=item.cohort_keys,
-                node=_fix_pediatric(node, out),
+                node=_fix_pediatric(node) if kids_allowed else node,
                 span=(a, b),
                 text=src[a:b],
                 computable_clauses=n_comp,
@@ -300,17 +310,14 @@ def _join_clauses(
     return acc
 
 
-def _fix_pediatric(node: Criterion, earlier: list[ParsedCriterion]) -> Criterion:
-    """eGFR in a trial that admits children: bedside Schwartz rather than CKD-EPI."""
-    from cartrial.criteria.nodes import Age
-
-    kids_allowed = any(
-        isinstance(n, Age) and n.min_years is not None and n.min_years < 18
-        for c in earlier
-        for n in _iter(c.node)
+def _admits_children(node: Criterion) -> bool:
+    return any(
+        isinstance(n, Age) and n.min_years is not None and n.min_years < 18 for n in _iter(node)
     )
-    if not kids_allowed:
-        return node
+
+
+def _fix_pediatric(node: Criterion) -> Criterion:
+    """eGFR in a trial that admits children: bedside Schwartz rather than CKD-EPI."""
 
     def fix(n: Criterion) -> Criterion:
         if (
@@ -421,6 +428,13 @@ def node_records(result: ParseResult) -> list[dict[str, Any]]:
                 rec["lln_multiple"] = node.lln_multiple
             if isinstance(node, Serology):
                 rec["value"] = node.result
+            if isinstance(node, Age):
+                rec["min_years"] = node.min_years
+                rec["max_years"] = node.max_years
+                rec["min_inclusive"] = node.min_inclusive
+                rec["max_inclusive"] = node.max_inclusive
+            if isinstance(node, SexIs):
+                rec["value"] = [s.value for s in node.allowed]
             if isinstance(node, ManualReview) and node.span in result.manual_windows:
                 w = result.manual_windows[node.span]
                 rec["window"] = {

@@ -16,6 +16,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 __all__ = ["Normalized", "normalize"]
 
@@ -71,7 +72,6 @@ _CHARS: dict[str, str] = {
     "●": "*",
     "○": "*",
     "◦": "*",
-    "": "*",
     "℃": "C",
     "ﬁ": "fi",
 }
@@ -161,13 +161,46 @@ def _superscript(m: re.Match[str]) -> str:
     return "^" + digits if before.endswith("10") else digits
 
 
-_MASTER = re.compile(
-    "|".join(f"(?P<r{i}>{pat})" for i, (pat, _) in enumerate(_RULES))
-    + "|(?P<ch>["
-    + re.escape("".join(_CHARS))
-    + "])",
-    re.IGNORECASE | re.DOTALL,
-)
+#: a literal (lower case) that must occur in the text for each rule to apply (speed)
+_TRIGGERS: list[tuple[str, ...]] = [
+    ("<!--",),
+    ("<",),
+    ("&",),
+    ("\\",),
+    ("10",),
+    ("10",),
+    ("10",),
+    ("g/l", "giga"),
+    tuple("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺"),
+    ("than", "equal"),
+    ("than", "equal"),
+    ("than",),
+    ("than", "exceed"),
+    ("=>",),
+    ("=<",),
+    ("+/-",),
+    ("uln", "upper"),
+    ("lln", "lower"),
+    ("uln", "upper"),
+    ("lln", "lower"),
+]
+assert len(_TRIGGERS) == len(_RULES)
+# one-for-one characters are translated up front (offsets do not move); only the characters
+# that become several ("≥" -> ">=") go through the regex pass.
+_ONE_TO_ONE = str.maketrans({k: v for k, v in _CHARS.items() if len(v) == 1})
+_MULTI = {k: v for k, v in _CHARS.items() if len(v) != 1}
+_CHAR_CLASS = "(?P<ch>[" + re.escape("".join(_MULTI)) + "])"
+
+
+@lru_cache(maxsize=256)
+def _master(active: tuple[int, ...]) -> re.Pattern[str]:
+    parts = [f"(?P<r{i}>{_RULES[i][0]})" for i in active]
+    return re.compile("|".join([*parts, _CHAR_CLASS]), re.IGNORECASE | re.DOTALL)
+
+
+def _active_rules(original: str) -> tuple[int, ...]:
+    lowered = original.lower()
+    return tuple(i for i, trig in enumerate(_TRIGGERS) if any(t in lowered for t in trig))
 
 
 @dataclass(frozen=True)
@@ -222,12 +255,13 @@ def normalize(original: str) -> Normalized:
     o_end: list[int] = []
     pos = 0
     npos = 0
-    for m in _MASTER.finditer(original):
+    source = original.translate(_ONE_TO_ONE)
+    for m in _master(_active_rules(source)).finditer(source):
         group = m.lastgroup
         assert group is not None
         matched = m.group(0)
         if group == "ch":
-            repl = _CHARS[matched]
+            repl = _MULTI[matched]
         else:
             rule = _RULES[int(group[1:])][1]
             repl = rule if isinstance(rule, str) else rule(m)
@@ -236,9 +270,9 @@ def normalize(original: str) -> Normalized:
         if newlines:
             repl = repl + "\n" * newlines if "\n" not in repl else repl
         if repl == matched:
-            continue
+            continue  # (the translated text already holds it)
         if m.start() > pos:
-            chunk = original[pos : m.start()]
+            chunk = source[pos : m.start()]
             out.append(chunk)
             npos += len(chunk)
         n_start.append(npos)
@@ -248,5 +282,5 @@ def normalize(original: str) -> Normalized:
         o_start.append(m.start())
         o_end.append(m.end())
         pos = m.end()
-    out.append(original[pos:])
+    out.append(source[pos:])
     return Normalized(original, "".join(out), n_start, n_end, o_start, o_end)

@@ -319,17 +319,24 @@ _WIN_PATTERNS: list[tuple[str, str]] = [
     ),
 ]
 WINDOW_RX = re.compile(
-    "|".join(
+    r"(?:(?<![\w])(?=[\w(])|(?=[<>=]))(?:"
+    + "|".join(
         f"(?P<w{i}>{p.replace('(?P<amt>', f'(?P<amt{i}>').replace('(?P<ref>', f'(?P<ref{i}>').replace('(?P<tunit>', f'(?P<tunit{i}>')})"
         for i, (p, _) in enumerate(_WIN_PATTERNS)
-    ),
+    )
+    + ")",
     re.IGNORECASE,
 )
+
+
+_WINDOW_HINT = re.compile(r"(?:day|week|wk|month|mo|year|yr)s?\b|half|\d\s*[dwmy]\b", re.IGNORECASE)
 
 
 def find_windows(text: str) -> list[WindowHit]:
     """Every time window in ``text`` (cleaned offsets), left to right, non-overlapping."""
     hits: list[WindowHit] = []
+    if not _WINDOW_HINT.search(text):
+        return hits
     for m in WINDOW_RX.finditer(text):
         group = m.lastgroup
         if group is None or not group.startswith("w"):

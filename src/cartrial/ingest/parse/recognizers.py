@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from cartrial.criteria.nodes import (
     Age,
@@ -63,6 +64,15 @@ class Ctx:
     section: str
     cohort_keys: tuple[str, ...] = ()
     manual_windows: dict[tuple[int, int], WindowHit] = field(default_factory=dict)
+    low: str = ""  # the current clause, lower-cased (cheap pre-checks)
+    words: frozenset[str] = frozenset()
+
+    def has(self, *needles: str) -> bool:
+        """Does the current clause contain any of these lower-case substrings?"""
+        return _needles_rx(needles).search(self.low) is not None
+
+    def has_word(self, *words: str) -> bool:
+        return any(w in self.words for w in words)
 
     def span(self, a: int, b: int) -> tuple[int, int]:
         return self.norm.span(a, b)
@@ -88,6 +98,13 @@ class Ctx:
             out["note"] = note
         return out
 
+
+@lru_cache(maxsize=256)
+def _needles_rx(needles: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
+
+
+_IIM_RX = re.compile(lx.IIM_PATTERN, re.IGNORECASE)
 
 BuildFn = Callable[[Ctx, "WindowHit | None", int, int, float], Criterion]
 
@@ -247,18 +264,42 @@ def _exception_after(text: str, pos: int) -> re.Match[str] | None:
     )
 
 
+_DERIVED_HINT = re.compile(r"clearance|crcl|ccr|clcr|gfr|glomerular", _I)
+
+
+def _name_starts(family: str, text: str, base: int | None = None) -> list[int]:
+    """Where a name of the family starts (the threshold pattern is tried only there)."""
+    if family == "derived":
+        if not _DERIVED_HINT.search(text):
+            return []
+        return [m.start() for m in re.finditer(_DERIVED_NAME, text, _I)]
+    table = lx.SCORES if family == "score" else lx.ANALYTES
+    return [s for _k, s, _e in lx.find_all(table, text, base)]
+
+
 def _thresholds(ctx: Ctx, text: str, base: int) -> list[Hit]:
     hits: list[Hit] = []
-    if _DEFINITION_RX.match(text) and not re.search(r"cannot\s+be\s+maintained|unable\s+to\s+maintain", text, _I):
+    if not re.search(r"\d", text):
+        return hits
+    if _DEFINITION_RX.match(text) and not re.search(
+        r"cannot\s+be\s+maintained|unable\s+to\s+maintain", text, _I
+    ):
         return hits  # "Definition of progressive: ... > 25% increase": explanation, not a criterion
     taken: list[tuple[int, int]] = []
     for family, rx in (("derived", _DERIVED_RX), ("score", _SCORE_RX), ("lab", _LAB_RX)):
-        for m in rx.finditer(text):
+        last_end = -1
+        for pos in _name_starts(family, text, base):
+            if pos < last_end:
+                continue
+            m = rx.match(text, pos)
+            if m is None:
+                continue
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             hit = _threshold_hit(ctx, text, base, m, family)
             if hit is None:
                 continue
+            last_end = m.end()
             hits.append(hit)
             taken.append((m.start(), m.end() if hit.claim is None else hit.claim[1] - base))
     return hits
@@ -518,7 +559,10 @@ def _exception_builder(
 def _thresholds_plain(ctx: Ctx, text: str, base: int) -> list[Hit]:
     """Threshold hits inside an exception body (no nested exceptions)."""
     out: list[Hit] = []
-    for m in _LAB_RX.finditer(text):
+    for pos in _name_starts("lab", text):
+        m = _LAB_RX.match(text, pos)
+        if m is None:
+            continue
         h = _threshold_hit(ctx, text, base, m, "lab")
         if h is not None:
             h.claim = None
@@ -651,6 +695,8 @@ _BILAG_RX2 = re.compile(
 
 def _bilag(ctx: Ctx, text: str, base: int) -> list[Hit]:
     hits: list[Hit] = []
+    if "bilag" not in text.lower():
+        return hits
     for rx in (_BILAG_RX, _BILAG_RX2):
         for m in rx.finditer(text):
             na, nb = to_number(m.group("na")), to_number(m.group("nb"))
@@ -768,6 +814,8 @@ def _classification_key(
 
 
 def _classification(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    if not ctx.has("criteri", "classif", "standard", "yamaguchi", "bohan"):
+        return []
     crits = list(_CRIT_RX.finditer(text))
     crits = [
         m
@@ -777,7 +825,7 @@ def _classification(ctx: Ctx, text: str, base: int) -> list[Hit]:
     if not crits:
         return []
     mentions = [
-        (k, s, e) for k, s, e in lx.find_all(lx.CONDITIONS, text) if k in lx.TARGET_DISEASES
+        (k, s, e) for k, s, e in lx.find_all(lx.CONDITIONS, text, base) if k in lx.TARGET_DISEASES
     ]
     iim = list(re.finditer(lx.IIM_PATTERN, text, _I))
     diseases = tuple(dict.fromkeys(k for k, _, _ in mentions))
@@ -936,7 +984,45 @@ def _polarity(text: str, s: int, e: int, lo: int, hi: int) -> tuple[str | None, 
     return best[1], best[2], best[3]
 
 
+_SERO_HINT = re.compile(
+    r"hbv|hbs|hbc|hepatitis|hcv|hiv|immunodef|trepon|syphil|rpr|tppa|tp-?ab|anti|antibod|ana\b|anas\b|"
+    r"rheumatoid\s+factor|\brf\b|ccp|acpa|\baca\b|msa|ds-?dna|scl|jo-?1|centromere|ssa|ssb|\bro\b|\bla\b",
+    _I,
+)
+
+
 def _serology(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    if not (
+        ctx.has(
+            "hbv",
+            "hbs",
+            "hbc",
+            "hepatitis",
+            "hcv",
+            "hiv",
+            "immunodef",
+            "trepon",
+            "syphil",
+            "tppa",
+            "tp-ab",
+            "tpab",
+            "anti",
+            "antibod",
+            "rheumatoid",
+            "ccp",
+            "acpa",
+            "msa",
+            "dna",
+            "scl",
+            "jo-1",
+            "jo1",
+            "centromere",
+            "ssa",
+            "ssb",
+        )
+        or ctx.has_word("ana", "anas", "rpr", "rf", "aca", "ro", "la")
+    ):
+        return []
     found = []
     for m in _SERO_RX.finditer(text):
         assert m.lastgroup is not None
@@ -1067,6 +1153,8 @@ _PREG_TEST_RX = re.compile(
 
 def _pregnancy_tests(ctx: Ctx, text: str, base: int) -> list[Hit]:
     hits: list[Hit] = []
+    if not ctx.has("pregnan", "hcg"):
+        return hits
     for m in _PREG_TEST_RX.finditer(text):
         kinds = {(k or "").lower() for k in (m.group("k1"), m.group("k2"), m.group("k3")) if k}
         before = text[max(0, m.start() - 40) : m.start()]
@@ -1146,6 +1234,20 @@ def _segment(text: str, pos: int) -> tuple[int, int]:
 
 def _contraception(ctx: Ctx, text: str, base: int) -> list[Hit]:
     hits: list[Hit] = []
+    if not ctx.has(
+        "contracep",
+        "birth",
+        "abstain",
+        "abstinen",
+        "sterili",
+        "barrier",
+        "plan",
+        "intend",
+        "wish",
+        "want",
+        "pregnan",
+    ):
+        return hits
     m = _CONTRA_RX.search(text)
     if m:
         a, b = _segment(text, m.start())
@@ -1213,6 +1315,33 @@ _EXPOSURE_RX = re.compile(
 
 def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
     hits: list[Hit] = []
+    if not ctx.has(
+        "car",
+        "chimeric",
+        "cd19",
+        "cd-19",
+        "bcma",
+        "gene",
+        "vaccin",
+        "transplant",
+        "hsct",
+        "hct",
+        "marrow",
+        "dialysis",
+        "surg",
+        "plasma",
+        "stem",
+        "particip",
+        "enrol",
+        "trial",
+        "investigational",
+        "study",
+        "studies",
+        "research",
+        "experimental",
+        "renal replacement",
+    ):
+        return hits
     excl = ctx.section == "exclusion"
     mt = _TARGETED_RX.search(text)
     if mt and (excl or _EXPOSURE_RX.search(text[: mt.start()])):
@@ -1277,7 +1406,7 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
         hits.append(Hit(base + m.start(), base + m.end(), build_v, frozenset({"within"}), 0.9))
     procs = [
         (k, s, e)
-        for k, s, e in lx.find_all(lx.PROCEDURES, text)
+        for k, s, e in lx.find_all(lx.PROCEDURES, text, base)
         if not re.search(
             r"\bplann\w*|\bscheduled\b|\bexpected\b|\bawaiting\b", text[max(0, s - 40) : s], _I
         )
@@ -1378,10 +1507,10 @@ _ROUTE_NAMES = {
 
 
 def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
-    drugs = [(k, s, e) for k, s, e in lx.find_all(lx.DRUGS, text)]
+    drugs = [(k, s, e) for k, s, e in lx.find_all(lx.DRUGS, text, base)]
     classes = [
         (k, s, e)
-        for k, s, e in lx.find_all(lx.DRUG_CLASSES, text)
+        for k, s, e in lx.find_all(lx.DRUG_CLASSES, text, base)
         if k not in ("car_t", "cd19_targeted", "bcma_targeted", "gene_therapy", "live_vaccine")
     ]
     generic = [c for c in classes if c[0] in lx.CLASS_EXPANSIONS]
@@ -1389,9 +1518,7 @@ def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
     if drugs or named:
         classes = named  # the drugs are listed: "routine treatment" adds nothing
     else:
-        classes = [
-            (k2, s, e) for k, s, e in generic for k2 in lx.CLASS_EXPANSIONS[k]
-        ]
+        classes = [(k2, s, e) for k, s, e in generic for k2 in lx.CLASS_EXPANSIONS[k]]
     if not drugs and not classes:
         return []
     if _ALLERGY_RX.search(text):
@@ -1508,6 +1635,8 @@ _AGE_RXS = [
 
 
 def _age(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    if not ctx.has("age", "year", "yr", "old"):
+        return []
     for i, rx in enumerate(_AGE_RXS):
         for m in rx.finditer(text):
             g = m.groupdict()
@@ -1599,7 +1728,7 @@ _SEX_ONLY_RX = re.compile(
 
 
 def _sex(ctx: Ctx, text: str, base: int) -> list[Hit]:
-    if ctx.section != "inclusion":
+    if ctx.section != "inclusion" or not ctx.has("male", "men", "sex", "gender"):
         return []
     m = _SEX_RX.search(text)
     allowed: tuple[Sex, ...]
@@ -1644,8 +1773,8 @@ def _conditions(ctx: Ctx, text: str, base: int, claimed: list[tuple[int, int]]) 
     def free(s: int, e: int) -> bool:
         return not any(s + base < ce and cs < e + base for cs, ce in claimed)
 
-    found = [(k, s, e) for k, s, e in lx.find_all(lx.CONDITIONS, text) if free(s, e)]
-    for m in re.finditer(lx.IIM_PATTERN, text, _I):
+    found = [(k, s, e) for k, s, e in lx.find_all(lx.CONDITIONS, text, base) if free(s, e)]
+    for m in _IIM_RX.finditer(text):
         if free(m.start(), m.end()) and not any(s <= m.start() < e for _, s, e in found):
             found.append(("iim", m.start(), m.end()))
     found.sort(key=lambda x: x[1])
@@ -1664,7 +1793,8 @@ def _conditions(ctx: Ctx, text: str, base: int, claimed: list[tuple[int, int]]) 
             continue  # "tumor-associated myositis", "within 2 years of tumor diagnosis"
         paren = re.match(r"\s*\(", text[e:])
         if paren is not None and any(
-            base + e < cs < base + e + 80 and cs <= base + e + paren.end() + 25 for cs, _ce in claimed
+            base + e < cs < base + e + 80 and cs <= base + e + paren.end() + 25
+            for cs, _ce in claimed
         ):
             continue  # "severe lupus nephritis (serum creatinine > 2.5 mg/dL)": defined by the test
         concepts = lx.IIM_KEYS if key == "iim" else (key,)
@@ -2040,6 +2170,8 @@ class ClauseResult:
 def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
     """Nodes for the clause ``text[start:end]`` (cleaned offsets)."""
     clause = text[start:end]
+    ctx.low = clause.lower()
+    ctx.words = frozenset(re.findall(r"[a-z0-9]+", ctx.low))
     claimed: list[tuple[int, int]] = []
     hits: list[Hit] = []
     for rec in _RECOGNIZERS:
@@ -2143,7 +2275,11 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
         if any(zs <= w.start and w.end <= ze for zs, ze in zones):
             continue  # inside an exception ("except NMSC disease-free > 5 years")
         cands = [h for h in hits if w.direction in h.accepts and h.window is None]
-        if re.search(r"\b(?:present|existing|ongoing|persist\w*)\s*$", text[max(0, w.start - 25) : w.start], _I):
+        if re.search(
+            r"\b(?:present|existing|ongoing|persist\w*)\s*$",
+            text[max(0, w.start - 25) : w.start],
+            _I,
+        ):
             # "GVHD ... was present within 2 weeks": a state, not an onset
             cands = [h for h in cands if h.kind not in ("condition", "condition_exc")]
         if not cands:

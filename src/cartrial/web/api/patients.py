@@ -47,7 +47,9 @@ def _record(db: DB, patient_id: int) -> PatientRecord:
 
 @router.get("/patients", summary="Workspace patients", responses=_ERRORS)
 def list_patients(
-    db: DB, user: ApiUser, q: Annotated[str | None, Query(max_length=200)] = None,
+    db: DB,
+    user: ApiUser,
+    q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
@@ -55,11 +57,17 @@ def list_patients(
 
 
 @router.post(
-    "/patients", status_code=201, summary="Import a FHIR bundle as a new patient",
-    openapi_extra={"requestBody": BUNDLE_BODY}, responses=_ERRORS,
+    "/patients",
+    status_code=201,
+    summary="Import a FHIR bundle as a new patient",
+    openapi_extra={"requestBody": BUNDLE_BODY},
+    responses=_ERRORS,
 )
 async def create_patient(
-    request: Request, db: DB, user: ApiEditor, settings: AppSettings,
+    request: Request,
+    db: DB,
+    user: ApiEditor,
+    settings: AppSettings,
     label: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
     check_bundle_type(request)
@@ -68,8 +76,9 @@ async def create_patient(
     return record_json(record)
 
 
-@router.get("/patients/{patient_id}", summary="One patient: record and parsed overview",
-            responses=_ERRORS)
+@router.get(
+    "/patients/{patient_id}", summary="One patient: record and parsed overview", responses=_ERRORS
+)
 def get_patient(patient_id: int, db: DB, user: ApiUser, today: Today) -> dict[str, Any]:
     record = _record(db, patient_id)
     Audit(db).record(user, "view", record.id, "api: record")
@@ -94,22 +103,30 @@ def patch_patient(patient_id: int, patch: PatientPatch, db: DB, user: ApiEditor)
 
 
 @router.get(
-    "/patients/{patient_id}/bundle", summary="Export the stored FHIR bundle",
+    "/patients/{patient_id}/bundle",
+    summary="Export the stored FHIR bundle",
     responses={**_ERRORS, 200: {"content": {t: {} for t in BUNDLE_TYPES}}},
 )
 def export_bundle(patient_id: int, db: DB, user: ApiUser) -> Response:
     record = _record(db, patient_id)
     Audit(db).record(user, "export", record.id, "api: bundle download")
-    return Response(json.dumps(record.bundle, ensure_ascii=False),
-                    media_type="application/fhir+json")
+    return Response(
+        json.dumps(record.bundle, ensure_ascii=False), media_type="application/fhir+json"
+    )
 
 
 @router.put(
-    "/patients/{patient_id}/bundle", summary="Replace the stored FHIR bundle",
-    openapi_extra={"requestBody": BUNDLE_BODY}, responses=_ERRORS,
+    "/patients/{patient_id}/bundle",
+    summary="Replace the stored FHIR bundle",
+    openapi_extra={"requestBody": BUNDLE_BODY},
+    responses=_ERRORS,
 )
 async def put_bundle(
-    patient_id: int, request: Request, db: DB, user: ApiEditor, settings: AppSettings,
+    patient_id: int,
+    request: Request,
+    db: DB,
+    user: ApiEditor,
+    settings: AppSettings,
 ) -> dict[str, Any]:
     check_bundle_type(request)
     data = parse_bundle_json(await read_body(request, settings.max_bundle_bytes))
@@ -118,8 +135,9 @@ async def put_bundle(
     return record_json(record)
 
 
-@router.delete("/patients/{patient_id}", status_code=204, summary="Delete a patient",
-               responses=_ERRORS)
+@router.delete(
+    "/patients/{patient_id}", status_code=204, summary="Delete a patient", responses=_ERRORS
+)
 def delete_patient(patient_id: int, db: DB, user: ApiEditor) -> Response:
     record = _record(db, patient_id)
     Audit(db).record(user, "delete", record.id, "api: record and its screenings")
@@ -127,10 +145,18 @@ def delete_patient(patient_id: int, db: DB, user: ApiEditor) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/patients/{patient_id}/screenings", status_code=201,
-             summary="Screen the patient now and save the run", responses=_ERRORS)
+@router.post(
+    "/patients/{patient_id}/screenings",
+    status_code=201,
+    summary="Screen the patient now and save the run",
+    responses=_ERRORS,
+)
 def create_screening(
-    patient_id: int, db: DB, user: ApiEditor, catalog: CatalogDep, today: Today,
+    patient_id: int,
+    db: DB,
+    user: ApiEditor,
+    catalog: CatalogDep,
+    today: Today,
     as_of: Annotated[date | None, Query(description="Screening date (default: today)")] = None,
 ) -> dict[str, Any]:
     """The saved run with every result and, against the previous run, what changed and why."""
@@ -139,16 +165,20 @@ def create_screening(
     return run_json(run, run_with_diff(db, run))
 
 
-@router.get("/patients/{patient_id}/screenings", summary="Screening history (newest first)",
-            responses=_ERRORS)
+@router.get(
+    "/patients/{patient_id}/screenings",
+    summary="Screening history (newest first)",
+    responses=_ERRORS,
+)
 def list_screenings(patient_id: int, db: DB, user: ApiUser) -> list[dict[str, Any]]:
     record = _record(db, patient_id)
     Audit(db).record(user, "view", record.id, "api: screening history")
     return [run_json(r, None, full=False) for r in Screenings(db).runs_for(record.id)]
 
 
-@router.get("/screenings/{run_id}", summary="One saved screening run with its changes",
-            responses=_ERRORS)
+@router.get(
+    "/screenings/{run_id}", summary="One saved screening run with its changes", responses=_ERRORS
+)
 def get_screening(run_id: str, db: DB, user: ApiUser) -> dict[str, Any]:
     run = Screenings(db).run(run_id)
     if run is None:

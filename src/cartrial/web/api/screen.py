@@ -26,9 +26,14 @@ BUNDLE_BODY = {
     "required": True,
     "description": "A FHIR R4 Bundle (JSON) holding one patient's record.",
     "content": {
-        ctype: {"schema": {"type": "object", "description": "FHIR R4 Bundle",
-                           "required": ["resourceType"],
-                           "properties": {"resourceType": {"const": "Bundle"}}}}
+        ctype: {
+            "schema": {
+                "type": "object",
+                "description": "FHIR R4 Bundle",
+                "required": ["resourceType"],
+                "properties": {"resourceType": {"const": "Bundle"}},
+            }
+        }
         for ctype in BUNDLE_TYPES
     },
 }
@@ -40,16 +45,20 @@ def selected_protocols(catalog: Catalog, trial: list[str] | None) -> list[Any]:
     wanted = list(dict.fromkeys(t.strip().upper() for t in trial if t.strip()))
     unknown = [t for t in wanted if t not in catalog.protocols]
     if unknown:
-        raise HTTPException(404, f"no bundled trial {', '.join(unknown)} "
-                                 f"(known: {', '.join(catalog.protocols)})")
+        raise HTTPException(
+            404, f"no bundled trial {', '.join(unknown)} (known: {', '.join(catalog.protocols)})"
+        )
     return [catalog.protocols[t] for t in wanted]
 
 
 def check_bundle_type(request: Request) -> None:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype not in BUNDLE_TYPES:
-        raise BadInput(f"send the bundle as application/fhir+json or application/json "
-                       f"(got {ctype or 'no Content-Type'})", 415)
+        raise BadInput(
+            f"send the bundle as application/fhir+json or application/json "
+            f"(got {ctype or 'no Content-Type'})",
+            415,
+        )
 
 
 @router.post(
@@ -57,12 +66,17 @@ def check_bundle_type(request: Request) -> None:
     response_model=list[ScreeningResult],
     summary="Screen one patient (FHIR bundle) against the bundled trials",
     openapi_extra={"requestBody": BUNDLE_BODY},
-    responses={413: {"description": "bundle over MAX_BUNDLE_BYTES"},
-               415: {"description": "not JSON"},
-               422: {"description": "malformed JSON or invalid FHIR (names resource and field)"}},
+    responses={
+        413: {"description": "bundle over MAX_BUNDLE_BYTES"},
+        415: {"description": "not JSON"},
+        422: {"description": "malformed JSON or invalid FHIR (names resource and field)"},
+    },
 )
 async def screen(
-    request: Request, settings: AppSettings, catalog: CatalogDep, today: Today,
+    request: Request,
+    settings: AppSettings,
+    catalog: CatalogDep,
+    today: Today,
     as_of: Annotated[date | None, Query(description="Screening date (default: today)")] = None,
     trial: Annotated[list[str] | None, Query(description="NCT ids (default: all)")] = None,
 ) -> JSONResponse:

@@ -17,14 +17,20 @@ router = APIRouter(tags=["calculators and designs"])
 
 def calculator_json(name: str) -> dict[str, Any]:
     calc = get_calculator(name)
-    return {"name": calc.name, "description": calc.description, "inputs": calc.input_fields(),
-            "schema": calc.inputs.model_json_schema()}
+    return {
+        "name": calc.name,
+        "description": calc.description,
+        "inputs": calc.input_fields(),
+        "schema": calc.inputs.model_json_schema(),
+    }
 
 
 @router.get("/calculators", summary="The clinical calculators")
 def calculators() -> list[dict[str, Any]]:
-    return [{"name": c.name, "description": c.description, "inputs": c.input_fields()}
-            for c in list_calculators()]
+    return [
+        {"name": c.name, "description": c.description, "inputs": c.input_fields()}
+        for c in list_calculators()
+    ]
 
 
 @router.get("/calculators/{name}", summary="One calculator's inputs (JSON schema)")
@@ -38,8 +44,10 @@ def calculator(name: str) -> dict[str, Any]:
 @router.post("/calculators/{name}", summary="Run a calculator")
 def run(
     name: str,
-    inputs: Annotated[dict[str, Any], Body(description="Inputs by field name; a quantity may be "
-                                                       '{"value": x, "unit": "..."}')],
+    inputs: Annotated[
+        dict[str, Any],
+        Body(description='Inputs by field name; a quantity may be {"value": x, "unit": "..."}'),
+    ],
 ) -> dict[str, Any]:
     """Value, category, every component and the published reference; a bad input answers 422
     naming the field."""
@@ -79,5 +87,8 @@ def escalation(req: EscalationRequest) -> dict[str, Any]:
     design = build_design(req)
     decision = design.decide(req.n, req.y, req.current_level - 1)
     table = design.boundaries()
-    return {"design": req.design, "decision": decision.to_dict(),
-            "boundaries": table.to_dict(full=False)}
+    return {
+        "design": req.design,
+        "decision": decision.to_dict(),
+        "boundaries": table.to_dict(full=False),
+    }

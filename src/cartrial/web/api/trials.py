@@ -14,12 +14,16 @@ router = APIRouter(tags=["trials"])
 
 @router.get("/trials", summary="The bundled trials, filtered")
 def list_trials(
-    catalog: CatalogDep, filters: Annotated[TrialFilters, Query()],
+    catalog: CatalogDep,
+    filters: Annotated[TrialFilters, Query()],
 ) -> dict[str, Any]:
     """Summaries of the bundled computable protocols matching every given filter."""
     found = catalog.search(filters)
-    return {"count": len(found), "filters": filters.active(),
-            "trials": [e.summary_json() for e in found]}
+    return {
+        "count": len(found),
+        "filters": filters.active(),
+        "trials": [e.summary_json() for e in found],
+    }
 
 
 @router.get("/trials/{nct_id}", summary="One trial with its eligibility tree")

@@ -32,9 +32,12 @@ async def login(request: Request, db: DB, settings: AppSettings) -> Response:
     user = Users(db).authenticate(username, form_text(form, "password"))
     target = safe_next(form_text(form, "next"))
     if user is None:
-        return render(request, "login.html",
-                      {"next": target, "error": "Unknown user or wrong password.",
-                       "username": username}, status_code=401)
+        return render(
+            request,
+            "login.html",
+            {"next": target, "error": "Unknown user or wrong password.", "username": username},
+            status_code=401,
+        )
     login_session(request, user)
     return RedirectResponse(target, status_code=303)
 

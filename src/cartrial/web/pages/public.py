@@ -46,25 +46,41 @@ def api_docs(request: Request) -> Response:
     operations = []
     for path, methods in spec.get("paths", {}).items():
         for method, op in methods.items():
-            operations.append({
-                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                "description": op.get("description", ""), "tags": op.get("tags", []),
-                "parameters": op.get("parameters", []),
-                "body": list(op.get("requestBody", {}).get("content", {})),
-                "secured": bool(op.get("security")),
-                "responses": {k: v.get("description", "") for k, v in op.get("responses", {}).items()},
-            })
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "tags": op.get("tags", []),
+                    "parameters": op.get("parameters", []),
+                    "body": list(op.get("requestBody", {}).get("content", {})),
+                    "secured": bool(op.get("security")),
+                    "responses": {
+                        k: v.get("description", "") for k, v in op.get("responses", {}).items()
+                    },
+                }
+            )
     return render(request, "api_docs.html", {"spec": spec, "operations": operations})
 
 
 @router.get("/")
 def catalogue(
-    request: Request, catalog: CatalogDep, filters: Annotated[TrialFilters, Query()],
+    request: Request,
+    catalog: CatalogDep,
+    filters: Annotated[TrialFilters, Query()],
 ) -> Response:
     found = catalog.search(filters)
-    ctx = {"entries": found, "filters": filters, "facets": catalog.facets(),
-           "total": len(catalog.entries)}
-    if request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "results":
+    ctx = {
+        "entries": found,
+        "filters": filters,
+        "facets": catalog.facets(),
+        "total": len(catalog.entries),
+    }
+    if (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-target") == "results"
+    ):
         return render(request, "_trial_list.html", ctx)
     return render(request, "catalogue.html", ctx)
 
@@ -83,15 +99,25 @@ def timeline(trial: Trial) -> list[TimelineItem]:
     items: list[TimelineItem] = []
     s = trial.schedule
     if s is not None:
-        items.append(TimelineItem(s.screening_start_day, s.screening_end_day, "Screening",
-                                  "screening"))
+        items.append(
+            TimelineItem(s.screening_start_day, s.screening_end_day, "Screening", "screening")
+        )
         if s.lymphodepletion_days:
             agents = ""
             if trial.lymphodepletion:
-                agents = " + ".join(f"{a.drug} {a.dose_mg_per_m2_per_day:g} mg/m²/day"
-                                    for a in trial.lymphodepletion.agents)
-            items.append(TimelineItem(min(s.lymphodepletion_days), max(s.lymphodepletion_days),
-                                      "Lymphodepletion", "lymphodepletion", agents))
+                agents = " + ".join(
+                    f"{a.drug} {a.dose_mg_per_m2_per_day:g} mg/m²/day"
+                    for a in trial.lymphodepletion.agents
+                )
+            items.append(
+                TimelineItem(
+                    min(s.lymphodepletion_days),
+                    max(s.lymphodepletion_days),
+                    "Lymphodepletion",
+                    "lymphodepletion",
+                    agents,
+                )
+            )
         if s.rest_days:
             items.append(TimelineItem(min(s.rest_days), max(s.rest_days), "Rest", "rest"))
         for v in s.visits:
@@ -121,20 +147,33 @@ def trial_page(request: Request, nct_id: str, catalog: CatalogDep) -> Response:
     if entry is None:
         raise HTTPException(404, f"There is no bundled trial {nct_id}.")
     p = entry.protocol
-    return render(request, "trial.html", {
-        "entry": entry, "trial": p.trial, "protocol": p,
-        "sections": [(name, tree_rows(items)) for name, items in p.sections()],
-        "timeline": timeline(p.trial), "day_label": day_label,
-    })
+    return render(
+        request,
+        "trial.html",
+        {
+            "entry": entry,
+            "trial": p.trial,
+            "protocol": p,
+            "sections": [(name, tree_rows(items)) for name, items in p.sections()],
+            "timeline": timeline(p.trial),
+            "day_label": day_label,
+        },
+    )
 
 
 # ------------------------------------------------------------------ anonymous pre-screening
 
 
 def _prescreen_context(catalog: Catalog, today: date, **extra: Any) -> dict[str, Any]:
-    ctx: dict[str, Any] = {"choices": prescreen_form.choices(), "today": today,
-                           "trials": list(catalog.entries.values()), "values": {},
-                           "errors": [], "results": None, "mode": "bundle"}
+    ctx: dict[str, Any] = {
+        "choices": prescreen_form.choices(),
+        "today": today,
+        "trials": list(catalog.entries.values()),
+        "values": {},
+        "errors": [],
+        "results": None,
+        "mode": "bundle",
+    }
     ctx.update(extra)
     return ctx
 
@@ -155,7 +194,10 @@ def _as_of(raw: str, today: date) -> date:
 
 @router.post("/prescreen")
 async def prescreen_submit(
-    request: Request, catalog: CatalogDep, settings: AppSettings, today: Today,
+    request: Request,
+    catalog: CatalogDep,
+    settings: AppSettings,
+    today: Today,
 ) -> Response:
     """Screen an uploaded/pasted bundle (``mode=bundle``) or the short form (``mode=form``)."""
     form = await read_form(request, settings.max_bundle_bytes)
@@ -164,8 +206,7 @@ async def prescreen_submit(
     multi = {"conditions": [v for v in form.getlist("conditions") if isinstance(v, str)]}
     htmx = request.headers.get("hx-request") == "true"
     template = "_prescreen_results.html" if htmx else "prescreen.html"
-    ctx = _prescreen_context(catalog, today, values=fields, mode=mode,
-                             multi_values=multi)
+    ctx = _prescreen_context(catalog, today, values=fields, mode=mode, multi_values=multi)
     status = 200
     try:
         as_of = _as_of(form_text(form, "as_of"), today)
@@ -182,7 +223,8 @@ async def prescreen_submit(
                 raw = text.encode("utf-8")
             patient = bundle_to_patient(parse_bundle_json(raw))
         results: list[ScreeningResult] = await run_in_threadpool(
-            screen_patient, patient, as_of=as_of, protocols=catalog.protocols.values())
+            screen_patient, patient, as_of=as_of, protocols=catalog.protocols.values()
+        )
         ctx["results"] = [r.to_json() for r in results]
         ctx["patient_age"] = patient.age_on(as_of)
         ctx["patient_sex"] = patient.sex.value

@@ -69,13 +69,18 @@ def home() -> Response:
 
 @router.get("/patients")
 def patients(
-    request: Request, db: DB, user: PageUser,
+    request: Request,
+    db: DB,
+    user: PageUser,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     records = Patients(db).search(q=q)
     latest = Screenings(db).latest_for_patients(r.id for r in records)
-    return render(request, "ws_patients.html", {"user": user, "records": records,
-                                                "latest": latest, "q": q or "", "error": None})
+    return render(
+        request,
+        "ws_patients.html",
+        {"user": user, "records": records, "latest": latest, "q": q or "", "error": None},
+    )
 
 
 async def _bundle_from_form(form: FormData, limit: int) -> dict[str, Any]:
@@ -90,7 +95,10 @@ async def _bundle_from_form(form: FormData, limit: int) -> dict[str, Any]:
 
 @router.post("/patients")
 async def import_patient(
-    request: Request, db: DB, user: PageEditor, settings: AppSettings,
+    request: Request,
+    db: DB,
+    user: PageEditor,
+    settings: AppSettings,
 ) -> Response:
     form = await read_form(request, settings.max_bundle_bytes)
     data = await _bundle_from_form(form, settings.max_bundle_bytes)
@@ -100,31 +108,54 @@ async def import_patient(
 
 @router.get("/patients/{patient_id}")
 def patient_page(
-    request: Request, patient_id: int, db: DB, user: PageUser, today: Today, catalog: CatalogDep,
+    request: Request,
+    patient_id: int,
+    db: DB,
+    user: PageUser,
+    today: Today,
+    catalog: CatalogDep,
 ) -> Response:
     record = _record(db, patient_id)
     Audit(db).record(user, "view", record.id, "patient page")
     overview = patient_overview(bundle_to_patient(record.bundle), today)
     runs = Screenings(db).runs_for(record.id)
-    return render(request, "ws_patient.html", {
-        "user": user, "record": record, "overview": overview, "runs": runs, "today": today,
-        "trials": list(catalog.entries.values()),
-    })
+    return render(
+        request,
+        "ws_patient.html",
+        {
+            "user": user,
+            "record": record,
+            "overview": overview,
+            "runs": runs,
+            "today": today,
+            "trials": list(catalog.entries.values()),
+        },
+    )
 
 
 @router.get("/patients/{patient_id}/edit")
 def edit_page(request: Request, patient_id: int, db: DB, user: PageEditor) -> Response:
     record = _record(db, patient_id)
     Audit(db).record(user, "view", record.id, "edit form")
-    return render(request, "ws_edit.html", {
-        "user": user, "record": record, "errors": [],
-        "bundle_text": json.dumps(record.bundle, indent=2, ensure_ascii=False),
-    })
+    return render(
+        request,
+        "ws_edit.html",
+        {
+            "user": user,
+            "record": record,
+            "errors": [],
+            "bundle_text": json.dumps(record.bundle, indent=2, ensure_ascii=False),
+        },
+    )
 
 
 @router.post("/patients/{patient_id}")
 async def update_patient(
-    request: Request, patient_id: int, db: DB, user: PageEditor, settings: AppSettings,
+    request: Request,
+    patient_id: int,
+    db: DB,
+    user: PageEditor,
+    settings: AppSettings,
 ) -> Response:
     record = _record(db, patient_id)
     form = await read_form(request, settings.max_bundle_bytes)
@@ -135,10 +166,19 @@ async def update_patient(
         if data is not None:
             bundle_to_patient(data)
     except BadInput as exc:
-        return render(request, "ws_edit.html", {
-            "user": user, "record": record, "errors": [exc.message], "bundle_text": bundle_text,
-            "label": label, "notes": notes,
-        }, status_code=exc.status_code)
+        return render(
+            request,
+            "ws_edit.html",
+            {
+                "user": user,
+                "record": record,
+                "errors": [exc.message],
+                "bundle_text": bundle_text,
+                "label": label,
+                "notes": notes,
+            },
+            status_code=exc.status_code,
+        )
     changed = Patients(db).update(record, label=label, notes=notes)
     if changed:
         Audit(db).record(user, "update", record.id, "edited " + ", ".join(changed))
@@ -168,8 +208,13 @@ def delete_patient(patient_id: int, db: DB, user: PageEditor) -> Response:
 
 @router.post("/patients/{patient_id}/screen")
 async def screen_patient_page(
-    request: Request, patient_id: int, db: DB, user: PageEditor, catalog: CatalogDep,
-    today: Today, settings: AppSettings,
+    request: Request,
+    patient_id: int,
+    db: DB,
+    user: PageEditor,
+    catalog: CatalogDep,
+    today: Today,
+    settings: AppSettings,
 ) -> Response:
     record = _record(db, patient_id)
     form = await read_form(request, settings.max_bundle_bytes)
@@ -189,10 +234,17 @@ def screening_page(request: Request, run_id: str, db: DB, user: PageUser) -> Res
         raise HTTPException(404, "There is no such screening run.")
     record = _record(db, run.patient_id)
     Audit(db).record(user, "view", record.id, "screening run")
-    return render(request, "ws_screening.html", {
-        "user": user, "record": record, "run": run, "diff": run_with_diff(db, run),
-        "results": [r.result for r in run.rows],
-    })
+    return render(
+        request,
+        "ws_screening.html",
+        {
+            "user": user,
+            "record": record,
+            "run": run,
+            "diff": run_with_diff(db, run),
+            "results": [r.result for r in run.rows],
+        },
+    )
 
 
 # ------------------------------------------------------------------ trials and candidates
@@ -207,13 +259,20 @@ def trials(request: Request, db: DB, user: PageUser, catalog: CatalogDep) -> Res
         for row in screenings.latest_for_trial(nct):
             tally[row.verdict] = tally.get(row.verdict, 0) + 1
         counts[nct] = tally
-    return render(request, "ws_trials.html", {"user": user, "entries": list(catalog.entries.values()),
-                                              "counts": counts})
+    return render(
+        request,
+        "ws_trials.html",
+        {"user": user, "entries": list(catalog.entries.values()), "counts": counts},
+    )
 
 
 @router.get("/trials/{nct_id}/candidates")
 def candidates(
-    request: Request, nct_id: str, db: DB, user: PageUser, catalog: CatalogDep,
+    request: Request,
+    nct_id: str,
+    db: DB,
+    user: PageUser,
+    catalog: CatalogDep,
 ) -> Response:
     entry = catalog.get(nct_id)
     if entry is None:
@@ -221,10 +280,16 @@ def candidates(
     rows = Screenings(db).latest_for_trial(entry.nct_id)
     order = {"ELIGIBLE": 0, "NEEDS_DATA": 1, "INELIGIBLE": 2}
     rows.sort(key=lambda r: (order.get(r.verdict, 3), r.patient.label))
-    return render(request, "ws_candidates.html", {
-        "user": user, "entry": entry, "rows": rows,
-        "current_version": entry.version,
-    })
+    return render(
+        request,
+        "ws_candidates.html",
+        {
+            "user": user,
+            "entry": entry,
+            "rows": rows,
+            "current_version": entry.version,
+        },
+    )
 
 
 # ------------------------------------------------------------------ calculators
@@ -238,9 +303,16 @@ def _calc_fields(name: str) -> list[dict[str, Any]]:
     for fname, prop in schema.get("properties", {}).items():
         types = [prop["type"]] if "type" in prop else [a.get("type") for a in prop.get("anyOf", [])]
         kind = next((t for t in types if t and t != "null"), "string")
-        fields.append({"name": fname, "kind": kind, "required": fname in required,
-                       "nullable": "null" in types, "default": prop.get("default"),
-                       "description": prop.get("description", "")})
+        fields.append(
+            {
+                "name": fname,
+                "kind": kind,
+                "required": fname in required,
+                "nullable": "null" in types,
+                "default": prop.get("default"),
+                "description": prop.get("description", ""),
+            }
+        )
     return fields
 
 
@@ -272,8 +344,7 @@ def _coerce(field: dict[str, Any], raw: str | None) -> Any:
 
 @router.get("/calculators")
 def calculators(request: Request, user: PageUser) -> Response:
-    return render(request, "ws_calculators.html", {"user": user,
-                                                   "calculators": list_calculators()})
+    return render(request, "ws_calculators.html", {"user": user, "calculators": list_calculators()})
 
 
 def _calculator_or_404(name: str) -> Any:
@@ -286,35 +357,58 @@ def _calculator_or_404(name: str) -> Any:
 @router.get("/calculators/{name}")
 def calculator_page(request: Request, name: str, user: PageUser) -> Response:
     calc = _calculator_or_404(name)
-    return render(request, "ws_calculator.html", {"user": user, "calc": calc,
-                                                  "fields": _calc_fields(name), "values": {},
-                                                  "result": None, "error": None})
+    return render(
+        request,
+        "ws_calculator.html",
+        {
+            "user": user,
+            "calc": calc,
+            "fields": _calc_fields(name),
+            "values": {},
+            "result": None,
+            "error": None,
+        },
+    )
 
 
 @router.post("/calculators/{name}")
 async def calculator_run(
-    request: Request, name: str, user: PageUser, settings: AppSettings,
+    request: Request,
+    name: str,
+    user: PageUser,
+    settings: AppSettings,
 ) -> Response:
     calc = _calculator_or_404(name)
     fields = _calc_fields(name)
     form = await read_form(request, settings.max_bundle_bytes)
     values = {f["name"]: form_text(form, f["name"]) for f in fields}
-    ctx: dict[str, Any] = {"user": user, "calc": calc, "fields": fields, "values": values,
-                           "result": None, "error": None}
+    ctx: dict[str, Any] = {
+        "user": user,
+        "calc": calc,
+        "fields": fields,
+        "values": values,
+        "result": None,
+        "error": None,
+    }
     status = 200
     try:
         inputs = {}
         for f in fields:
-            value = _coerce(f, form_text(form, f["name"]) if f["kind"] != "boolean"
-                            else form_text(form, f["name"], "off"))
+            value = _coerce(
+                f,
+                form_text(form, f["name"])
+                if f["kind"] != "boolean"
+                else form_text(form, f["name"], "off"),
+            )
             if value is not None or f["required"]:
                 inputs[f["name"]] = value
         ctx["result"] = run_calculator(name, inputs).to_json_dict()
     except DataError as exc:
         ctx["error"] = str(exc)
         status = 422
-    template = "_calc_result.html" if request.headers.get("hx-request") == "true" else \
-        "ws_calculator.html"
+    template = (
+        "_calc_result.html" if request.headers.get("hx-request") == "true" else "ws_calculator.html"
+    )
     return render(request, template, ctx, status_code=status)
 
 
@@ -323,16 +417,23 @@ async def calculator_run(
 
 @router.get("/tokens")
 def tokens(request: Request, db: DB, user: PageUser) -> Response:
-    return render(request, "ws_tokens.html", {"user": user, "tokens": Tokens(db).list_for(user),
-                                              "new_token": None})
+    return render(
+        request,
+        "ws_tokens.html",
+        {"user": user, "tokens": Tokens(db).list_for(user), "new_token": None},
+    )
 
 
 @router.post("/tokens")
 async def create_token(request: Request, db: DB, user: PageUser, settings: AppSettings) -> Response:
     form = await read_form(request, settings.max_bundle_bytes)
     _, plain = Tokens(db).create(user, form_text(form, "name"))
-    return render(request, "ws_tokens.html", {"user": user, "tokens": Tokens(db).list_for(user),
-                                              "new_token": plain}, status_code=201)
+    return render(
+        request,
+        "ws_tokens.html",
+        {"user": user, "tokens": Tokens(db).list_for(user), "new_token": plain},
+        status_code=201,
+    )
 
 
 @router.post("/tokens/{token_id}/revoke")
@@ -347,35 +448,54 @@ def revoke_token(token_id: int, db: DB, user: PageUser) -> Response:
 
 @router.get("/users")
 def users(request: Request, db: DB, user: PageAdmin) -> Response:
-    return render(request, "ws_users.html", {"user": user, "users": Users(db).all(),
-                                             "roles": ROLES, "error": None})
+    return render(
+        request,
+        "ws_users.html",
+        {"user": user, "users": Users(db).all(), "roles": ROLES, "error": None},
+    )
 
 
 @router.post("/users")
 async def add_user(request: Request, db: DB, user: PageAdmin, settings: AppSettings) -> Response:
     form = await read_form(request, settings.max_bundle_bytes)
     try:
-        Users(db).create(form_text(form, "username"), form_text(form, "password"),
-                         form_text(form, "role"))
+        Users(db).create(
+            form_text(form, "username"), form_text(form, "password"), form_text(form, "role")
+        )
     except RepositoryError as exc:
-        return render(request, "ws_users.html", {"user": user, "users": Users(db).all(),
-                                                 "roles": ROLES, "error": str(exc)},
-                      status_code=422)
+        return render(
+            request,
+            "ws_users.html",
+            {"user": user, "users": Users(db).all(), "roles": ROLES, "error": str(exc)},
+            status_code=422,
+        )
     return _redirect("/workspace/users")
 
 
 @router.get("/audit")
 def audit(
-    request: Request, db: DB, user: PageAdmin,
+    request: Request,
+    db: DB,
+    user: PageAdmin,
     patient_id: Annotated[int | None, Query()] = None,
     action: Annotated[str | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
     action = action if action in AUDIT_ACTIONS else None
     per_page = 100
-    entries = Audit(db).entries(limit=per_page + 1, offset=(page - 1) * per_page,
-                             patient_id=patient_id, action=action)
-    return render(request, "ws_audit.html", {
-        "user": user, "entries": entries[:per_page], "has_more": len(entries) > per_page,
-        "page": page, "patient_id": patient_id, "action": action, "actions": AUDIT_ACTIONS,
-    })
+    entries = Audit(db).entries(
+        limit=per_page + 1, offset=(page - 1) * per_page, patient_id=patient_id, action=action
+    )
+    return render(
+        request,
+        "ws_audit.html",
+        {
+            "user": user,
+            "entries": entries[:per_page],
+            "has_more": len(entries) > per_page,
+            "page": page,
+            "patient_id": patient_id,
+            "action": action,
+            "actions": AUDIT_ACTIONS,
+        },
+    )

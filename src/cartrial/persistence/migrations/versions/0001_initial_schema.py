@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("created_at", TS, nullable=False),
-        sa.CheckConstraint("role IN ('admin', 'coordinator', 'viewer')", name=op.f("ck_users_role")),
+        sa.CheckConstraint(
+            "role IN ('admin', 'coordinator', 'viewer')", name=op.f("ck_users_role")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
     )
@@ -46,8 +48,9 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
         sa.Column("last_used_at", TS, nullable=True),
         sa.Column("revoked_at", TS, nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
     )
@@ -61,10 +64,13 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=10), nullable=False),
         sa.Column("patient_id", sa.Integer(), nullable=True),
         sa.Column("detail", sa.String(length=200), nullable=False),
-        sa.CheckConstraint("action IN ('view', 'create', 'update', 'export', 'delete')",
-                           name=op.f("ck_audit_log_action")),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_audit_log_user_id_users"),
-                                ondelete="SET NULL"),
+        sa.CheckConstraint(
+            "action IN ('view', 'create', 'update', 'export', 'delete')",
+            name=op.f("ck_audit_log_action"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_audit_log_user_id_users"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
     op.create_index(op.f("ix_audit_log_at"), "audit_log", ["at"])
@@ -80,8 +86,9 @@ def upgrade() -> None:
         sa.Column("notes", sa.String(length=2000), nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
-        sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name=op.f("fk_patients_owner_id_users"),
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_patients_owner_id_users"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_patients")),
     )
     op.create_index(op.f("ix_patients_owner_id"), "patients", ["owner_id"])
@@ -98,12 +105,22 @@ def upgrade() -> None:
         sa.Column("result", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", TS, nullable=False),
-        sa.CheckConstraint("verdict IN ('ELIGIBLE', 'NEEDS_DATA', 'INELIGIBLE')",
-                           name=op.f("ck_screenings_verdict")),
-        sa.ForeignKeyConstraint(["created_by"], ["users.id"],
-                                name=op.f("fk_screenings_created_by_users"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["patient_id"], ["patients.id"],
-                                name=op.f("fk_screenings_patient_id_patients"), ondelete="CASCADE"),
+        sa.CheckConstraint(
+            "verdict IN ('ELIGIBLE', 'NEEDS_DATA', 'INELIGIBLE')",
+            name=op.f("ck_screenings_verdict"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["users.id"],
+            name=op.f("fk_screenings_created_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"],
+            ["patients.id"],
+            name=op.f("fk_screenings_patient_id_patients"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_screenings")),
     )
     op.create_index("ix_screenings_patient_created", "screenings", ["patient_id", "created_at"])
