@@ -45,6 +45,8 @@ def print_results(results: list[ScreeningResult], console: Console, *, detail: b
                 console.print(f"{'  ' * (c.depth + 3)}{c.reason}", markup=False)
         for m in r.missing:
             console.print(f"  [yellow]missing:[/] {m}", markup=True)
+        for o in r.overridden_pending_review:
+            console.print(f"  [magenta]fails unless the investigator confirms the exception:[/] {o}")
         if r.earliest_eligible_date:
             console.print(f"  windows clear on {r.earliest_eligible_date.isoformat()}")
 

@@ -157,3 +157,17 @@ def test_missing_and_manual_lists_skip_criteria_that_cannot_change_the_answer() 
     assert res.missing == ()
     by_id = {c.id: c for c in res.criteria}
     assert by_id["exc-itp.dx"].relevant and not by_id["exc-itp.plt"].relevant
+
+
+def test_failing_data_rescued_only_by_an_exception_is_reported() -> None:
+    renal = {"id": "inc-renal", "kind": "any_of", "items": [
+        {"id": "inc-renal.crcl", "kind": "measurement", "concept": "hemoglobin",
+         "comparator": ">=", "value": 85, "unit": "g/L"},
+        {"id": "inc-renal.except", "kind": "manual", "text": "except disease-induced decline"}]}
+    low = patient(observations=[obs("hemoglobin", 7.0, "g/dL", AS_OF)])
+    res = screen(protocol([renal], []), low, as_of=AS_OF)
+    assert res.verdict is Verdict.ELIGIBLE
+    assert res.manual_review == ("inc-renal.except",)
+    assert res.overridden_pending_review == ("inc-renal.crcl",)
+    ok = screen(protocol([renal], []), patient(observations=[GOOD_HB]), as_of=AS_OF)
+    assert ok.manual_review == () and ok.overridden_pending_review == ()
