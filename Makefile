@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/cartrial demo
+	$(VENV)/bin/cartrial serve --host 127.0.0.1 --port 8000
 
 # Debian packages the browser and PostgreSQL tests need (root on CI and dev machines).
 system-deps:

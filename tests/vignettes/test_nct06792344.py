@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from tests.vignettes._common import (
     ELIGIBLE,
     INELIGIBLE,

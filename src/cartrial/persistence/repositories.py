@@ -13,7 +13,13 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from cartrial.persistence.auth import hash_password, hash_token, new_token, verify_password
+from cartrial.persistence.auth import (
+    hash_password,
+    hash_token,
+    needs_rehash,
+    new_token,
+    verify_password,
+)
 from cartrial.persistence.models import (
     AUDIT_ACTIONS,
     ROLES,
@@ -74,7 +80,11 @@ class Users:
         if user is None or not user.is_active:
             verify_password(_dummy_hash(), password)
             return None
-        return user if verify_password(user.password_hash, password) else None
+        if not verify_password(user.password_hash, password):
+            return None
+        if needs_rehash(user.password_hash):  # argon2 parameters were raised since
+            user.password_hash = hash_password(password)
+        return user
 
 
 class Tokens:

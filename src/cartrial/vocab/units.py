@@ -62,6 +62,7 @@ _WHOLE_ALIASES: dict[str, str] = {
 _LITRE_TOKENS = {"l": "L", "dl": "dL", "ml": "mL", "ul": "uL", "nl": "nL", "fl": "fL", "cl": "cL"}
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_unit(unit: str | None) -> str:
     """Rewrite common spellings of a unit into UCUM. Returns '' for a missing unit."""
     if unit is None:

@@ -465,6 +465,10 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
         note: str | None = note,
     ) -> Criterion:
         nodes: list[Criterion] = []
+        # the node(s) quote the whole stretch read (with its window) unless an exception
+        # follows, which then gets the wider stretch
+        outer = (a, b) if exc_node_fn is None else (base + start, base + end)
+        inner = outer if len(fields) == 1 else (base + start, base + end)
         for f in fields:
             f = dict(f)
             extra = f.pop("note", None)
@@ -474,14 +478,14 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
                     lookback=_window(w),
                     **f,  # type: ignore[arg-type]
                     **c.common(
-                        base + start,
-                        base + end,
+                        inner[0],
+                        inner[1],
                         cf,
                         _merge_notes(note, str(extra) if extra else None),
                     ),  # type: ignore[arg-type]
                 )
             )
-        main = _combine(c, nodes, joiner, base + start, base + end, cf)
+        main = _combine(c, nodes, joiner, outer[0], outer[1], cf)
         if exc_node_fn is None:
             return main
         other = exc_node_fn(c, cf)
@@ -645,7 +649,9 @@ def _derived_hit(
             value=value,
             unit=canonical,
             lookback=_window(w),
-            **c.common(base + m.start(), base + m.end(), cf, note_all),  # type: ignore[arg-type]
+            **c.common(
+                *((a, b) if exc_text is None else (base + m.start(), base + m.end())), cf, note_all
+            ),  # type: ignore[arg-type]
         )
         if exc_text is None:
             return node
@@ -827,10 +833,12 @@ def _classification(ctx: Ctx, text: str, base: int) -> list[Hit]:
     mentions = [
         (k, s, e) for k, s, e in lx.find_all(lx.CONDITIONS, text, base) if k in lx.TARGET_DISEASES
     ]
-    iim = list(re.finditer(lx.IIM_PATTERN, text, _I))
+    iim = list(_IIM_RX.finditer(text))
     diseases = tuple(dict.fromkeys(k for k, _, _ in mentions))
-    if not diseases and iim:
-        diseases = lx.IIM_KEYS
+    if iim:
+        # "inflammatory myopathies (including DM, PM, ASS, and NM)": the whole family
+        myositis = set(lx.IIM_KEYS) | {"inclusion_body_myositis"}
+        diseases = lx.IIM_KEYS + tuple(k for k in diseases if k not in myositis)
     keys: list[str] = []
     for m in crits:
         year = m.group("y1") or m.group("y2")
@@ -1292,7 +1300,9 @@ _CART_RX = re.compile(
 )
 _TARGETED_RX = re.compile(
     r"(?:anti-?\s?)?(?P<t1>CD-?19|BCMA)(?:\s*(?:or|and|/|,)\s*(?:anti-?\s?)?(?P<t2>CD-?19|BCMA))?"
-    r"[- ]?(?:targeted|targeting|directed)(?:\s+(?:therapy|therapies|treatment|agents?|drugs?))?",
+    r"[- ]?(?:targeted|targeting|directed)(?:\s+(?:therapy|therapies|treatment|agents?|drugs?))?"
+    r"|anti-?\s?(?P<t3>CD-?19|BCMA)(?:\s*(?:or|and|/|,)\s*(?:anti-?\s?)?(?P<t4>CD-?19|BCMA))?"
+    r"(?:\s+(?:monoclonal\s+)?(?:therapy|therapies|treatment|agents?|drugs?|antibod(?:y|ies)))",
     _I,
 )
 _GENE_RX = re.compile(
@@ -1345,7 +1355,11 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
     excl = ctx.section == "exclusion"
     mt = _TARGETED_RX.search(text)
     if mt and (excl or _EXPOSURE_RX.search(text[: mt.start()])):
-        targets = [t.upper().replace("-", "") for t in (mt.group("t1"), mt.group("t2")) if t]
+        targets = [
+            t.upper().replace("-", "")
+            for t in (mt.group("t1"), mt.group("t2"), mt.group("t3"), mt.group("t4"))
+            if t
+        ]
         classes = tuple(
             dict.fromkeys("cd19_targeted" if t == "CD19" else "bcma_targeted" for t in targets)
         )
@@ -2218,19 +2232,20 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         coverage, leftover = 1.0, 0
     computable = [h for h in hits if h.computable]
     nodes: list[Criterion] = []
-    single = len(hits) == 1
+    add_manual = leftover >= 3 and (not hits or coverage < 0.6 or leftover >= 5)
+    single = len(hits) == 1 and not add_manual
     for h in hits:
         a, b = h.start, h.end
         if h.window is not None:
             a, b = min(a, h.window.start), max(b, h.window.end)
-        if single and leftover < 3:
-            a, b = start, end
+        if single:
+            a, b = start, end  # one node reads the whole sentence: it quotes all of it
         conf = h.confidence * (0.8 + 0.2 * coverage) if h.computable else h.confidence
         node = h.build(ctx, h.window, a, b, conf)
         if isinstance(node, ManualReview) and h.window is not None:
             ctx.manual_windows[node.span or (0, 0)] = h.window
         nodes.append(node)
-    if leftover >= 3 and (not hits or coverage < 0.6 or leftover >= 5):
+    if add_manual:
         manual = ManualReview(
             **ctx.common(
                 start,
@@ -2247,7 +2262,7 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         nodes.append(manual)
         hits.append(Hit(start, end, lambda *a: manual, computable=False, kind="manual"))
     if not nodes:
-        if not clause.strip(" .;:,*-") or not re.search(r"[A-Za-z]{2}", clause):
+        if not clause.strip(" .;:,*-") or not re.search(r"[^\W_]", clause):
             return ClauseResult(None, False, windows)
         manual = ManualReview(
             **ctx.common(start, end, 1.0, "not understood by the parser: needs a person")

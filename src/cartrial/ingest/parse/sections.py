@@ -317,6 +317,9 @@ def _ends_with_colon(text: str, item: Item) -> bool:
     return text[item.start : item.end].rstrip().endswith(":")
 
 
+_MAX_DEPTH = 8
+
+
 def _build_tree(text: str, units: list[_Unit], section: str, items: list[Item]) -> list[int]:
     roots: list[int] = []
     # stack of (style, last number, indent, item index)
@@ -365,8 +368,11 @@ def _build_tree(text: str, units: list[_Unit], section: str, items: list[Item]) 
                     cont = aligned or cont
                 if cont:
                     level = cont[-1]
-                elif (prev_colon or u.number == 1) and stack:
-                    as_child = True
+                elif stack and (
+                    prev_colon
+                    or (u.number == 1 and (u.inline or u.indent > int(str(stack[-1][2]))))
+                ):
+                    as_child = True  # a list restarting at 1 under a lead-in / indented
                 elif same:
                     level = same[-1]
                 elif stack:
@@ -380,6 +386,11 @@ def _build_tree(text: str, units: list[_Unit], section: str, items: list[Item]) 
                 elif stack:
                     as_child = True
         if level is not None:
+            del stack[level:]
+            as_child = bool(stack)
+        if as_child and len(stack) >= _MAX_DEPTH:
+            as_child = False
+            level = len(stack) - 1
             del stack[level:]
             as_child = bool(stack)
         if as_child and stack:
