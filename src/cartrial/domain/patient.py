@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -135,6 +136,13 @@ class Patient(BaseModel):
 
     def observations_of(self, concept: str) -> list[Observation]:
         """Observations of one concept, newest first."""
-        found = [o for o in self.observations if o.concept == concept]
-        found.sort(key=lambda o: o.effective, reverse=True)
-        return found
+        return list(self._by_concept.get(concept, ()))
+
+    @cached_property
+    def _by_concept(self) -> dict[str, tuple[Observation, ...]]:
+        """Index built once per (immutable) patient: every criterion looks values up by concept."""
+        index: dict[str, list[Observation]] = {}
+        for o in self.observations:
+            index.setdefault(o.concept, []).append(o)
+        return {k: tuple(sorted(v, key=lambda o: o.effective, reverse=True))
+                for k, v in index.items()}
