@@ -102,7 +102,8 @@ def parse(
                 payload.append(entry)
             for w in result.warnings:
                 typer.echo(f"warning: {where}{' ' + nct if nct else ''}: {w}", err=True)
-    data: Any = payload[0] if tree and len(payload) == 1 and len(inputs) == 1 else payload
+    single_text = len(inputs) == 1 and inputs[0][0] is None
+    data: Any = payload[0] if tree and single_text and payload else payload
     if fmt == "json":
         stdout_write(json.dumps(data, indent=2, ensure_ascii=False))
     else:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cartrial.cli._common import choice, clear_errors, fail, stdout_write
+from cartrial.cli.trials_registry import register_trials
 from cartrial.criteria.checks import lint
 from cartrial.criteria.render import render_tree
 from cartrial.services.catalog import get_protocol, load_protocols
@@ -109,4 +110,5 @@ def lint_(
 
 
 def register(app: typer.Typer) -> None:
+    register_trials(trials_app)  # import, sync, draft (registry records)
     app.add_typer(trials_app, name="trials")

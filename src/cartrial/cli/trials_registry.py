@@ -37,7 +37,7 @@ from cartrial.ingest.registry_client import (
 )
 from cartrial.ingest.store import TrialStore, atomic_write_text
 
-__all__ = ["draft", "import_", "register", "register_trials", "sync"]
+__all__ = ["draft", "import_", "register_trials", "sync"]
 
 DataDirOption = Annotated[
     Path | None,
@@ -367,14 +367,3 @@ def register_trials(trials_app: typer.Typer) -> None:
     trials_app.command("import")(import_)
     trials_app.command("sync")(sync)
     trials_app.command("draft")(draft)
-
-
-def register(app: typer.Typer) -> None:
-    """Attach to the app's ``trials`` group (or create one if the app has none)."""
-    for group in app.registered_groups:
-        if group.name == "trials" and group.typer_instance is not None:
-            register_trials(group.typer_instance)
-            return
-    trials_app = typer.Typer(help="Registry trials.", no_args_is_help=True)
-    register_trials(trials_app)
-    app.add_typer(trials_app, name="trials")

@@ -148,7 +148,7 @@ class RegistryClient:
             ra = _retry_after(response.headers.get("Retry-After"), now=self._now)
             if ra is not None:
                 return min(ra, self.max_backoff)
-        return min(self.backoff * (2**attempt), self.max_backoff)
+        return float(min(self.backoff * (2**attempt), self.max_backoff))
 
     def get_json(
         self, path: str, params: Mapping[str, str] | None = None, *, page_token: str | None = None

@@ -267,8 +267,6 @@ def test_every_shared_research_record_imports_or_fails_clearly() -> None:
             continue
         for trial in trials:
             assert trial.nct_id.startswith("NCT") and trial.title
-            assert all(
-                (s.latitude is None) == (s.longitude is None) for s in trial.sites
-            )
+            assert all((s.latitude is None) == (s.longitude is None) for s in trial.sites)
         imported += len(trials)
     assert imported >= len(files) - 1

@@ -20,7 +20,9 @@ ALL_IDS = ["NCT09100001", "NCT09100002", "NCT09100003", "NCT09100004", "NCT09100
 
 
 def _load_fake() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ctgov_fake_registry", FIXTURES / "fake_registry.py")
+    spec = importlib.util.spec_from_file_location(
+        "ctgov_fake_registry", FIXTURES / "fake_registry.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -199,7 +201,10 @@ def test_connection_refused_is_retried_then_reported() -> None:
     with fake_registry.serve() as fake:
         url = fake.base_url
     sleeps = Sleeps()
-    with _client(url, sleeps, retries=2) as client, pytest.raises(RegistryError, match="connection failed"):
+    with (
+        _client(url, sleeps, retries=2) as client,
+        pytest.raises(RegistryError, match="connection failed"),
+    ):
         list(client.studies())
     assert sleeps.calls == [0.01, 0.02]
 
@@ -213,7 +218,10 @@ def test_duplicate_study_across_pages_is_yielded_once(fake: FakeRegistry) -> Non
 
 def test_repeated_page_token_is_an_error(fake: FakeRegistry) -> None:
     fake.pages["tok-page-2"]["nextPageToken"] = "tok-page-2"
-    with _client(fake.base_url) as client, pytest.raises(RegistryError, match="repeated page token"):
+    with (
+        _client(fake.base_url) as client,
+        pytest.raises(RegistryError, match="repeated page token"),
+    ):
         list(client.studies())
 
 
@@ -235,7 +243,10 @@ def test_single_study_endpoint(fake: FakeRegistry) -> None:
 def test_non_json_answer_is_reported(fake: FakeRegistry) -> None:
     fake.plan[None] = []
     fake.pages[None] = {"studies": "nope"}  # not a list
-    with _client(fake.base_url) as client, pytest.raises(RegistryError, match="'studies' is not a list"):
+    with (
+        _client(fake.base_url) as client,
+        pytest.raises(RegistryError, match="'studies' is not a list"),
+    ):
         list(client.studies())
 
 

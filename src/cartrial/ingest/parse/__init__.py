@@ -125,13 +125,14 @@ def _parse(src: str, norm: Normalized, warnings: list[str]) -> ParseResult:
         )
     ctxs: dict[tuple[str, tuple[str, ...]], Ctx] = {}
     manual_windows: dict[tuple[int, int], WindowHit] = {}
+    doc: dict[str, Any] = {}  # per-document memo shared by every Ctx
     out: list[ParsedCriterion] = []
     kids_allowed = False
     for root in layout.roots:
         item = layout.items[root]
         ctx = ctxs.setdefault(
             (item.section, item.cohort_keys),
-            Ctx(norm, item.section, item.cohort_keys, manual_windows),
+            Ctx(norm, item.section, item.cohort_keys, manual_windows, doc=doc),
         )
         built = _item_node(norm, layout, root, ctx, ctxs, manual_windows)
         if built is None:
@@ -201,7 +202,7 @@ def _item_node(
         child = layout.items[c]
         cctx = ctxs.setdefault(
             (child.section, child.cohort_keys),
-            Ctx(norm, child.section, child.cohort_keys, manual_windows),
+            Ctx(norm, child.section, child.cohort_keys, manual_windows, doc=ctx.doc),
         )
         built = _item_node(norm, layout, c, cctx, ctxs, manual_windows)
         if built is None:
@@ -228,18 +229,18 @@ def _item_node(
     ):
         group = AtLeast(
             n=_NUMS[m_at.group("n").lower()], items=tuple(items), confidence=conf, **common
-        )  # type: ignore[arg-type]
+        )
     elif _LEADIN_ANY.search(lead) or item.section == "exclusion":
         if own_node is not None and items and items[0] is own_node and item.section == "inclusion":
             group = AllOf(
-                items=(own_node, AnyOf(items=tuple(kids), confidence=conf, **common)),  # type: ignore[arg-type]
+                items=(own_node, AnyOf(items=tuple(kids), confidence=conf, **common)),
                 confidence=conf,
                 **common,
-            )  # type: ignore[arg-type]
+            )
         else:
-            group = AnyOf(items=tuple(items), confidence=conf, **common)  # type: ignore[arg-type]
+            group = AnyOf(items=tuple(items), confidence=conf, **common)
     else:
-        group = AllOf(items=tuple(items), confidence=conf, **common)  # type: ignore[arg-type]
+        group = AllOf(items=tuple(items), confidence=conf, **common)
     return group, n_clauses, n_comp
 
 
@@ -258,7 +259,10 @@ def _merge_exception_lists(text: str, parts: list[tuple[int, int]]) -> list[tupl
             out[-1] = (out[-1][0], b)
             continue
         out.append((a, b))
-        in_exc = bool(_EXC_WORD.search(piece))
+        low = piece.lower()
+        in_exc = ("xcept" in low or "xcluding" in low or "other than" in low) and bool(
+            _EXC_WORD.search(piece)
+        )
     return out
 
 
@@ -301,12 +305,12 @@ def _join_clauses(
             if isinstance(acc, AnyOf) and acc.span == common["span"]:
                 acc = acc.model_copy(update={"items": (*acc.items, node), "confidence": conf})
             else:
-                acc = AnyOf(items=(acc, node), confidence=conf, **common)  # type: ignore[arg-type]
+                acc = AnyOf(items=(acc, node), confidence=conf, **common)
         else:
             if isinstance(acc, AllOf) and acc.span == common["span"]:
                 acc = acc.model_copy(update={"items": (*acc.items, node), "confidence": conf})
             else:
-                acc = AllOf(items=(acc, node), confidence=conf, **common)  # type: ignore[arg-type]
+                acc = AllOf(items=(acc, node), confidence=conf, **common)
     return acc
 
 

@@ -12,7 +12,9 @@ Patterns are plain regular-expression fragments (case-insensitive unless written
 
 from __future__ import annotations
 
+import importlib
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,10 +22,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-try:  # the regex parser, used to find the characters a synonym can start with
-    import re._parser as _sre_parser  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_parse as _sre_parser  # type: ignore[no-redef]
+# the regex parser (private but stable), used to find the characters a synonym can start with
+_sre_parser: Any = importlib.import_module("re._parser")
 
 # ---------------------------------------------------------------------------- diseases
 
@@ -709,11 +709,18 @@ _REGISTRY: dict[int, dict[str, tuple[str, ...]]] = {
 }
 
 
+def register_table(table: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Make another key -> synonyms table usable with :func:`find_all`."""
+    _REGISTRY[id(table)] = table
+    return table
+
+
 @dataclass
 class _Scope:
     text: str
     lowered: str
     mentions: dict[int, tuple[tuple[str, int, int], ...]]
+    starts: dict[int, list[int]]
 
 
 _SCOPE: ContextVar[_Scope | None] = ContextVar("lexicon_scope", default=None)
@@ -723,7 +730,7 @@ _SCOPE: ContextVar[_Scope | None] = ContextVar("lexicon_scope", default=None)
 def scope(text: str) -> Iterator[None]:
     """Within this block ``text`` is the document: :func:`find_all` called with an ``offset``
     into it reads the mentions found by one scan of the whole document (speed)."""
-    token = _SCOPE.set(_Scope(text, text.lower(), {}))
+    token = _SCOPE.set(_Scope(text, text.lower(), {}, {}))
     try:
         yield
     finally:
@@ -747,31 +754,94 @@ def find_all(
     """
     sc = _SCOPE.get()
     tid = id(table)
-    if sc is not None and offset is not None and sc.text[offset : offset + len(text)] == text:
+    if sc is not None and offset is not None and sc.text.startswith(text, offset):
         found = sc.mentions.get(tid)
         if found is None:
-            found = _find_all(tid, sc.text) if _candidates(tid, sc.lowered) else ()
-            sc.mentions[tid] = found
+            # one pass over the document for every table (they are all asked for anyway)
+            tids = tuple(t for t in _REGISTRY if t not in sc.mentions)
+            for t, mentions in _scan(tids, sc.text).items():
+                sc.mentions[t] = mentions
+                sc.starts[t] = [f[1] for f in mentions]
+            found = sc.mentions[tid]
+        starts = sc.starts[tid]
         end = offset + len(text)
-        return [(k, s - offset, e - offset) for k, s, e in found if s >= offset and e <= end]
+        out: list[tuple[str, int, int]] = []
+        for i in range(bisect_left(starts, offset), bisect_left(starts, end)):
+            k, s, e = found[i]
+            if e <= end:
+                out.append((k, s - offset, e - offset))
+        return out
     lowered = sc.lowered if sc is not None and len(text) < len(sc.text) else text.lower()
     if not _candidates(tid, lowered):
         return []
     return list(_find_all(tid, text))
 
 
+@cache
+def _dispatch(
+    table_id: int,
+) -> tuple[dict[str, re.Pattern[str]], re.Pattern[str] | None, tuple[str, ...]]:
+    """Per first character, one anchored regex of the synonyms that can start with it."""
+    table = _REGISTRY[table_id]
+    keys = tuple(table)
+    suffix = r"(?!\w)(?:\s*\(\s*(?-i:[A-Z][A-Za-z0-9-]{1,9})\s*\))?"
+    buckets: dict[str, list[tuple[int, str]]] = {}
+    anywhere: list[tuple[int, str]] = []
+    for i, key in enumerate(keys):
+        for pat in table[key]:
+            first = _first_chars(pat)
+            if first is None:
+                anywhere.append((i, pat))
+            else:
+                for ch in first:
+                    buckets.setdefault(ch, []).append((i, pat))
+
+    def compiled(entries: list[tuple[int, str]]) -> re.Pattern[str]:
+        parts = [
+            f"(?P<k{i}_{n}>(?:{pat}){suffix})"
+            for n, (i, pat) in enumerate(sorted(entries, key=lambda e: -len(e[1])))
+        ]
+        return re.compile("|".join(parts), re.IGNORECASE)
+
+    by_char = {ch: compiled(entries + anywhere) for ch, entries in buckets.items()}
+    return by_char, (compiled(anywhere) if anywhere else None), keys
+
+
+_WORD_START = re.compile(r"(?<!\w)[\w(]")
+
+
+def _scan(table_ids: tuple[int, ...], text: str) -> dict[int, tuple[tuple[str, int, int], ...]]:
+    """Leftmost-longest scans of several tables in one pass over the word starts of ``text``.
+
+    At each word start, each table tries only the synonyms that can start with its character
+    (a dictionary lookup, then one anchored match).
+    """
+    plans = [(tid, *_dispatch(tid)) for tid in table_ids]
+    found: dict[int, list[tuple[str, int, int]]] = {tid: [] for tid in table_ids}
+    last = dict.fromkeys(table_ids, 0)
+    lowered = text.lower()
+    for w in _WORD_START.finditer(text):
+        pos = w.start()
+        ch = lowered[pos]
+        for tid, by_char, anywhere, keys in plans:
+            if pos < last[tid]:
+                continue
+            rx = by_char.get(ch, anywhere)
+            if rx is None:
+                continue
+            m = rx.match(text, pos)
+            if m is None or m.end() == pos:
+                continue
+            group = m.lastgroup
+            assert group is not None
+            found[tid].append((keys[int(group[1:].split("_", 1)[0])], pos, m.end()))
+            last[tid] = m.end()
+    return {tid: tuple(v) for tid, v in found.items()}
+
+
 @lru_cache(maxsize=4096)
 def _find_all(table_id: int, text: str) -> tuple[tuple[str, int, int], ...]:
-    keys = tuple(_REGISTRY[table_id])
-    rx = _finder(table_id, keys)
-    found: list[tuple[str, int, int]] = []
-    for m in rx.finditer(text):
-        if m.end() == m.start():
-            continue
-        group = m.lastgroup
-        assert group is not None
-        found.append((keys[int(group[1:].split("_", 1)[0])], m.start(), m.end()))
-    return tuple(found)
+    return _scan((table_id,), text)[table_id]
 
 
 def keys_in(table: dict[str, tuple[str, ...]], text: str) -> list[str]:

@@ -85,64 +85,7 @@ _LLN_WORDS = (
     r"(?:\s+(?:range|value))?(?:\s*\(\s*LLN\s*\))?|LLN)"
 )
 
-# (pattern, replacement): replacement is a string or a function of the match (functions must
-# use ``m.group(0)`` only: group numbers refer to the combined pattern).
-_Repl = str | Callable[[re.Match[str]], str]
-_RULES: list[tuple[str, _Repl]] = [
-    (r"<!--.*?-->", " "),
-    (r"</?(?:br|p|li|ul|ol|b|i|strong|em|span|div)\s*/?>", " "),
-    (r"&(?:amp|lt|gt|ge|le|nbsp|#39|quot);", lambda m: _ENTITIES[m.group(0)]),
-    (r"\\[<>^*\[\]_#+\-.()=~|!&`{}]", lambda m: m.group(0)[1:]),
-    # 10⁹/L, x10^9/L, x 10 9 /L, *10^9/L, x10E9/L, x 109/L (superscript lost), G/L
-    (
-        r"(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*(?:⁹|9)\s*/\s*[lL]\b",
-        " 10^9/L",
-    ),
-    (
-        r"(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*(?:¹²|12)\s*/\s*[lL]\b",
-        " 10^12/L",
-    ),
-    (
-        r"(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*(?:³|3)\s*/\s*(?:[uµμ][lL]|mm3|mm³)",
-        " 10^3/uL",
-    ),
-    (r"(?<=\d)\s*(?-i:G/L|Giga/L)\b", " 10^9/L"),
-    (r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+", lambda m: _superscript(m)),
-    # comparator words
-    (
-        r"\b(?:greater|more|higher|larger)\s+than\s+or\s+equal(?:\s+to)?\b"
-        r"|\bequal\s+to\s+or\s+(?:greater|more|higher)\s+than\b",
-        ">=",
-    ),
-    (
-        r"\b(?:less|lower|smaller|fewer)\s+than\s+or\s+equal(?:\s+to)?\b"
-        r"|\bequal\s+to\s+or\s+(?:less|lower)\s+than\b",
-        "<=",
-    ),
-    (r"\bn[o']?t?\s+(?:less|lower|fewer)\s+than\b|\bno\s+less\s+than\b", ">="),
-    (
-        r"\bn[o']?t?\s+(?:more|greater|higher)\s+than\b|\bnot\s+(?:to\s+)?exceed(?:ing)?\b",
-        "<=",
-    ),
-    (r"=>", ">="),
-    (r"=<", "<="),
-    (r"\+/-", "±"),
-    # ULN / LLN multiples: "3 x ULN", "3 times the upper limit of normal", "3-fold ULN"
-    (
-        r"(?<=[\d\s])\s*(?:[x×✕*]|times|-?fold)\s*(?:the\s+|of\s+(?:the\s+)?)?"
-        + _ULN_WORDS.replace("(?:the\\s+)?", "", 1),
-        " xULN",
-    ),
-    (
-        r"(?<=[\d\s])\s*(?:[x×✕*]|times|-?fold)\s*(?:the\s+|of\s+(?:the\s+)?)?"
-        + _LLN_WORDS.replace("(?:the\\s+)?", "", 1),
-        " xLLN",
-    ),
-    (r"(?<=\d)\s*(?:ULN|upper\s+limits?\s+of\s+(?:the\s+)?normal)\b", " xULN"),
-    (r"(?<=\d)\s*(?:LLN|lower\s+limits?\s+of\s+(?:the\s+)?normal)\b", " xLLN"),
-]
-
-_ENTITIES = {
+_ENTITIES: dict[str, str] = {
     "&amp;": "&",
     "&lt;": "<",
     "&gt;": ">",
@@ -152,6 +95,63 @@ _ENTITIES = {
     "&#39;": "'",
     "&quot;": '"',
 }
+
+# (pattern, replacement): replacement is a string or a function of the match (functions must
+# use ``m.group(0)`` only: group numbers refer to the combined pattern).
+_Repl = str | Callable[[re.Match[str]], str]
+_RULES: list[tuple[str, _Repl]] = [
+    (r"<!--.*?-->", " "),
+    (r"</?(?:br|p|li|ul|ol|b|i|strong|em|span|div)\s*/?>", " "),
+    (r"&(?:amp|lt|gt|ge|le|nbsp|#39|quot);", lambda m: _ENTITIES[m.group(0).lower()]),
+    (r"\\[<>^*\[\]_#+\-.()=~|!&`{}]", lambda m: m.group(0)[1:]),
+    # 10⁹/L, x10^9/L, x 10 9 /L, *10^9/L, x10E9/L, x 109/L (superscript lost), G/L
+    (
+        r"(?=[\sx×✕*1])(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*(?:⁹|9)\s*/\s*[lL]\b",
+        " 10^9/L",
+    ),
+    (
+        r"(?=[\sx×✕*1])(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*(?:¹²|12)\s*/\s*[lL]\b",
+        " 10^12/L",
+    ),
+    (
+        r"(?=[\sx×✕*1])(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*(?:³|3)\s*/\s*(?:[uµμ][lL]|mm3|mm³)",
+        " 10^3/uL",
+    ),
+    (r"(?=[\sG])(?<=\d)\s*(?-i:G/L|Giga/L)\b", " 10^9/L"),
+    (r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+", lambda m: _superscript(m)),
+    # comparator words
+    (
+        r"\b(?=[gmhle])(?:greater|more|higher|larger)\s+than\s+or\s+equal(?:\s+to)?\b"
+        r"|\bequal\s+to\s+or\s+(?:greater|more|higher)\s+than\b",
+        ">=",
+    ),
+    (
+        r"\b(?=[lsfe])(?:less|lower|smaller|fewer)\s+than\s+or\s+equal(?:\s+to)?\b"
+        r"|\bequal\s+to\s+or\s+(?:less|lower)\s+than\b",
+        "<=",
+    ),
+    (r"\b(?=n)(?:n[o']?t?\s+(?:less|lower|fewer)\s+than\b|\bno\s+less\s+than\b)", ">="),
+    (
+        r"\b(?=n)(?:n[o']?t?\s+(?:more|greater|higher)\s+than\b|\bnot\s+(?:to\s+)?exceed(?:ing)?\b)",
+        "<=",
+    ),
+    (r"=>", ">="),
+    (r"=<", "<="),
+    (r"\+/-", "±"),
+    # ULN / LLN multiples: "3 x ULN", "3 times the upper limit of normal", "3-fold ULN"
+    (
+        r"(?=[\sx×✕*tf-])(?<=[\d\s])\s*(?:[x×✕*]|times|-?fold)\s*(?:the\s+|of\s+(?:the\s+)?)?"
+        + _ULN_WORDS.replace("(?:the\\s+)?", "", 1),
+        " xULN",
+    ),
+    (
+        r"(?=[\sx×✕*tf-])(?<=[\d\s])\s*(?:[x×✕*]|times|-?fold)\s*(?:the\s+|of\s+(?:the\s+)?)?"
+        + _LLN_WORDS.replace("(?:the\\s+)?", "", 1),
+        " xLLN",
+    ),
+    (r"(?=[\su])(?<=\d)\s*(?:ULN|upper\s+limits?\s+of\s+(?:the\s+)?normal)\b", " xULN"),
+    (r"(?=[\sl])(?<=\d)\s*(?:LLN|lower\s+limits?\s+of\s+(?:the\s+)?normal)\b", " xLLN"),
+]
 
 
 def _superscript(m: re.Match[str]) -> str:

@@ -11,9 +11,11 @@ Every node gets ``text``/``span`` from the original text, ``review: auto`` and a
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from cartrial.criteria.nodes import (
     Age,
@@ -66,6 +68,24 @@ class Ctx:
     manual_windows: dict[tuple[int, int], WindowHit] = field(default_factory=dict)
     low: str = ""  # the current clause, lower-cased (cheap pre-checks)
     words: frozenset[str] = frozenset()
+    doc: dict[str, Any] = field(default_factory=dict, repr=False)  # per-document memo
+
+    def windows_in(self, start: int, end: int) -> list[WindowHit]:
+        """The time windows inside ``[start, end)`` of the cleaned text (one scan per document,
+        shared by every Ctx of the document through ``doc``)."""
+        found = self.doc.get("windows")
+        if found is None:
+            found = find_windows(self.norm.text)
+            self.doc["windows"] = found
+            self.doc["window_starts"] = [w.start for w in found]
+        starts = self.doc["window_starts"]
+        i = bisect_left(starts, start)
+        out: list[WindowHit] = []
+        while i < len(found) and found[i].start < end:
+            if found[i].end <= end:
+                out.append(found[i])
+            i += 1
+        return out
 
     def has(self, *needles: str) -> bool:
         """Does the current clause contain any of these lower-case substrings?"""
@@ -251,7 +271,7 @@ def _combine(
         return nodes[0]
     use_any = joiner == "or" or (joiner == "list" and ctx.section == "exclusion")
     cls = AnyOf if use_any else AllOf
-    return cls(items=tuple(nodes), **ctx.common(a, b, conf))  # type: ignore[arg-type]
+    return cls(items=tuple(nodes), **ctx.common(a, b, conf))
 
 
 def _exception_after(text: str, pos: int) -> re.Match[str] | None:
@@ -264,6 +284,7 @@ def _exception_after(text: str, pos: int) -> re.Match[str] | None:
     )
 
 
+_DERIVED_NAME_RX = re.compile(_DERIVED_NAME, _I)
 _DERIVED_HINT = re.compile(r"clearance|crcl|ccr|clcr|gfr|glomerular", _I)
 
 
@@ -272,7 +293,7 @@ def _name_starts(family: str, text: str, base: int | None = None) -> list[int]:
     if family == "derived":
         if not _DERIVED_HINT.search(text):
             return []
-        return [m.start() for m in re.finditer(_DERIVED_NAME, text, _I)]
+        return [m.start() for m in _DERIVED_NAME_RX.finditer(text)]
     table = lx.SCORES if family == "score" else lx.ANALYTES
     return [s for _k, s, _e in lx.find_all(table, text, base)]
 
@@ -394,7 +415,7 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
                     comparator=cmp,
                     value=value,
                     lookback=_window(w),
-                    **c.common(a, b, cf, _merge_notes(note, _vocab_note(k))),  # type: ignore[arg-type]
+                    **c.common(a, b, cf, _merge_notes(note, _vocab_note(k))),
                 )
                 for k in keys
             ]
@@ -476,13 +497,13 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
                 Measurement(
                     comparator=cmp,
                     lookback=_window(w),
-                    **f,  # type: ignore[arg-type]
+                    **f,
                     **c.common(
                         inner[0],
                         inner[1],
                         cf,
                         _merge_notes(note, str(extra) if extra else None),
-                    ),  # type: ignore[arg-type]
+                    ),
                 )
             )
         main = _combine(c, nodes, joiner, outer[0], outer[1], cf)
@@ -492,9 +513,9 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
         if c.section == "exclusion":
             return AllOf(
                 items=(main, Not(item=other, **c.common(base + end, claim_end + base, cf))),
-                **c.common(a, b, cf * 0.9, "exception read as 'and not'"),  # type: ignore[arg-type]
+                **c.common(a, b, cf * 0.9, "exception read as 'and not'"),
             )
-        return AnyOf(items=(main, other), **c.common(a, b, cf * 0.9, "threshold with an exception"))  # type: ignore[arg-type]
+        return AnyOf(items=(main, other), **c.common(a, b, cf * 0.9, "threshold with an exception"))
 
     return Hit(
         base + start,
@@ -536,7 +557,7 @@ def _exception_builder(
             parts.append(
                 ConditionHistory(
                     concepts=concepts,
-                    **c.common(base + e_start + s0, base + e_start + e0, cf * 0.9),  # type: ignore[arg-type]
+                    **c.common(base + e_start + s0, base + e_start + e0, cf * 0.9),
                 )
             )
         for h in inner:
@@ -544,18 +565,18 @@ def _exception_builder(
         if not parts or (not conds and not inner):
             return ManualReview(
                 data_hint="exception to a threshold",
-                **c.common(base + e_start, base + e_end, 1.0, "exception not computable"),  # type: ignore[arg-type]
+                **c.common(base + e_start, base + e_end, 1.0, "exception not computable"),
             )
         if conds and not inner and re.search(r"caused\s+by|due\s+to|induced", body, _I):
             parts.append(
                 ManualReview(
                     data_hint="cause of the abnormal value",
-                    **c.common(base + e_start, base + e_end, 1.0),  # type: ignore[arg-type]
+                    **c.common(base + e_start, base + e_end, 1.0),
                 )
             )
         if len(parts) == 1:
             return parts[0]
-        return AllOf(items=tuple(parts), **c.common(base + e_start, base + e_end, cf * 0.9))  # type: ignore[arg-type]
+        return AllOf(items=tuple(parts), **c.common(base + e_start, base + e_end, cf * 0.9))
 
     return build
 
@@ -644,20 +665,20 @@ def _derived_hit(
 
     def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
         node = Derived(
-            calculator=calculator,  # type: ignore[arg-type]
+            calculator=calculator,
             comparator=cmp,
             value=value,
             unit=canonical,
             lookback=_window(w),
             **c.common(
                 *((a, b) if exc_text is None else (base + m.start(), base + m.end())), cf, note_all
-            ),  # type: ignore[arg-type]
+            ),
         )
         if exc_text is None:
             return node
         manual = ManualReview(
             data_hint="exception to a threshold",
-            **c.common(base + exc_text[0], base + exc_text[1], 1.0),  # type: ignore[arg-type]
+            **c.common(base + exc_text[0], base + exc_text[1], 1.0),
         )
         if c.section == "exclusion":
             return AllOf(
@@ -666,10 +687,10 @@ def _derived_hit(
                     Not(item=manual, **c.common(base + exc_text[0], base + exc_text[1], 1.0)),
                 ),
                 **c.common(a, b, cf * 0.9),
-            )  # type: ignore[arg-type]
+            )
         return AnyOf(
             items=(node, manual), **c.common(a, b, cf * 0.9, "threshold with an exception")
-        )  # type: ignore[arg-type]
+        )
 
     return Hit(
         base + m.start(),
@@ -728,16 +749,16 @@ def _bilag(ctx: Ctx, text: str, base: int) -> list[Hit]:
                             value=na,
                             lookback=_window(w),
                             **c.common(s, e, cf, note),
-                        ),  # type: ignore[arg-type]
+                        ),
                         Score(
                             instrument="bilag_b_count",
                             comparator=Comparator.GE,
                             value=nb,
                             lookback=_window(w),
                             **c.common(s, e, cf, note),
-                        ),  # type: ignore[arg-type]
+                        ),
                     ),
-                    **c.common(a, b, cf),  # type: ignore[arg-type]
+                    **c.common(a, b, cf),
                 )
 
             hits.append(Hit(s, e, build, frozenset({"within"}), 0.8))
@@ -869,7 +890,7 @@ def _classification(ctx: Ctx, text: str, base: int) -> list[Hit]:
                     comparator=cmp,
                     value=value,
                     lookback=_window(w),
-                    **c.common(a, b, cf, f"total score of the {names}"),  # type: ignore[arg-type]
+                    **c.common(a, b, cf, f"total score of the {names}"),
                 )
 
             return [Hit(base + s2, base + e2, build_total, frozenset({"within"}), 0.9)]
@@ -878,7 +899,7 @@ def _classification(ctx: Ctx, text: str, base: int) -> list[Hit]:
         return ConditionHistory(
             concepts=concepts,
             onset_at_least=_window(w) if w and w.direction in ("at_least", "duration") else None,
-            **c.common(a, b, cf, f"classified by the {names}"),  # type: ignore[arg-type]
+            **c.common(a, b, cf, f"classified by the {names}"),
         )
 
     return [
@@ -931,7 +952,7 @@ _SERO: list[tuple[str, str]] = [
         "syphilis_treponemal",
         r"treponema\s+pallidum(?:\s+(?:antibod(?:y|ies)|particle\s+agglutination))?"
         r"|(?-i:\bTPPA\b|\bTP-?Ab\b)|syphilis(?:\s+(?:antibod(?:y|ies)|serology|tests?))?"
-        r"(?=[^;]{0,3}(?:positiv|$|;|\.))",
+        r"(?=[^;]{0,3}(?:positiv|$|;|\.|\n))",
     ),
     ("anti_dsdna", r"anti-?\s?ds-?DNA(?:\s+antibod(?:y|ies))?"),
     ("anti_scl70", r"anti-?\s?(?:Scl-?70|topoisomerase\s+I)(?:\s+antibod(?:y|ies))?"),
@@ -959,7 +980,8 @@ _SERO: list[tuple[str, str]] = [
         r"|(?-i:\bMSAs?\b)",
     ),
 ]
-_SERO_RX = re.compile("|".join(f"(?P<s{i}>(?<!\\w){p})" for i, (_, p) in enumerate(_SERO)), _I)
+#: serology table for the lexicon's fast scanner (one document pass, word-start dispatch)
+_SERO_TABLE = lx.register_table({key: (pat,) for key, pat in _SERO})
 _SERO_GROUPS: dict[str, tuple[str, ...]] = {
     "ssc_specific": ("anti_scl70", "anti_centromere", "anti_rna_pol_iii"),
     "myositis_specific": ("anti_jo1", "msa_other"),
@@ -1000,42 +1022,7 @@ _SERO_HINT = re.compile(
 
 
 def _serology(ctx: Ctx, text: str, base: int) -> list[Hit]:
-    if not (
-        ctx.has(
-            "hbv",
-            "hbs",
-            "hbc",
-            "hepatitis",
-            "hcv",
-            "hiv",
-            "immunodef",
-            "trepon",
-            "syphil",
-            "tppa",
-            "tp-ab",
-            "tpab",
-            "anti",
-            "antibod",
-            "rheumatoid",
-            "ccp",
-            "acpa",
-            "msa",
-            "dna",
-            "scl",
-            "jo-1",
-            "jo1",
-            "centromere",
-            "ssa",
-            "ssb",
-        )
-        or ctx.has_word("ana", "anas", "rpr", "rf", "aca", "ro", "la")
-    ):
-        return []
-    found = []
-    for m in _SERO_RX.finditer(text):
-        assert m.lastgroup is not None
-        key = _SERO[int(m.lastgroup[1:])][0]
-        found.append((key, m.start(), m.end()))
+    found: list[tuple[str, int, int]] = lx.find_all(_SERO_TABLE, text, base)
     if not found:
         return []
     # segments between mentions decide the polarity scope
@@ -1089,19 +1076,19 @@ def _serology_group(
                     Serology(
                         concept=k,
                         result=result,
-                        lookback=_window(w),  # type: ignore[arg-type]
+                        lookback=_window(w),
                         **c.common(base + a, base + b, cf, note),
-                    )  # type: ignore[arg-type]
+                    )
                     for k in _SERO_GROUPS[key]
                 ),
-                **c.common(base + a, base + b, cf, f"{key.replace('_', ' ')} antibodies"),  # type: ignore[arg-type]
+                **c.common(base + a, base + b, cf, f"{key.replace('_', ' ')} antibodies"),
             )
         return Serology(
             concept=key,
             result=result,
-            lookback=_window(w),  # type: ignore[arg-type]
+            lookback=_window(w),
             **c.common(base + a, base + b, cf, note),
-        )  # type: ignore[arg-type]
+        )
 
     def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
         nodes = [one(c, w, x, cf) for x in g]
@@ -1131,8 +1118,8 @@ def _serology_group(
                     else AnyOf(
                         items=tuple(firsts), **c.common(base + g[0][1], base + g[i - 1][2], cf)
                     )
-                )  # type: ignore[arg-type]
-                core = AllOf(items=(first, nodes[i]), **c.common(a, b, cf))  # type: ignore[arg-type]
+                )
+                core = AllOf(items=(first, nodes[i]), **c.common(a, b, cf))
                 if not rest:
                     return core
                 return _combine(c, [core, *rest], "list", a, b, cf)
@@ -1143,7 +1130,7 @@ def _serology_group(
             else "or"
         )
         if ctx.section == "inclusion" and joiner == "or":
-            return AnyOf(items=tuple(nodes), **c.common(a, b, cf))  # type: ignore[arg-type]
+            return AnyOf(items=tuple(nodes), **c.common(a, b, cf))
         return _combine(c, nodes, joiner if ctx.section == "inclusion" else "or", a, b, cf)
 
     return Hit(base + s, base + e, build, frozenset({"within"}), conf)
@@ -1200,14 +1187,14 @@ def _pregnancy_tests(ctx: Ctx, text: str, base: int) -> list[Hit]:
                 Serology(
                     concept=k,
                     result=result,
-                    lookback=_window(w),  # type: ignore[arg-type]
+                    lookback=_window(w),
                     **c.common(a, b, cf, note),
-                )  # type: ignore[arg-type]
+                )
                 for k in concepts
             ]
             if len(nodes) == 1:
                 return nodes[0]
-            return AnyOf(items=tuple(nodes), **c.common(a, b, cf, note))  # type: ignore[arg-type]
+            return AnyOf(items=tuple(nodes), **c.common(a, b, cf, note))
 
         hits.append(Hit(base + s, base + e, build, frozenset({"within"}), conf))
     return hits
@@ -1263,7 +1250,7 @@ def _contraception(ctx: Ctx, text: str, base: int) -> list[Hit]:
         def build(c: Ctx, w: WindowHit | None, s: int, e: int, cf: float) -> Criterion:
             return ManualReview(
                 data_hint="contraception",
-                **c.common(s, e, 1.0, "contraception agreement: confirm with the participant"),  # type: ignore[arg-type]
+                **c.common(s, e, 1.0, "contraception agreement: confirm with the participant"),
             )
 
         hits.append(
@@ -1274,7 +1261,7 @@ def _contraception(ctx: Ctx, text: str, base: int) -> list[Hit]:
         def build_i(c: Ctx, w: WindowHit | None, s: int, e: int, cf: float) -> Criterion:
             return ManualReview(
                 data_hint="pregnancy plans",
-                **c.common(s, e, 1.0, "plans are asked, not recorded"),  # type: ignore[arg-type]
+                **c.common(s, e, 1.0, "plans are asked, not recorded"),
             )
 
         hits.append(
@@ -1325,35 +1312,8 @@ _EXPOSURE_RX = re.compile(
 
 def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
     hits: list[Hit] = []
-    if not ctx.has(
-        "car",
-        "chimeric",
-        "cd19",
-        "cd-19",
-        "bcma",
-        "gene",
-        "vaccin",
-        "transplant",
-        "hsct",
-        "hct",
-        "marrow",
-        "dialysis",
-        "surg",
-        "plasma",
-        "stem",
-        "particip",
-        "enrol",
-        "trial",
-        "investigational",
-        "study",
-        "studies",
-        "research",
-        "experimental",
-        "renal replacement",
-    ):
-        return hits
     excl = ctx.section == "exclusion"
-    mt = _TARGETED_RX.search(text)
+    mt = _TARGETED_RX.search(text) if ctx.has("cd19", "cd-19", "bcma") else None
     if mt and (excl or _EXPOSURE_RX.search(text[: mt.start()])):
         targets = [
             t.upper().replace("-", "")
@@ -1380,11 +1340,12 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
                     b,
                     cf,
                     "drug classes " + ", ".join(classes) + " are not in the shared vocabulary yet",
-                ),  # type: ignore[arg-type]
+                ),
             )
 
         hits.append(Hit(base + mt.start(), base + mt.end(), build_t, frozenset({"within"}), 0.75))
-    for m in _CART_RX.finditer(text):
+    cart_hint = ctx.has_word("car", "cart") or ctx.has("chimeric")
+    for m in _CART_RX.finditer(text) if cart_hint else ():
         if not excl and not _EXPOSURE_RX.search(text[max(0, m.start() - 50) : m.start()]):
             continue
         if any(h.start <= base + m.start() < h.end for h in hits):
@@ -1393,7 +1354,7 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
         def build_c(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
             return ProcedureHistory(
                 concepts=("car_t_therapy",), within=_window(w), **c.common(a, b, cf)
-            )  # type: ignore[arg-type]
+            )
 
         exc = _exception_after(text, m.end())
         hit = Hit(base + m.start(), base + m.end(), build_c, frozenset({"within"}), 0.85)
@@ -1402,20 +1363,20 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
             hit = _with_manual_exception(hit, es + base, ee + base, m.end() + exc.end() + base)
         hits.append(hit)
         break
-    for m in _GENE_RX.finditer(text):
+    for m in _GENE_RX.finditer(text) if ctx.has("gene") else ():
 
         def build_g(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
             return MedicationHistory(
                 classes=("gene_therapy",),
                 within=_window(w),
-                **c.common(a, b, cf, "'gene_therapy' is not in the shared vocabulary yet"),  # type: ignore[arg-type]
+                **c.common(a, b, cf, "'gene_therapy' is not in the shared vocabulary yet"),
             )
 
         hits.append(Hit(base + m.start(), base + m.end(), build_g, frozenset({"within"}), 0.75))
-    for m in _VACCINE_RX.finditer(text):
+    for m in _VACCINE_RX.finditer(text) if ctx.has("vaccin") else ():
 
         def build_v(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
-            return Vaccination(live_only=True, within=_window(w), **c.common(a, b, cf))  # type: ignore[arg-type]
+            return Vaccination(live_only=True, within=_window(w), **c.common(a, b, cf))
 
         hits.append(Hit(base + m.start(), base + m.end(), build_v, frozenset({"within"}), 0.9))
     procs = [
@@ -1435,10 +1396,13 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
         ) -> Criterion:
             return ProcedureHistory(
                 concepts=keys, within=_window(w), **c.common(a, b, cf, _vocab_note(keys[0]))
-            )  # type: ignore[arg-type]
+            )
 
         hits.append(Hit(base + s, base + e, build_p, frozenset({"within"}), 0.85))
-    for m in _TRIAL_RX.finditer(text):
+    trial_hint = ctx.has(
+        "particip", "enrol", "took part", "taking part", "investigational", "experimental"
+    )
+    for m in _TRIAL_RX.finditer(text) if trial_hint else ():
 
         def build_tr(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
             note = "participation in other trials is asked, not recorded"
@@ -1446,7 +1410,7 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
                 note += f"; window: {_window(w)}"
             return ManualReview(
                 data_hint="other clinical trial participation", **c.common(a, b, 1.0, note)
-            )  # type: ignore[arg-type]
+            )
 
         hits.append(
             Hit(
@@ -1468,13 +1432,13 @@ def _with_manual_exception(hit: Hit, es: int, ee: int, claim_end: int) -> Hit:
 
     def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
         node = inner(c, w, hit.start, hit.end, cf)
-        manual = ManualReview(data_hint="exception", **c.common(es, ee, 1.0))  # type: ignore[arg-type]
+        manual = ManualReview(data_hint="exception", **c.common(es, ee, 1.0))
         if c.section == "exclusion":
             return AllOf(
-                items=(node, Not(item=manual, **c.common(es, ee, 1.0))),  # type: ignore[arg-type]
+                items=(node, Not(item=manual, **c.common(es, ee, 1.0))),
                 **c.common(a, b, cf * 0.9, "exception read as 'and not'"),
-            )  # type: ignore[arg-type]
-        return AnyOf(items=(node, manual), **c.common(a, b, cf * 0.9))  # type: ignore[arg-type]
+            )
+        return AnyOf(items=(node, manual), **c.common(a, b, cf * 0.9))
 
     return Hit(
         hit.start,
@@ -1506,6 +1470,7 @@ _DOSE_DAY_RX = re.compile(
     rf"(?P<cmp>{CMP_PREFIX})\s*(?P<val>{NUM})\s*mg\s*(?:/\s*d(?:ay)?\b|\s*per\s+day|\s*daily)",
     _I,
 )
+_MED_EXC_RX = re.compile(r"\(?\s*(?:except|excluding|other\s+than|apart\s+from)\b[^)]*\)?", _I)
 _ROUTES_RX = re.compile(
     r"inhal\w*|topical\w*|intra-?articular|local\w*|ophthalmic|nasal|cutaneous", _I
 )
@@ -1541,7 +1506,11 @@ def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
     if re.search(r"\b(?:unless|if|when|whether)\b|^\W*\((?:i|ii|iii|iv)\)", text[:first], _I):
         return []
     # split off an exception ("except inhaled steroids") for routes
-    exc = re.search(r"\(?\s*(?:except|excluding|other\s+than|apart\s+from)\b[^)]*\)?", text, _I)
+    exc = (
+        _MED_EXC_RX.search(text)
+        if ctx.has("except", "excluding", "other than", "apart from")
+        else None
+    )
     exclude_routes: tuple[str, ...] = ()
     if exc:
         routes = [
@@ -1560,8 +1529,9 @@ def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
     s = min(a for a, _ in spans)
     e = max(b for _, b in spans)
     failure = bool(_FAILURE_RX.search(text)) and ctx.section == "inclusion"
-    per_kg = _DOSE_KG_RX.search(text)
-    per_day = _DOSE_DAY_RX.search(text)
+    has_mg = "mg" in ctx.low
+    per_kg = _DOSE_KG_RX.search(text) if has_mg else None
+    per_day = _DOSE_DAY_RX.search(text) if has_mg else None
     dose_kg = dose_day = None
     if per_kg and comparator(per_kg.group("cmp") or ">=") in (Comparator.GE, Comparator.GT, None):
         if per_kg.group("cmp") is None or comparator(per_kg.group("cmp")) in (
@@ -1604,8 +1574,8 @@ def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
             min_duration=min_duration,
             min_dose_mg_per_kg_day=dose_kg,
             min_daily_dose_mg=dose_day,
-            outcome=outcome,  # type: ignore[arg-type]
-            **c.common(a, b, cf, _merge_notes(note, extra)),  # type: ignore[arg-type]
+            outcome=outcome,
+            **c.common(a, b, cf, _merge_notes(note, extra)),
         )
 
     claim = (base + s, base + (exc.end() if exc and exc.end() > e else e))
@@ -1722,7 +1692,7 @@ def _age(ctx: Ctx, text: str, base: int) -> list[Hit]:
                     min_inclusive=lo_i,
                     max_inclusive=hi_i,
                     **c.common(a, b, cf),
-                )  # type: ignore[arg-type]
+                )
 
             return [Hit(base + m.start(), base + m.end(), build, frozenset(), 0.95)]
     return []
@@ -1742,7 +1712,9 @@ _SEX_ONLY_RX = re.compile(
 
 
 def _sex(ctx: Ctx, text: str, base: int) -> list[Hit]:
-    if ctx.section != "inclusion" or not ctx.has("male", "men", "sex", "gender"):
+    if ctx.section != "inclusion" or not ctx.has_word(
+        "male", "female", "men", "women", "sex", "sexes", "gender", "genders"
+    ):
         return []
     m = _SEX_RX.search(text)
     allowed: tuple[Sex, ...]
@@ -1755,7 +1727,7 @@ def _sex(ctx: Ctx, text: str, base: int) -> list[Hit]:
         allowed = (Sex.FEMALE,) if (m.group("f") or m.group("f2")) else (Sex.MALE,)
 
     def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
-        return SexIs(allowed=allowed, **c.common(a, b, cf))  # type: ignore[arg-type]
+        return SexIs(allowed=allowed, **c.common(a, b, cf))
 
     return [Hit(base + m.start(), base + m.end(), build, frozenset(), 0.9)]
 
@@ -1911,11 +1883,11 @@ def _conditions(ctx: Ctx, text: str, base: int, claimed: list[tuple[int, int]]) 
             other = ConditionHistory(
                 concepts=exc_concepts,
                 onset_at_least=_window(exc_w),
-                **c.common(es, ee, cf),  # type: ignore[arg-type]
+                **c.common(es, ee, cf),
             )
             return AllOf(
                 items=(node, Not(item=other, **c.common(es, ee, cf))),
-                **c.common(a, b, cf * 0.8, "exceptions read as 'and not'; check"),  # type: ignore[arg-type]
+                **c.common(a, b, cf * 0.8, "exceptions read as 'and not'; check"),
             )
 
         hits[-1] = Hit(
@@ -1945,7 +1917,7 @@ def _condition_node(
         active_only=active,
         onset_within=within,
         onset_at_least=at_least,
-        **c.common(a, b, cf),  # type: ignore[arg-type]
+        **c.common(a, b, cf),
     )
 
 
@@ -2210,11 +2182,7 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         hits.append(h)
         claimed.append(region)
     hits.sort(key=lambda h: h.start)
-    windows = [w for w in find_windows(clause)]
-    windows = [
-        WindowHit(w.start + start, w.end + start, w.amount, w.unit, w.direction, w.reference)
-        for w in windows
-    ]
+    windows = ctx.windows_in(start, end)
     _attach_windows(text, hits, windows)
     hits = _merge_conditions(text, hits)
 
@@ -2254,7 +2222,7 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
                 "not understood by the parser: needs a person"
                 if not hits
                 else "part of this sentence was not understood",
-            )  # type: ignore[arg-type]
+            )
         )
         free_windows = [w for w in windows if not _used(w, hits) and w.direction != "after"]
         if free_windows:
@@ -2262,11 +2230,11 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         nodes.append(manual)
         hits.append(Hit(start, end, lambda *a: manual, computable=False, kind="manual"))
     if not nodes:
-        if not clause.strip(" .;:,*-") or not re.search(r"[^\W_]", clause):
+        if not re.search(r"[^\W_]", ctx.text(start, end)):
             return ClauseResult(None, False, windows)
         manual = ManualReview(
             **ctx.common(start, end, 1.0, "not understood by the parser: needs a person")
-        )  # type: ignore[arg-type]
+        )
         free_windows = [w for w in windows if w.direction != "after"]
         if free_windows:
             ctx.manual_windows[manual.span or (0, 0)] = free_windows[0]
@@ -2390,9 +2358,9 @@ def _join(
             groups[-1].append(nodes[i])
     conf = min((n.confidence or 1.0) for n in nodes)
     parts: list[Criterion] = [
-        g[0] if len(g) == 1 else AllOf(items=tuple(g), **ctx.common(start, end, conf))  # type: ignore[arg-type]
+        g[0] if len(g) == 1 else AllOf(items=tuple(g), **ctx.common(start, end, conf))
         for g in groups
     ]
     if len(parts) == 1:
         return parts[0]
-    return AnyOf(items=tuple(parts), **ctx.common(start, end, conf))  # type: ignore[arg-type]
+    return AnyOf(items=tuple(parts), **ctx.common(start, end, conf))

@@ -378,11 +378,15 @@ def _build_tree(text: str, units: list[_Unit], section: str, items: list[Item]) 
                 elif stack:
                     as_child = True
             else:
-                if same:
-                    level = same[-1]
-                    if not u.inline and u.indent > int(str(stack[level][2])) + 1:
+                if same and not u.inline:
+                    # the same bullet at the nearest indentation not deeper than this line
+                    fitting = [i for i in same if int(str(stack[i][2])) <= u.indent + 1]
+                    level = fitting[-1] if fitting else same[0]
+                    if u.indent > int(str(stack[level][2])) + 1:
                         level = None
                         as_child = True
+                elif same:
+                    level = same[-1]
                 elif stack:
                     as_child = True
         if level is not None:
@@ -517,24 +521,25 @@ def split(text: str) -> Layout:
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|al|approx|Dr|no|Fig|incl|ca)|\b[A-Z])\.$")
 
 
+_CLAUSE_CHARS = re.compile(r"[;.()\[\]]")
+
+
 def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Split ``text[start:end]`` at ``;`` and sentence ends outside parentheses."""
     out: list[tuple[int, int]] = []
     depth = 0
     seg = start
-    i = start
-    while i < end:
-        ch = text[i]
+    for m in _CLAUSE_CHARS.finditer(text, start, end):
+        ch = m.group(0)
+        i = m.start()
         if ch in "([":
             depth += 1
         elif ch in ")]":
             depth = max(0, depth - 1)
-        elif (
-            depth == 0
-            and ch == ";"
+        elif depth == 0 and (
+            ch == ";"
             or (
-                depth == 0
-                and ch == "."
+                ch == "."
                 and i + 2 < end
                 and text[i + 1] == " "
                 and (text[i + 2].isupper() or text[i + 2] in "(\"'")
@@ -544,7 +549,6 @@ def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
         ):
             out.append((seg, i + 1))
             seg = i + 1
-        i += 1
     if seg < end:
         out.append((seg, end))
     result: list[tuple[int, int]] = []

@@ -13,7 +13,11 @@ from tests.unit.ingest.parse.parse_cases import CASES
 def _same(got: Any, want: Any) -> bool:
     if isinstance(want, dict):
         return isinstance(got, dict) and all(_same(got.get(k), v) for k, v in want.items())
-    if isinstance(want, float | int) and not isinstance(want, bool) and isinstance(got, float | int):
+    if (
+        isinstance(want, float | int)
+        and not isinstance(want, bool)
+        and isinstance(got, float | int)
+    ):
         return abs(float(got) - float(want)) < 1e-9
     return bool(got == want)
 
@@ -35,7 +39,9 @@ def test_there_are_at_least_150_cases() -> None:
     assert len({c[0] for c in CASES}) == len(CASES), "case ids are unique"
 
 
-@pytest.mark.parametrize(("case_id", "section", "sentence", "expected", "forbidden"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("case_id", "section", "sentence", "expected", "forbidden"), CASES, ids=[c[0] for c in CASES]
+)
 def test_case(
     case_id: str,
     section: str,

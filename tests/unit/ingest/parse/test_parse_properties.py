@@ -16,7 +16,9 @@ from tests.unit.ingest.parse.parse_cases import CASES
 SENTENCES = [c[2] for c in CASES]
 _CONTENT = re.compile(r"[^\W_]")
 # list markers ("1.", "2)", "(3)", "a.", bullets) anywhere in a line are not sentences
-_MARKER = re.compile(r"(?:^|(?<=\s)|(?<=[;:]))(?:[-*+•]|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)]|\(\d{1,2}\))(?=\s|$|[;(])")
+_MARKER = re.compile(
+    r"(?:^|(?<=\s)|(?<=[;:]))(?:[-*+•]|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)]|\(\d{1,2}\))(?=\s|$|[;(])"
+)
 
 
 def _nodes(result: ParseResult) -> Iterator[Criterion]:
@@ -63,12 +65,16 @@ headers = st.sampled_from(
     ]
 )
 noise = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
+    alphabet=st.characters(
+        blacklist_categories=("Cs",), blacklist_characters="\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    ),
     min_size=0,
     max_size=60,
 )
 sentence = st.one_of(st.sampled_from(SENTENCES), noise)
-marker = st.sampled_from(["", "- ", "* ", "• ", "1. ", "2) ", "(3) ", "a. ", "  1. ", "    b. ", "10. "])
+marker = st.sampled_from(
+    ["", "- ", "* ", "• ", "1. ", "2) ", "(3) ", "a. ", "  1. ", "    b. ", "10. "]
+)
 
 
 @st.composite
