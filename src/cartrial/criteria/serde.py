@@ -21,7 +21,7 @@ from cartrial.domain.errors import DataError
 # version N -> function turning a version-N document into version N+1.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
-_CRITERION: TypeAdapter[Criterion] = TypeAdapter(Criterion)  # type: ignore[arg-type]
+_CRITERION: TypeAdapter[Any] = TypeAdapter(Criterion)
 
 
 class ProtocolError(DataError):
@@ -78,7 +78,8 @@ def dump_protocol(protocol: Protocol) -> str:
 
 def parse_criterion(data: Any, *, where: str = "<criterion>") -> Criterion:
     try:
-        return _CRITERION.validate_python(data)
+        node: Criterion = _CRITERION.validate_python(data)
+        return node
     except ValidationError as exc:
         raise ProtocolError(_describe(exc, data), where=where) from None
 

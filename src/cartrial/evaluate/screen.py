@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from cartrial.criteria.protocol import Protocol
+from cartrial.domain.errors import DataError
 from cartrial.domain.patient import Patient, Unrecognized
 from cartrial.evaluate.context import Context, evaluate_node
 from cartrial.evaluate.result import Evidence, NodeResult, Verdict
@@ -135,6 +136,9 @@ def _contributes(parent: NodeResult, kid: NodeResult) -> bool:
 
 def screen(protocol: Protocol, patient: Patient, *, as_of: date) -> ScreeningResult:
     """Evaluate every criterion of ``protocol`` for ``patient`` on the date ``as_of``."""
+    if patient.birth_date is not None and patient.birth_date > as_of:
+        raise DataError(f"birth date {patient.birth_date} is after the screening date {as_of}",
+                        where=f"Patient/{patient.id}", field="birthDate")
     base = Context(patient=patient, as_of=as_of,
                    screening_window_days=protocol.screening_window_days)
     reports: list[CriterionReport] = []

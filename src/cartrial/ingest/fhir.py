@@ -575,7 +575,7 @@ class _BundleReader:
         self, concept: str, value: float, unit: str | None, where: str, field: str
     ) -> tuple[float, str]:
         try:
-            return vocab.convert(concept, value, unit)
+            converted, canonical = vocab.convert(concept, value, unit)
         except UnknownUnitError as exc:
             raise UnknownUnitError(
                 f"unknown or unconvertible unit {unit!r} for {concept} "
@@ -583,6 +583,16 @@ class _BundleReader:
                 where=where,
                 field=f"{field}.unit",
             ) from exc
+        low, high = vocab.plausible_range(concept)
+        if (low is not None and converted < low) or (high is not None and converted > high):
+            limits = f"{'' if low is None else f'{low:g}'}..{'' if high is None else f'{high:g}'}"
+            raise DataError(
+                f"impossible value {value:g} {unit or ''} for {concept} "
+                f"(physical limits {limits} {canonical})".replace("  ", " "),
+                where=where,
+                field=f"{field}.value",
+            )
+        return converted, canonical
 
     def _reference_range(
         self, res: Any, concept: str, where: str, value_unit: str | None

@@ -464,6 +464,19 @@ def _reference_ranges() -> dict[str, dict[str, Any]]:
     return data
 
 
+@functools.cache
+def _plausible() -> dict[str, Any]:
+    data: dict[str, Any] = _read("plausible_ranges.json")
+    return data
+
+
+def plausible_range(key: str) -> tuple[float | None, float | None]:
+    """Physical limits of a measurement (not a reference interval): outside them it is impossible."""
+    data = _plausible()
+    low, high = data["ranges"].get(key, (data["default_min"], None))
+    return (None if low is None else float(low), None if high is None else float(high))
+
+
 def default_range(key: str) -> tuple[float | None, float | None, str] | None:
     """The documented DEFAULT adult reference range (low, high, source) in the canonical unit.
 

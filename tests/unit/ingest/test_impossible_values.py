@@ -1,0 +1,46 @@
+"""Impossible values are rejected with a message naming the resource and field, never clamped."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cartrial.domain.errors import DataError
+from cartrial.evaluate import screen
+from cartrial.ingest.fhir import patient_from_bundle
+from cartrial.services.catalog import get_protocol
+from tests.support.fhir_builder import BundleBuilder
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "unit"),
+    [
+        ("creatinine", -0.4, "mg/dL"),
+        ("hemoglobin", -3, "g/dL"),
+        ("lvef", 150, "%"),
+        ("spo2", 101, "%"),
+        ("body_weight", 0, "kg"),
+        ("body_height", 900, "cm"),
+    ],
+)
+def test_impossible_measurement_is_an_error(key: str, value: float, unit: str) -> None:
+    bundle = BundleBuilder("imp", birth="1980-01-01").lab(key, value, unit, "2026-11-20").build()
+    with pytest.raises(DataError) as exc:
+        patient_from_bundle(bundle)
+    msg = str(exc.value)
+    assert "impossible value" in msg and key in msg
+    assert "Observation/" in msg and "valueQuantity.value" in msg
+
+
+def test_percent_of_predicted_may_exceed_100() -> None:
+    bundle = BundleBuilder("fvc", birth="1980-01-01").lab("fvc_pct_pred", 112, "%", "2026-11-20").build()
+    patient = patient_from_bundle(bundle)
+    assert patient.observations_of("fvc_pct_pred")[0].value == 112
+
+
+def test_birth_date_after_screening_date_is_an_error() -> None:
+    patient = patient_from_bundle(BundleBuilder("future", birth="2027-05-01").build())
+    with pytest.raises(DataError) as exc:
+        screen(get_protocol("NCT05858684"), patient, as_of=date(2026, 11, 22))
+    assert "birthDate" in str(exc.value) and "after the screening date" in str(exc.value)
