@@ -30,7 +30,9 @@ def _codes(group: str) -> dict[str, dict[str, Any]]:
 
 def coding(group: str, key: str) -> dict[str, str]:
     entry = _codes(group).get(key)
-    if entry is None:
+    if entry is None or not entry["codes"]:
+        # no verified code: a local code, which the ingest lists as unrecognized unless the
+        # vocabulary knows it (local_instruments.json)
         return {"system": LOCAL_SYSTEM, "code": key}
     codes = entry["codes"]
     best = next((c for c in codes if c["system"] == PREFERRED[group]), codes[0])
@@ -74,13 +76,13 @@ class BundleBuilder:
         self.entries.append(obs)
         return self
 
-    def score(self, key: str, value: float, when: date | str) -> BundleBuilder:
+    def score(self, key: str, value: float, when: date | str, unit: str = "{score}") -> BundleBuilder:
         self.entries.append({
             "resourceType": "Observation", "id": self._id("score"), "status": "final",
             "code": {"coding": [coding("labs", key)]}, "subject": self._subject(),
             "effectiveDateTime": str(when),
-            "valueQuantity": {"value": value, "unit": "{score}", "system": "http://unitsofmeasure.org",
-                              "code": "{score}"},
+            "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org",
+                              "code": unit},
         })
         return self
 
