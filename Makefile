@@ -22,7 +22,7 @@ system-deps:
 
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/mypy src/cartrial/domain src/cartrial/criteria src/cartrial/evaluate src/cartrial/calculators src/cartrial/designs
+	$(VENV)/bin/mypy src/cartrial
 	$(PY) -m pytest
 
 lint: $(STAMP)

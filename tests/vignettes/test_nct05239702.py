@@ -322,3 +322,25 @@ def test_bilirubin_in_umol_per_l_above_2_mg_dl_excludes_even_with_gilbert_syndro
     bili = crit(res, "exc-9.bilirubin")
     assert bili.outcome == "fail"
     assert abs(bili.evidence[0].value - 36 / 17.1) < 1e-6
+
+
+def test_topical_hydrocortisone_is_not_a_systemic_steroid() -> None:
+    """The Crohn's patient used hydrocortisone cream (topical route) for eczema from 2026-11-01
+    to 2026-11-10. Exclusion 6 names "Systemic steroids ... in the 4 weeks before": a topical
+    steroid is not systemic, so it does not count. ELIGIBLE, as in the first vignette."""
+    b = crohn_patient("crohn-topical-steroid")
+    b.med("hydrocortisone", "2026-11-01", "2026-11-10", dose_mg=10, route="Topical route")
+    res = run(NCT, b)
+    check(res, ELIGIBLE, manual=COMMON_MANUAL | {"inc-1.1.basis"})
+    assert outcome(res, "exc-6") == "pass"
+
+
+def test_oral_hydrocortisone_in_the_same_weeks_is_systemic() -> None:
+    """The same course taken by mouth is systemic: exclusion 6 is met. The last day of exposure
+    inside the 4 weeks is 2026-11-10 + 28 days = 2026-12-08, so the first clear day is
+    2026-12-09."""
+    b = crohn_patient("crohn-oral-hydrocortisone")
+    b.med("hydrocortisone", "2026-11-01", "2026-11-10", dose_mg=10, route="oral")
+    res = run(NCT, b)
+    check(res, INELIGIBLE, {EXC}, earliest=date(2026, 12, 9))
+    assert failing_exclusions(res) == {"exc-6"}

@@ -391,3 +391,33 @@ def test_breastfeeding_mother_is_not_eligible() -> None:
     res = run(NCT, b)
     check(res, INELIGIBLE, {"inc-3"}, earliest=None)
     assert outcome(res, "inc-3.not-lactating") == "fail"
+
+
+def test_inclusion_body_myositis_does_not_exclude_a_sjogren_patient() -> None:
+    """The Sjögren patient also has inclusion body myositis (an association of pSS). "Exclusion
+    criteria for recurrent refractory idiopathic inflammatory myopathies: ... 2. Inclusion body
+    myositis" belongs to the myositis cohort (DM, PM, ASS, NM), which she does not enter through:
+    it does not apply to her. ELIGIBLE through the Sjögren cohort."""
+    b = sjogren_woman("pss-ibm")
+    b.condition("inclusion_body_myositis", "2024-01-10")
+    res = run(NCT, b)
+    check(res, ELIGIBLE)
+    assert outcome(res, "exc-iim.cohort") == "pass"
+    assert outcome(res, "exc-iim") == "pass"
+
+
+def test_inclusion_body_myositis_excludes_a_polymyositis_patient() -> None:
+    """The anti-Jo-1 polymyositis patient of the myositis vignette whose diagnosis is revised to
+    include inclusion body myositis: she is in the myositis cohort, so its exclusion "2. Inclusion
+    body myositis" applies. INELIGIBLE for the cohort-specific exclusion."""
+    b = BundleBuilder("iim-ibm", birth="1987-10-10", gender="female")
+    b.condition("polymyositis", "2021-05-01")
+    b.condition("inclusion_body_myositis", "2025-02-01")
+    b.result("anti_jo1", True, "2021-05-10")
+    b.score("mmt8", 120, LAB_DAY)
+    b.score("haq_di", 0.8, LAB_DAY)
+    b.lab("creatine_kinase", 2000, "U/L", LAB_DAY, ref_high=200)
+    screening(b, weight_kg=60)
+    res = run(NCT, b)
+    check(res, INELIGIBLE, {"exc-iim"}, earliest=None)
+    assert outcome(res, "exc-iim.2") == "fail"

@@ -58,6 +58,7 @@ def test_patient_lifecycle_is_audited(env: Env, bundle: dict[str, Any]) -> None:
     actions = [(user, action, patient) for user, action, patient, _ in env.audit()]
     assert actions == [
         ("carol", "create", pid),
+        ("carol", "view", None),  # the patient list
         ("carol", "view", pid),
         ("carol", "export", pid),
         ("carol", "update", pid),

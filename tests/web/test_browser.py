@@ -181,3 +181,42 @@ def test_workspace_login_screen_and_history(server: str, browser: object) -> Non
     page.goto(server + "/workspace/audit")
     expect(page.locator("table.audit tbody tr").first).to_be_visible()
     page.close()
+
+
+def test_workspace_escalation_and_users_at_390px(server: str, browser: object) -> None:
+    """The new workspace pages fit a phone: no sideways scrolling at 390 px."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    phone = browser.new_page(
+        viewport={"width": 390, "height": 844}, is_mobile=True, device_scale_factor=2
+    )
+    errors: list[str] = []
+    phone.on("pageerror", lambda exc: errors.append(str(exc)))
+    phone.goto(server + "/login?next=/workspace/escalation")
+    phone.fill("#username", "admin")
+    phone.fill("#password", ADMIN_PASSWORD)
+    phone.click("main button[type=submit]")
+    expect(phone.locator("h1")).to_have_text("Escalation decision")
+    phone.fill("#e-target", "0.3")
+    phone.fill("#e-n", "3, 6, 3")
+    phone.fill("#e-y", "0, 1, 2")
+    phone.fill("#e-current", "3")
+    phone.click("#escalation button[type=submit]")
+    expect(phone.locator(".esc-action")).to_have_text("De-escalate")  # swapped in by htmx
+    expect(phone.locator("table.boundaries tbody tr").first).to_be_visible()
+    assert phone.url.endswith("/workspace/escalation")
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the escalation page scrolls sideways by {overflow}px at 390 px"
+    phone.screenshot(path=str(ARTIFACTS / "07-escalation-phone-390x844.png"), full_page=True)
+    phone.fill("#e-current", "9")
+    phone.click("#escalation button[type=submit]")
+    expect(phone.locator("#esc-error")).to_contain_text("current level")
+    for path in ("/workspace/users", "/workspace/users/1", "/workspace/audit"):
+        phone.goto(server + path)
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{path} scrolls sideways by {overflow}px at 390 px"
+    phone.goto(server + "/workspace/users/1")
+    phone.screenshot(path=str(ARTIFACTS / "08-user-phone-390x844.png"), full_page=True)
+    phone.close()
+    assert errors == []

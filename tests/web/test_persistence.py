@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
+from cartrial.persistence.auth import login_key
 from cartrial.persistence.db import (
     current_revision,
     downgrade,
@@ -21,6 +23,7 @@ from cartrial.persistence.db import (
 from cartrial.persistence.models import Base
 from cartrial.persistence.repositories import (
     Audit,
+    LoginThrottle,
     Meta,
     Patients,
     RepositoryError,
@@ -29,9 +32,25 @@ from cartrial.persistence.repositories import (
     Users,
 )
 from cartrial.web.diff import diff_runs
-from tests.web.helpers import AS_OF, PASSWORD, login, make_settings, sle_bundle, start
+from tests.web.helpers import (
+    AS_OF,
+    PASSWORD,
+    csrf_of,
+    login,
+    make_settings,
+    sle_bundle,
+    start,
+)
 
-TABLES = {"users", "api_tokens", "patients", "screenings", "audit_log", "app_meta"}
+TABLES = {
+    "users",
+    "api_tokens",
+    "patients",
+    "screenings",
+    "audit_log",
+    "app_meta",
+    "login_failures",
+}
 
 
 def test_migrations_upgrade_downgrade_and_match_the_models(db_url: str) -> None:
@@ -184,3 +203,74 @@ def test_workspace_flow_on_each_backend(migrated_url: str, tmp_path: Path) -> No
         assert page.status_code == 200 and "What changed since the previous screening" in page.text
         candidates = env.client.get(f"/workspace/trials/{first['results'][0]['trial']}/candidates")
         assert "Backend test" in candidates.text
+
+
+def test_migration_0002_upgrades_a_0001_database_with_data(db_url: str) -> None:
+    """An installation on the first schema keeps its users when login_failures is added."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0001")
+        assert "login_failures" not in inspect(engine).get_table_names()
+        with session_factory(engine).begin() as db:
+            Users(db).create("alice", PASSWORD, "coordinator")
+        upgrade(engine)
+        assert "login_failures" in inspect(engine).get_table_names()
+        with session_factory(engine).begin() as db:
+            assert Users(db).authenticate("alice", PASSWORD) is not None
+        downgrade(engine, "0001")
+        assert "login_failures" not in inspect(engine).get_table_names()
+        assert current_revision(engine) == "0001"
+    finally:
+        engine.dispose()
+
+
+def test_login_throttle_on_each_backend(migrated_url: str, tmp_path: Path) -> None:
+    t0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    window = timedelta(minutes=15)
+    carol, other = login_key("k", "carol"), login_key("k", "dave")
+    assert carol == login_key("k", " Carol ") != login_key("other-secret", "carol")
+    engine = make_engine(migrated_url)
+    sessions = session_factory(engine)
+    try:
+        with sessions.begin() as db:
+            throttle = LoginThrottle(db, max_failures=2, window=window)
+            assert throttle.blocked_until(carol, t0) is None
+            throttle.record_failure(carol, t0)
+            throttle.record_failure(carol, t0 + timedelta(minutes=1))
+            throttle.record_failure(other, t0)
+        with sessions.begin() as db:
+            throttle = LoginThrottle(db, max_failures=2, window=window)
+            assert throttle.blocked_until(carol, t0 + timedelta(minutes=2)) == t0 + window
+            assert throttle.failures(carol, t0 + timedelta(minutes=2)) == 2
+            assert throttle.blocked_until(carol, t0 + window + timedelta(seconds=1)) is None
+            # a later failure prunes every row that left the window (any username)
+            throttle.record_failure(carol, t0 + window + timedelta(seconds=30))
+        with sessions.begin() as db:
+            throttle = LoginThrottle(db, max_failures=2, window=window)
+            later = t0 + window + timedelta(seconds=30)
+            rows = db.scalar(text("SELECT count(*) FROM login_failures"))
+            assert rows == 2  # carol's and dave's failures at t0 were deleted
+            assert throttle.failures(carol, later) == 2 and throttle.failures(other, later) == 0
+            throttle.clear(carol)
+            assert throttle.failures(carol, later) == 0
+        with sessions.begin() as db, pytest.raises(RepositoryError):
+            LoginThrottle(db, max_failures=0, window=window)
+    finally:
+        engine.dispose()
+    # two app instances (two worker processes) share the count through the database
+    settings = make_settings(tmp_path, database_url=migrated_url, login_max_attempts=2)
+    for first in start(settings):
+        first.add_user("carol", "coordinator")
+        for second in start(settings):
+            for client, status in ((first.client, 401), (second.client, 401), (first.client, 429)):
+                token = csrf_of(client, "/login")
+                r = client.post(
+                    "/login",
+                    data={"username": "carol", "password": "wrong-pass", "csrf_token": token},
+                )
+                assert r.status_code == status
+            token = csrf_of(second.client, "/login")
+            r = second.client.post(
+                "/login", data={"username": "carol", "password": PASSWORD, "csrf_token": token}
+            )
+            assert r.status_code == 429 and "Too many failed sign-in attempts" in r.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,7 +24,7 @@ def list_(fmt: Annotated[str, typer.Option("--format", help="table or json.")] =
     fmt = choice(fmt, ("table", "json"), "--format")
     with clear_errors():
         protocols = load_protocols()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "nct_id": p.nct_id,
             "title": p.trial.brief_title or p.trial.title,
@@ -43,8 +43,8 @@ def list_(fmt: Annotated[str, typer.Option("--format", help="table or json.")] =
     for col in ("NCT", "title", "status", "cell", "targets", "diseases"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["nct_id"], str(r["title"]), str(r["status"] or "-"), str(r["cell_type"] or "-"),
-                      ", ".join(r["targets"]), ", ".join(r["diseases"]))
+        table.add_row(str(r["nct_id"]), str(r["title"]), str(r["status"] or "-"),
+                      str(r["cell_type"] or "-"), ", ".join(r["targets"]), ", ".join(r["diseases"]))
     Console().print(table)
 
 

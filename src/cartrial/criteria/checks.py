@@ -139,8 +139,9 @@ def _score(n: Score) -> Iterator[str]:
 
 @_c(Serology)
 def _serology(n: Serology) -> Iterator[str]:
-    if not _known("labs", n.concept):
-        yield f"unknown test concept {n.concept!r}"
+    for key in (n.concept, *n.also):
+        if not _known("labs", key):
+            yield f"unknown test concept {key!r}"
 
 
 @_c(ConditionHistory)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
@@ -21,7 +21,8 @@ from cartrial.domain.errors import DataError
 # version N -> function turning a version-N document into version N+1.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
-_CRITERION: TypeAdapter[Any] = TypeAdapter(Criterion)
+# Criterion is an Annotated union (a discriminated union), not a class: mypy cannot type it
+_CRITERION: TypeAdapter[Any] = TypeAdapter(cast(Any, Criterion))
 
 
 class ProtocolError(DataError):
@@ -85,39 +86,64 @@ def parse_criterion(data: Any, *, where: str = "<criterion>") -> Criterion:
 
 
 def _describe(exc: ValidationError, doc: Any) -> str:
-    """One line per error: criterion id (nearest enclosing node with an id) and field path."""
+    """One line per error: the criterion (its id, or the id it would be given) and the field."""
     lines = []
     for err in exc.errors()[:10]:
-        loc = tuple(err["loc"])
-        crit_id, field = _locate(doc, loc)
-        where = f"criterion {crit_id}: " if crit_id else ""
-        lines.append(f"{where}field '{field}': {err['msg']}")
+        crit_id, field = _locate(doc, tuple(err["loc"]))
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if crit_id is None:
+            lines.append(f"field '{field or '<root>'}': {msg}")
+        elif field:
+            lines.append(f"criterion {crit_id}: field '{field}': {msg}")
+        else:  # a rule on the whole node (e.g. exactly one threshold)
+            lines.append(f"criterion {crit_id}: {msg}")
     more = len(exc.errors()) - 10
     if more > 0:
         lines.append(f"... and {more} more errors")
     return "; ".join(lines)
 
 
+def _own_id(node: Any, default: str | None) -> str | None:
+    explicit = node.get("id") if isinstance(node, dict) else None
+    return explicit if isinstance(explicit, str) else default
+
+
 def _locate(doc: Any, loc: tuple[Any, ...]) -> tuple[str | None, str]:
+    """(innermost criterion's id, field path inside it) for a pydantic error location.
+
+    A criterion without an id is named by the id :func:`assign_ids` will give it (``inc-2``,
+    ``inc-1.3``); the field path starts at that criterion (``allowed[0]``), empty for an error
+    on the node as a whole. Outside the criteria, the path is from the document's root.
+    """
     node = doc
-    crit_id: str | None = None
-    path: list[str] = []
+    is_criterion = isinstance(doc, dict) and "kind" in doc and "criteria" not in doc
+    crit_id = _own_id(doc, None) if is_criterion else None
+    keys: list[str] = []  # mapping keys walked so far (to recognise criteria lists)
+    field: list[str] = []
     for part in loc:
+        entered: str | None = None  # the default id of a criterion entered at this step
         if isinstance(node, dict) and part in node:
             node = node[part]
-            path.append(str(part))
+            keys.append(str(part))
+            field.append(str(part))
+            if part == "item" and crit_id is not None:
+                entered = f"{crit_id}.1"
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
-            path.append(f"[{part}]")
+            field.append(f"[{part}]")
+            if keys[-2:] in (["criteria", "inclusion"], ["criteria", "exclusion"]):
+                entered = f"{'inc' if keys[-1] == 'inclusion' else 'exc'}-{part + 1}"
+            elif keys[-1:] == ["items"] and crit_id is not None:
+                entered = f"{crit_id}.{part + 1}"
+        elif isinstance(part, str) and isinstance(node, dict) and node.get("kind") == part:
+            continue  # discriminator tags (e.g. 'measurement') appear in pydantic locs
         else:
-            # discriminator tags (e.g. 'measurement') appear in pydantic locs: skip them
-            if isinstance(part, str) and isinstance(node, dict) and node.get("kind") == part:
-                continue
-            path.append(str(part))
+            field.append(str(part))
             continue
-        if isinstance(node, dict) and isinstance(node.get("id"), str):
-            crit_id = node["id"]
-    field = ".".join(p for p in path if not p.startswith("[")) or "<root>"
-    if path and path[-1].startswith("["):
-        field = field + path[-1]
-    return crit_id, path[-1] if path and crit_id else field
+        if entered is not None and isinstance(node, dict):
+            crit_id = _own_id(node, entered)
+            field = []
+    text = ""
+    for p in field:
+        text += p if p.startswith("[") or not text else f".{p}"
+    return crit_id, text

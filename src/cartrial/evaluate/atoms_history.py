@@ -47,6 +47,17 @@ def _exit_date(event: date, window: Window, *, half_life_days: float | None = No
     return day
 
 
+def _entry_date(event: date, window: Window) -> date:
+    """First day D on which an event on ``event`` is at least ``window`` before D, i.e. on or
+    before ``window.start(D)`` (the complement of :func:`_exit_date`'s test)."""
+    day = shift(event, window.amount, window.unit)
+    while window.start(day) < event:
+        day += DAY
+    while window.start(day - DAY) >= event:
+        day -= DAY
+    return day
+
+
 # ------------------------------------------------------------------- conditions
 
 
@@ -75,11 +86,12 @@ def _condition(node: ConditionHistory, ctx: Context) -> NodeResult:
                 ok = False
             else:
                 leaving.append(_exit_date(c.onset, node.onset_within))
-        if node.onset_at_least is not None and c.onset is not None:
-            ready = shift(c.onset, node.onset_at_least.amount, node.onset_at_least.unit)
-            if ready > as_of:
-                ok = False
-                pending.append(ready)
+        # the same window arithmetic as onset_within: at least N before screening means on or
+        # before the start of the N-long window that ends at screening
+        if (node.onset_at_least is not None and c.onset is not None
+                and c.onset > node.onset_at_least.start(as_of)):
+            ok = False
+            pending.append(_entry_date(c.onset, node.onset_at_least))
         if ok:
             hits.append(ev)
     label = ", ".join(node.concepts)
@@ -133,6 +145,11 @@ def _class_members(cls: str) -> frozenset[str]:
         return frozenset()  # the linter reports unknown classes
 
 
+# drug classes whose doses are compared as prednisone-equivalent (vocabulary class keys)
+_GLUCOCORTICOID_CLASSES = frozenset(
+    {"glucocorticoids", "glucocorticoids_systemic", "corticosteroids_systemic"})
+
+
 def _half_life(drug: str) -> float | None:
     hl = vocab.half_life_days(drug)
     return None if hl is None else hl.days
@@ -179,12 +196,18 @@ def _medication(node: MedicationHistory, ctx: Context) -> NodeResult:
     label = ", ".join(node.drugs + node.classes)
     evidence = tuple(e for evs in definite.values() for e in evs)
     if n_def >= node.min_distinct:
-        # time alone ends the exposure window when enough agents leave it
+        # time alone ends the exposure window when enough agents leave it; an agent leaves
+        # when its last exposure does (never, if one is ongoing or has no end date)
         flips = None
-        leave = [max(d for d in ds if d is not None) for ds in exits.values()
-                 if all(d is not None for d in ds)]
-        if node.within is not None and len(leave) == len(exits):
-            flips = sorted(leave)[n_def - node.min_distinct]
+        leave: list[date] = []
+        for ds in exits.values():
+            known = [d for d in ds if d is not None]
+            if len(known) == len(ds):
+                leave.append(max(known))
+        leave.sort()
+        needed = n_def - node.min_distinct + 1
+        if node.within is not None and len(leave) >= needed:
+            flips = leave[needed - 1]
         return NodeResult(
             **_base(node), status=Truth.TRUE,
             reason=f"{n_def} qualifying {node.distinct_by}(s) of {label} (needs {node.min_distinct})",
@@ -216,10 +239,12 @@ def _distinct_key(node: MedicationHistory, rec: MedicationExposure) -> str:
 def _qualifies(
     node: MedicationHistory, exp: _Exposure, ctx: Context
 ) -> tuple[Truth, str, date | None]:
-    """Does one exposure satisfy every clause? Returns (truth, why, date it leaves the window)."""
+    """Does one exposure satisfy every clause? Returns (truth, why, date it leaves the window);
+    for UNKNOWN, ``why`` names only the data that would settle it."""
     rec = exp.rec
     as_of = ctx.as_of
-    reasons: list[str] = []
+    reasons: list[str] = []  # what was found (the explanation)
+    wanted: list[str] = []  # data that would settle an UNKNOWN clause
     results: list[Truth] = []
     exit_on: date | None = None
     # ---- window (washout)
@@ -230,9 +255,14 @@ def _qualifies(
             if hl is None:
                 return Truth.UNKNOWN, f"no verified half-life for {rec.concept}", None
         start = node.within.start(as_of, half_life_days=hl)
-        if exp.end is None:
+        if exp.end is None and exp.start is not None and exp.start >= start:
+            # started inside the window (and not after screening): taken inside it whatever
+            # its end; with no end date, time alone cannot say when it leaves
+            results.append(Truth.TRUE)
+            reasons.append(f"started {exp.start}, end date not recorded")
+        elif exp.end is None:
             results.append(Truth.UNKNOWN)
-            reasons.append(f"end date of {rec.resource_type}/{rec.id} ({rec.concept})")
+            wanted.append(f"end date of {rec.resource_type}/{rec.id} ({rec.concept})")
         elif exp.end < start:
             results.append(Truth.FALSE)
         else:
@@ -245,7 +275,13 @@ def _qualifies(
         factor = vocab.glucocorticoid_factor(rec.concept)
         if dose is None:
             results.append(Truth.UNKNOWN)
-            reasons.append(f"daily dose of {rec.resource_type}/{rec.id} ({rec.concept})")
+            wanted.append(f"daily dose of {rec.resource_type}/{rec.id} ({rec.concept})")
+        elif factor is None and _GLUCOCORTICOID_CLASSES & {rec.concept, *rec.drug_classes}:
+            # a steroid dose is compared as prednisone-equivalent: without a factor it is not
+            # known (the raw mg of another steroid is not mg of prednisone)
+            results.append(Truth.UNKNOWN)
+            wanted.append(f"the named glucocorticoid of {rec.resource_type}/{rec.id} "
+                          f"({rec.concept}, {dose:g} mg/day) for its prednisone-equivalent dose")
         else:
             eq = dose * factor if factor is not None else dose
             if node.min_daily_dose_mg is not None:
@@ -254,22 +290,26 @@ def _qualifies(
                 weight = _weight_during(ctx, exp)
                 if weight is None:
                     results.append(Truth.UNKNOWN)
-                    reasons.append("body weight (kg) for a mg/kg/day dose")
+                    wanted.append("body weight (kg) for a mg/kg/day dose")
                 else:
                     results.append(Truth.of(eq / weight >= node.min_dose_mg_per_kg_day - 1e-9))
             unit = "prednisone-equivalent " if factor is not None else ""
             reasons.append(f"{eq:g} mg/day {unit}".strip())
     # ---- duration and outcome
     duration_ok: Truth = Truth.TRUE
+    duration_wanted: list[str] = []
     if node.min_duration is not None:
         if exp.start is None or exp.end is None:
             duration_ok = Truth.UNKNOWN
-            reasons.append(f"start and end dates of {rec.resource_type}/{rec.id} ({rec.concept})")
+            duration_wanted.append(
+                f"start and end dates of {rec.resource_type}/{rec.id} ({rec.concept})")
         else:
             needed = shift(exp.start, node.min_duration.amount, node.min_duration.unit)
-            duration_ok = Truth.of(exp.end >= needed)
+            # only exposure up to screening counts (a planned end date is not yet exposure)
+            duration_ok = Truth.of(min(exp.end, as_of) >= needed)
     if node.outcome == "any":
         results.append(duration_ok)
+        wanted += duration_wanted
     else:
         allowed = {"failure"} if node.outcome == "failure" else {"failure", "intolerance"}
         if rec.outcome in allowed:
@@ -282,6 +322,7 @@ def _qualifies(
                 for c in ctx.patient.conditions
             )
             results.append(duration_ok if active else Truth.FALSE)
+            wanted += duration_wanted
             if duration_ok is Truth.TRUE and active:
                 reasons.append(f"taken for at least {node.min_duration.amount:g} "
                                f"{node.min_duration.unit.value} with the disease still active")
@@ -293,6 +334,8 @@ def _qualifies(
             return Truth.FALSE, "; ".join(reasons), None
         if r is Truth.UNKNOWN:
             truth = Truth.UNKNOWN
+    if truth is Truth.UNKNOWN:
+        return truth, "; ".join(wanted), None
     return truth, "; ".join(reasons), exit_on
 
 

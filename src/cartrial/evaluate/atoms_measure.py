@@ -161,18 +161,24 @@ def censored_compare(
         return Truth.of(comparator.holds(value, threshold))
     below = censor in ("<", "<=")
     closed = censor in ("<=", ">=")
+    equal = round(value, 10) == round(threshold, 10)
+    if comparator is Comparator.EQ:
+        # a censored report allows many values: never certainly equal; possibly, when the
+        # threshold lies inside what the report allows
+        reachable = closed if equal else (threshold < value if below else threshold > value)
+        return Truth.UNKNOWN if reachable else Truth.FALSE
     # the extreme value the report allows, and whether the bound itself is possible
     at_bound = comparator.holds(value, threshold)
     upward = comparator in (Comparator.GT, Comparator.GE)
     if below != upward:
         # values run away from the threshold's side: all satisfy iff the bound does (open bound:
         # values strictly beyond it, so a strict comparison at equality still holds)
-        if at_bound or (not closed and round(value, 10) == round(threshold, 10)):
+        if at_bound or (not closed and equal):
             return Truth.TRUE
         return Truth.UNKNOWN
     # values run towards the threshold's side: none satisfy iff the bound fails (or, open,
     # sits exactly on the threshold)
-    if not at_bound or (not closed and round(value, 10) == round(threshold, 10)):
+    if not at_bound or (not closed and equal):
         return Truth.FALSE
     return Truth.UNKNOWN
 
@@ -208,20 +214,29 @@ _CALC_UNIT = {
 
 @handles(Derived)
 def _derived(node: Derived, ctx: Context) -> NodeResult:
-    if node.accept_reported:
-        reported, _ = latest(ctx, node.calculator, node.lookback, accept=_numeric)
-        if reported is not None and reported.value is not None:
-            ok = node.comparator.holds(reported.value, node.value)
-            return NodeResult(
-                **_base(node),
-                status=Truth.of(ok),
-                reason=f"reported {node.calculator} {reported.value:g} {reported.unit} "
-                f"{'meets' if ok else 'fails'} {node.comparator.value} {node.value:g} {node.unit}",
-                evidence=(_obs_evidence(reported, threshold=node.value),),
-            )
     inputs: dict[str, Any] = {}
     evidence: list[Evidence] = []
     missing: list[str] = []
+    unsettled: tuple[str, ...] = ()  # a censored report that could not settle it
+    if node.accept_reported:
+        reported, _ = latest(ctx, node.calculator, node.lookback, accept=_numeric)
+        if reported is not None and reported.value is not None:
+            censor = reported.components.get("comparator")
+            status = censored_compare(node.comparator, node.value, reported.value, censor)
+            shown = f"{censor if isinstance(censor, str) else ''}{reported.value:g}"
+            if status is not Truth.UNKNOWN:
+                ok = status is Truth.TRUE
+                return NodeResult(
+                    **_base(node),
+                    status=status,
+                    reason=f"reported {node.calculator} {shown} {reported.unit} "
+                    f"{'meets' if ok else 'fails'} {node.comparator.value} {node.value:g} "
+                    f"{node.unit}",
+                    evidence=(_obs_evidence(reported, threshold=node.value),),
+                )
+            # a censored report (">60") that cannot settle the threshold: compute it instead
+            evidence.append(_obs_evidence(reported, threshold=node.value))
+            unsettled = (f"an exact {node.calculator} value (reported as {shown})",)
     scr, stale = latest(ctx, "creatinine", node.lookback, accept=_numeric)
     if scr is None or scr.value is None:
         missing.append(_missing(ctx, "serum creatinine (mg/dL)", node.lookback, stale))
@@ -266,7 +281,7 @@ def _derived(node: Derived, ctx: Context) -> NodeResult:
             status=Truth.UNKNOWN,
             reason=f"cannot compute {node.calculator}: inputs missing",
             evidence=tuple(evidence),
-            missing=tuple(missing),
+            missing=unsettled + tuple(missing),
         )
     try:
         if node.calculator == "crcl_cockcroft_gault":
@@ -391,28 +406,50 @@ def qualitative(obs: Observation) -> str | None:
         high = default[1] if default is not None else None
     if high is None:
         return None
-    censor = obs.components.get("comparator")
-    if censor in ("<", "<=") and obs.value <= high:
-        return "negative"  # "<20 IU/mL": below the assay's limit
-    return "positive" if obs.value > high else "negative"
+    # positive = above the upper limit; a censored report (">20", "<1000") may not settle it
+    above = censored_compare(Comparator.GT, high, obs.value, obs.components.get("comparator"))
+    if above is Truth.UNKNOWN:
+        return None
+    return "positive" if above is Truth.TRUE else "negative"
+
+
+def _inconclusive(node: Serology, obs: Observation, label: str) -> NodeResult:
+    said = obs.components.get("value_text")
+    shown = said if isinstance(said, str) else (
+        f"{obs.value:g} {obs.unit or ''}".strip() if obs.value is not None else "no result")
+    return NodeResult(
+        **_base(node),
+        status=Truth.UNKNOWN,
+        reason=f"{obs.concept} on {obs.effective} is inconclusive ({shown})",
+        evidence=(_obs_evidence(obs, detail=shown),),
+        missing=(f"a conclusive {label} result (the latest, {obs.concept} on "
+                 f"{obs.effective}, was inconclusive: {shown})",),
+    )
 
 
 @handles(Serology)
 def _serology(node: Serology, ctx: Context) -> NodeResult:
-    def usable(obs: Observation) -> bool:
-        return qualitative(obs) is not None
+    """The latest test (across ``concept`` and ``also``) decides, a positive result winning over a
+    negative one of the same day; an inconclusive latest test
+    (indeterminate, or a censored/uninterpretable number) is UNKNOWN, never passed over for an
+    older result. With ``ever``, any matching result decides; else an inconclusive one leaves
+    it UNKNOWN."""
 
     tests = (node.concept, *node.also)
     label = " / ".join(tests)
     if node.ever:
         found = sorted((o for c in tests for o in ctx.patient.observations_of(c)
-                        if o.effective <= ctx.as_of and usable(o)),
+                        if o.effective <= ctx.as_of),
                        key=lambda o: o.effective, reverse=True)
         if not found:
             return NodeResult(**_base(node), status=Truth.UNKNOWN,
                               reason=f"no {label} result on record",
                               missing=(f"{label} result (any date)",))
         hits = [o for o in found if qualitative(o) == node.result]
+        if not hits:
+            unclear = [o for o in found if qualitative(o) is None]
+            if unclear:
+                return _inconclusive(node, unclear[0], label)
         chosen = hits[0] if hits else found[0]
         return NodeResult(
             **_base(node),
@@ -420,7 +457,7 @@ def _serology(node: Serology, ctx: Context) -> NodeResult:
             reason=f"{chosen.concept} {qualitative(chosen)} on {chosen.effective} (ever)",
             evidence=(_obs_evidence(chosen),),
         )
-    obs, stale = latest(ctx, tests, node.lookback, accept=usable)
+    obs, stale = latest(ctx, tests, node.lookback, accept=lambda o: True)
     if obs is None:
         return NodeResult(
             **_base(node),
@@ -428,7 +465,19 @@ def _serology(node: Serology, ctx: Context) -> NodeResult:
             reason=f"no {label} result inside {ctx.lookback_label(node.lookback)}",
             missing=(_missing(ctx, f"{label} result", node.lookback, stale),),
         )
-    got = qualitative(obs)
+    # several results on that latest day (serum and urine hCG, HIV Ab and Ag/Ab): a positive
+    # one wins, since a negative test does not cancel a positive one taken the same day
+    same_day = [o for c in tests for o in ctx.patient.observations_of(c)
+                if o.effective == obs.effective]
+    readings = [(qualitative(o), o) for o in same_day]
+    positive = [o for got, o in readings if got == "positive"]
+    unclear = [o for got, o in readings if got is None]
+    if positive:
+        obs, got = positive[0], "positive"
+    elif unclear:
+        return _inconclusive(node, unclear[0], label)
+    else:
+        got = "negative"
     return NodeResult(
         **_base(node),
         status=Truth.of(got == node.result),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import date, timedelta
 
 from cartrial.criteria.nodes import Age, ManualReview, SexIs
-from cartrial.domain.patient import Sex
+from cartrial.domain.patient import Patient, Sex
 from cartrial.domain.timewindow import add_months
 from cartrial.evaluate.context import Context, handles
 from cartrial.evaluate.result import Evidence, NodeResult
@@ -32,15 +33,14 @@ def _age(node: Age, ctx: Context) -> NodeResult:
     )
     status = Truth.of(ok_min and ok_max)
     flips = None
-    born = patient.birth_date
     if not ok_min and node.min_years is not None:
-        years = int(node.min_years) + (0 if node.min_inclusive else 1)
-        flips = add_months(born, 12 * years)
+        # the first whole age that meets the lower bound
+        years = math.ceil(node.min_years) if node.min_inclusive else math.floor(node.min_years) + 1
+        flips = _birthday(patient, years)
     elif status is Truth.TRUE and node.max_years is not None:
-        years = int(node.max_years) + (1 if node.max_inclusive else 0)
-        flips = add_months(born, 12 * years)
-    if flips is not None and flips <= ctx.as_of:
-        flips = ctx.as_of + timedelta(days=1)
+        # the first whole age beyond the upper bound
+        years = math.floor(node.max_years) + 1 if node.max_inclusive else math.ceil(node.max_years)
+        flips = _birthday(patient, years)
     return NodeResult(
         **base,
         status=status,
@@ -50,6 +50,16 @@ def _age(node: Age, ctx: Context) -> NodeResult:
         flips_on=flips,
         window_based=flips is not None and not ok_min,
     )
+
+
+def _birthday(patient: Patient, years: int) -> date:
+    """The first day on which ``patient.age_on`` reaches ``years`` (a 29 February birthday
+    falls on 1 March in common years, as ``age_on`` counts it)."""
+    assert patient.birth_date is not None
+    day = add_months(patient.birth_date, 12 * years)
+    while (patient.age_on(day) or 0) < years:
+        day += timedelta(days=1)
+    return day
 
 
 @handles(SexIs)

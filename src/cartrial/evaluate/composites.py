@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from cartrial.criteria.nodes import AllOf, AnyOf, AtLeast, Not
@@ -23,13 +24,39 @@ def _flip_for_count(kids: tuple[NodeResult, ...], status: Truth, n: int) -> date
     trues = [k for k in kids if k.status is Truth.TRUE]
     falses = [k for k in kids if k.status is Truth.FALSE]
     if status is Truth.TRUE:
-        return _kth([k.flips_on for k in trues], len(trues) - n + 1)
-    if status is Truth.FALSE:
+        when = _kth([k.flips_on for k in trues], len(trues) - n + 1)
+        others = falses
+    elif status is Truth.FALSE:
         unknown = sum(k.status is Truth.UNKNOWN for k in kids)
         if unknown:
             return None
-        return _kth([k.flips_on for k in falses], n - len(trues))
-    return None
+        when = _kth([k.flips_on for k in falses], n - len(trues))
+        others = trues
+    else:
+        return None
+    # a child on the other side that changes by then (a met part expiring, a failing part
+    # coming true) may keep the answer as it is: no date can be promised
+    if when is not None and any(k.flips_on is not None and k.flips_on <= when for k in others):
+        return None
+    return when
+
+
+def _still_changed(
+    node: AllOf | AnyOf | AtLeast, kids: tuple[NodeResult, ...], status: Truth, when: date,
+    ctx: Context,
+) -> bool:
+    """Have the children that change before ``when`` stayed changed until then?
+
+    ``flips_on`` is a child's first change only: a child may change back (an age bound met,
+    then passed; a negation of a mixed group), so each one counted on is looked at again on
+    ``when``.
+    """
+    for child, kid in zip(node.items, kids, strict=True):
+        if kid.status is status and kid.flips_on is not None and kid.flips_on < when:
+            again = evaluate_node(child, replace(ctx, as_of=when))
+            if again.status is status:
+                return False
+    return True
 
 
 def _composite(node: AllOf | AnyOf | AtLeast, ctx: Context, n: int) -> NodeResult:
@@ -42,6 +69,8 @@ def _composite(node: AllOf | AnyOf | AtLeast, ctx: Context, n: int) -> NodeResul
     else:
         status = at_least(n, statuses)
     flips = _flip_for_count(kids, status, n)
+    if flips is not None and not _still_changed(node, kids, status, flips, ctx):
+        flips = None
     met = sum(s is Truth.TRUE for s in statuses)
     reason = f"{met} of {len(kids)} met (needs {n if n < len(kids) else 'all'})"
     if isinstance(node, AnyOf):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from functools import cache
 
@@ -43,3 +44,13 @@ def hash_token(token: str) -> str:
 
 def new_password() -> str:
     return secrets.token_urlsafe(12)
+
+
+def login_key(secret: str, username: str) -> str:
+    """The keyed hash under which failed sign-ins for ``username`` are counted.
+
+    HMAC-SHA256 with the app's secret key over the trimmed, case-folded name: the same for an
+    existing and an unknown user, and what was typed (perhaps a password) is never stored.
+    """
+    name = username.strip().casefold().encode("utf-8")
+    return hmac.new(secret.encode("utf-8"), b"login:" + name, hashlib.sha256).hexdigest()

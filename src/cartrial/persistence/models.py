@@ -176,6 +176,23 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(String(200), default="")
 
 
+class LoginFailure(Base):
+    """One failed sign-in, counted per username to limit guessing (see ``LoginThrottle``).
+
+    The username is kept only as a keyed hash (HMAC with the app's secret key): the table never
+    holds what was typed, which may be a mistyped password. Rows older than the limiting window
+    are deleted on the next failure. In the database, not in process memory, so every worker
+    process sees the same count.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_key_at", "username_key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username_key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class AppMeta(Base):
     """Key/value facts about this installation (e.g. that first-start seeding is done)."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -26,6 +26,7 @@ from cartrial.persistence.models import (
     ApiToken,
     AppMeta,
     AuditEntry,
+    LoginFailure,
     PatientRecord,
     Screening,
     User,
@@ -75,6 +76,25 @@ class Users:
         self.db.flush()
         return user
 
+    def set_active(self, user: User, active: bool) -> bool:
+        """Deactivate or reactivate ``user``; returns whether anything changed.
+
+        A deactivated user cannot sign in, their open sessions end at the next request and
+        their API tokens are refused until they are reactivated.
+        """
+        if user.is_active == active:
+            return False
+        user.is_active = active
+        self.db.flush()
+        return True
+
+    def set_password(self, user: User, password: str) -> None:
+        """A new password (argon2id); the user's open sessions end at their next request."""
+        if len(password) < 8:
+            raise RepositoryError("password must be at least 8 characters")
+        user.password_hash = hash_password(password)
+        self.db.flush()
+
     def authenticate(self, username: str, password: str) -> User | None:
         user = self.by_username(username)
         if user is None or not user.is_active:
@@ -107,6 +127,27 @@ class Tokens:
             return None
         token.last_used_at = utcnow()
         return token.user
+
+    def revoke_all(self, user: User) -> int:
+        """Revoke every active token of ``user``; returns how many were revoked."""
+        now = utcnow()
+        active = self.db.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ).all()
+        for token in active:
+            token.revoked_at = now
+        self.db.flush()
+        return len(active)
+
+    def active_count(self, user: User) -> int:
+        return int(
+            self.db.scalar(
+                select(func.count())
+                .select_from(ApiToken)
+                .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            )
+            or 0
+        )
 
     def list_for(self, user: User) -> Sequence[ApiToken]:
         return self.db.scalars(
@@ -357,6 +398,56 @@ class Audit:
         if username:
             stmt = stmt.where(AuditEntry.username == username)
         return self.db.scalars(stmt.limit(limit).offset(offset)).all()
+
+
+class LoginThrottle:
+    """Failed sign-ins per username (a keyed hash, see ``auth.login_key``) in a sliding window.
+
+    After ``max_failures`` failures within ``window`` further attempts are refused until the
+    oldest of them leaves the window. The count lives in the database, so every worker process
+    of a deployment shares it. Two attempts racing in parallel may both pass the check: the
+    limit can be exceeded by the number of concurrent requests, never by more.
+    """
+
+    def __init__(self, db: Session, *, max_failures: int, window: timedelta) -> None:
+        if max_failures < 1:
+            raise RepositoryError("max_failures must be at least 1")
+        self.db = db
+        self.max_failures = max_failures
+        self.window = window
+
+    def blocked_until(self, key: str, now: datetime) -> datetime | None:
+        """When attempts for ``key`` are allowed again, or None when they are allowed now."""
+        recent = self.db.scalars(
+            select(LoginFailure.at)
+            .where(LoginFailure.username_key == key, LoginFailure.at > now - self.window)
+            .order_by(LoginFailure.at.desc())
+            .limit(self.max_failures)
+        ).all()
+        if len(recent) < self.max_failures:
+            return None
+        return recent[-1] + self.window  # the count drops below the limit when this one expires
+
+    def failures(self, key: str, now: datetime) -> int:
+        return int(
+            self.db.scalar(
+                select(func.count())
+                .select_from(LoginFailure)
+                .where(LoginFailure.username_key == key, LoginFailure.at > now - self.window)
+            )
+            or 0
+        )
+
+    def record_failure(self, key: str, now: datetime) -> None:
+        """Count one failure for ``key``; failures that left the window are deleted."""
+        self.db.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))
+        self.db.add(LoginFailure(username_key=key, at=now))
+        self.db.flush()
+
+    def clear(self, key: str) -> None:
+        """Forget the failures of ``key`` (after a successful sign-in or a password reset)."""
+        self.db.execute(delete(LoginFailure).where(LoginFailure.username_key == key))
+        self.db.flush()
 
 
 class Meta:

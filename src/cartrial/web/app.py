@@ -80,7 +80,13 @@ def create_app(
     """Build the web application; ``say`` prints the one-time start-up messages."""
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
-    state = AppState(settings=settings, engine=engine, sessions=session_factory(engine))
+    secret_key = settings.resolved_secret_key()
+    state = AppState(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        secret_key=secret_key,
+    )
     speak = say or (lambda text: print(text, file=sys.stderr, flush=True))
 
     @asynccontextmanager
@@ -127,7 +133,7 @@ def create_app(
     )
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.resolved_secret_key(),
+        secret_key=secret_key,
         session_cookie="cartrial_session",
         max_age=settings.session_max_age_seconds,
         same_site="lax",

@@ -1,6 +1,6 @@
 """Dependencies (``Depends``): state, clock, one DB transaction per request, users, CSRF.
 
-Tests override :func:`get_today`, :func:`get_db` or :func:`get_catalog` through
+Tests override :func:`get_today`, :func:`get_now`, :func:`get_db` or :func:`get_catalog` through
 ``app.dependency_overrides``; nothing here reads a global.
 """
 
@@ -10,7 +10,7 @@ import hmac
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security
@@ -33,6 +33,8 @@ class AppState:
     engine: Engine
     sessions: sessionmaker[Session]
     catalog: Catalog | None = None
+    secret_key: str = ""
+    """The resolved SECRET_KEY (signs the session cookie, keys the login-failure hashes)."""
 
 
 def get_state(request: Request) -> AppState:
@@ -58,6 +60,11 @@ def get_today() -> date:
     return date.today()
 
 
+def get_now() -> datetime:
+    """The current time (UTC) for time windows such as login attempt limiting."""
+    return datetime.now(UTC)
+
+
 def get_db(state: State) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error."""
     session = state.sessions()
@@ -74,6 +81,7 @@ def get_db(state: State) -> Iterator[Session]:
 AppSettings = Annotated[Settings, Depends(get_settings)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 Today = Annotated[date, Depends(get_today)]
+Now = Annotated[datetime, Depends(get_now)]
 DB = Annotated[Session, Depends(get_db, scope="function")]
 
 

@@ -133,7 +133,7 @@ def route_of(scope: Scope) -> str:
     except (KeyError, IndexError, ValueError):
         return str(template)
     if path.endswith(rendered):
-        return path[: len(path) - len(rendered)] + template
+        return str(path[: len(path) - len(rendered)]) + str(template)
     return str(template)
 
 

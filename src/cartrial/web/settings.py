@@ -29,6 +29,18 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = Field(
         8 * 3600, gt=0, validation_alias=_env("session_max_age_seconds")
     )
+    login_max_attempts: int = Field(
+        5,
+        gt=0,
+        validation_alias=_env("login_max_attempts"),
+        description="failed sign-ins for one username within the window before it is refused",
+    )
+    login_window_seconds: int = Field(
+        15 * 60,
+        gt=0,
+        validation_alias=_env("login_window_seconds"),
+        description="the window (seconds) in which failed sign-ins are counted",
+    )
     admin_username: str = Field("admin", validation_alias=_env("admin_username"))
     admin_password: SecretStr | None = Field(
         None, validation_alias=AliasChoices("admin_password", "CARTRIAL_ADMIN_PASSWORD")

@@ -392,3 +392,15 @@ def test_exit_date_agrees_with_the_window_at_month_ends() -> None:
 
     # transplant on 30 Sept, "within 3 months": still inside on 31 Dec, clear on 1 Jan
     assert _exit_date(date(2026, 9, 30), Window(amount=3, unit=TimeUnit.MONTHS)) == date(2027, 1, 1)
+
+
+def test_same_day_results_a_positive_wins() -> None:
+    node = {"id": "hiv", "kind": "serology", "concept": "hiv_ab", "also": ["hiv_agab"],
+            "result": "positive"}
+    # acute infection: antibody still negative, Ag/Ab combination test positive on the same day
+    acute = patient(observations=[obs("hiv_ab", None, None, AS_OF, result="negative"),
+                                  obs("hiv_agab", None, None, AS_OF, result="positive")])
+    assert ev(node, acute, favourable=False).status is Truth.TRUE
+    both_neg = patient(observations=[obs("hiv_ab", None, None, AS_OF, result="negative"),
+                                     obs("hiv_agab", None, None, AS_OF, result="negative")])
+    assert ev(node, both_neg).status is Truth.FALSE

@@ -1,6 +1,6 @@
 """Workspace resources behind token auth: ``/api/v1/patients`` and their screenings.
 
-Every read of a record is audited as ``view``, a bundle download as ``export``, an import as
+Every read of a record — and of the patient list — is audited as ``view``, a bundle download as ``export``, an import as
 ``create``, a change as ``update``; viewers may read but not change.
 """
 
@@ -53,7 +53,9 @@ def list_patients(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
-    return [record_json(r) for r in Patients(db).search(q=q, limit=limit, offset=offset)]
+    records = Patients(db).search(q=q, limit=limit, offset=offset)
+    Audit(db).record(user, "view", None, "api: patient list")
+    return [record_json(r) for r in records]
 
 
 @router.post(

@@ -2,8 +2,10 @@
 API tokens, users and the audit log.
 
 Roles: viewers read; coordinators and admins also import, edit, screen and delete; admins see
-the audit log and manage users. Every view, creation, change, export and deletion of a patient
-record writes an audit entry in the same transaction as the action.
+the audit log and manage users (add, deactivate, reactivate, reset a password). Every view,
+creation, change, export and deletion of a patient record writes an audit entry in the same
+transaction as the action — opening a list of patients (the patient list, a trial's candidates,
+the screening tallies) too, with the list as its target and no patient id.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from starlette.responses import RedirectResponse, Response
 
 from cartrial.calculators.registry import get_calculator, list_calculators, run_calculator
 from cartrial.domain.errors import DataError
-from cartrial.persistence.models import AUDIT_ACTIONS, ROLES, PatientRecord
+from cartrial.persistence.auth import login_key, new_password
+from cartrial.persistence.models import AUDIT_ACTIONS, ROLES, PatientRecord, User
 from cartrial.persistence.repositories import (
     Audit,
     Patients,
@@ -35,7 +38,19 @@ from cartrial.web.bodies import (
     parse_bundle_json,
     read_form,
 )
-from cartrial.web.deps import DB, AppSettings, CatalogDep, PageAdmin, PageEditor, PageUser, Today
+from cartrial.web.deps import (
+    DB,
+    AppSettings,
+    CatalogDep,
+    PageAdmin,
+    PageEditor,
+    PageUser,
+    State,
+    Today,
+    login_session,
+)
+from cartrial.web.escalation import DESIGNS, FIELDS, LABELS, FormError, decide
+from cartrial.web.pages.auth import throttle
 from cartrial.web.templating import render
 from cartrial.web.workspace import (
     import_bundle,
@@ -75,6 +90,7 @@ def patients(
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     records = Patients(db).search(q=q)
+    Audit(db).record(user, "view", None, "patient list")  # never the search text: it may be a name
     latest = Screenings(db).latest_for_patients(r.id for r in records)
     return render(
         request,
@@ -253,6 +269,7 @@ def screening_page(request: Request, run_id: str, db: DB, user: PageUser) -> Res
 @router.get("/trials")
 def trials(request: Request, db: DB, user: PageUser, catalog: CatalogDep) -> Response:
     screenings = Screenings(db)
+    Audit(db).record(user, "view", None, "screening list (verdicts per trial)")
     counts: dict[str, dict[str, int]] = {}
     for nct in catalog.entries:
         tally = {"ELIGIBLE": 0, "NEEDS_DATA": 0, "INELIGIBLE": 0}
@@ -278,6 +295,7 @@ def candidates(
     if entry is None:
         raise HTTPException(404, f"There is no bundled trial {nct_id}.")
     rows = Screenings(db).latest_for_trial(entry.nct_id)
+    Audit(db).record(user, "view", None, f"candidates {entry.nct_id}")
     order = {"ELIGIBLE": 0, "NEEDS_DATA": 1, "INELIGIBLE": 2}
     rows.sort(key=lambda r: (order.get(r.verdict, 3), r.patient.label))
     return render(
@@ -412,6 +430,48 @@ async def calculator_run(
     return render(request, template, ctx, status_code=status)
 
 
+# ------------------------------------------------------------------ escalation decisions
+
+
+ESCALATION_DEFAULTS = {"design": "boin", "cohort_size": "3"}
+
+
+def _escalation_ctx(user: User, values: dict[str, str]) -> dict[str, Any]:
+    return {
+        "user": user,
+        "values": values,
+        "designs": DESIGNS,
+        "labels": LABELS,
+        "result": None,
+        "error": None,
+        "error_field": None,
+    }
+
+
+@router.get("/escalation")
+def escalation_page(request: Request, user: PageUser) -> Response:
+    return render(request, "ws_escalation.html", _escalation_ctx(user, dict(ESCALATION_DEFAULTS)))
+
+
+@router.post("/escalation")
+async def escalation_decide(request: Request, user: PageUser, settings: AppSettings) -> Response:
+    """The design's decision for the next cohort, with its reason and boundary table; bad input
+    re-renders the form (422) with a message naming the field."""
+    form = await read_form(request, settings.max_bundle_bytes)
+    values = {name: form_text(form, name)[:500] for name in FIELDS}
+    ctx = _escalation_ctx(user, values)
+    status = 200
+    try:
+        ctx["result"] = decide(values)
+    except FormError as exc:
+        ctx["error"], ctx["error_field"] = exc.message, exc.field
+        status = 422
+    template = (
+        "_escalation.html" if request.headers.get("hx-request") == "true" else "ws_escalation.html"
+    )
+    return render(request, template, ctx, status_code=status)
+
+
 # ------------------------------------------------------------------ API tokens
 
 
@@ -452,6 +512,117 @@ def users(request: Request, db: DB, user: PageAdmin) -> Response:
         request,
         "ws_users.html",
         {"user": user, "users": Users(db).all(), "roles": ROLES, "error": None},
+    )
+
+
+DONE_MESSAGES = {
+    "deactivated": "The account is deactivated: it cannot sign in and its API tokens are refused.",
+    "reactivated": "The account is active again.",
+    "password": "The password was changed: the user's open sessions have ended.",
+}
+
+
+def _account(db: DB, user_id: int) -> User:
+    account = Users(db).get(user_id)
+    if account is None:
+        raise HTTPException(404, f"There is no user {user_id}.")
+    return account
+
+
+def _account_page(
+    request: Request,
+    db: DB,
+    admin: User,
+    account: User,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    shown_password: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "ws_user.html",
+        {
+            "user": admin,
+            "account": account,
+            "active_tokens": Tokens(db).active_count(account),
+            "message": message,
+            "error": error,
+            "new_password": shown_password,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/users/{user_id}")
+def user_page(
+    request: Request,
+    user_id: int,
+    db: DB,
+    user: PageAdmin,
+    done: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    account = _account(db, user_id)
+    return _account_page(request, db, user, account, message=DONE_MESSAGES.get(done or ""))
+
+
+@router.post("/users/{user_id}/deactivate")
+def deactivate_user(request: Request, user_id: int, db: DB, user: PageAdmin) -> Response:
+    account = _account(db, user_id)
+    if account.id == user.id:
+        return _account_page(
+            request,
+            db,
+            user,
+            account,
+            error="You cannot deactivate your own account (ask another administrator).",
+            status_code=422,
+        )
+    if Users(db).set_active(account, False):
+        Audit(db).record(user, "update", None, f"user {account.username}: deactivated")
+    return _redirect(f"/workspace/users/{account.id}?done=deactivated")
+
+
+@router.post("/users/{user_id}/reactivate")
+def reactivate_user(user_id: int, db: DB, user: PageAdmin) -> Response:
+    account = _account(db, user_id)
+    if Users(db).set_active(account, True):
+        Audit(db).record(user, "update", None, f"user {account.username}: reactivated")
+    return _redirect(f"/workspace/users/{account.id}?done=reactivated")
+
+
+@router.post("/users/{user_id}/password")
+async def reset_password(
+    request: Request,
+    user_id: int,
+    db: DB,
+    user: PageAdmin,
+    settings: AppSettings,
+    state: State,
+) -> Response:
+    """Set the password the admin typed, or a generated one shown once; the user's sessions
+    end, their paused sign-ins are released and, if asked, their API tokens are revoked."""
+    account = _account(db, user_id)
+    form = await read_form(request, settings.max_bundle_bytes)
+    typed = form_text(form, "password")
+    password = typed or new_password()
+    try:
+        Users(db).set_password(account, password)
+    except RepositoryError as exc:
+        return _account_page(request, db, user, account, error=str(exc), status_code=422)
+    throttle(db, settings).clear(login_key(state.secret_key, account.username))
+    detail = f"user {account.username}: password reset"
+    if form_text(form, "revoke_tokens") in ("on", "true", "1"):
+        revoked = Tokens(db).revoke_all(account)
+        detail += f", {revoked} API token(s) revoked"
+    Audit(db).record(user, "update", None, detail)
+    if account.id == user.id:
+        login_session(request, account)  # keep the admin's own session valid
+    if typed:
+        return _redirect(f"/workspace/users/{account.id}?done=password")
+    return _account_page(
+        request, db, user, account, message=DONE_MESSAGES["password"], shown_password=password
     )
 
 
