@@ -134,6 +134,20 @@ def _contributes(parent: NodeResult, kid: NodeResult) -> bool:
             and kid.status is Truth.TRUE)
 
 
+def _fails_again(protocol: Protocol, patient: Patient, day: date) -> bool:
+    """Would the record, unchanged, still be excluded on ``day``? (Labs may then be too old:
+    that is missing data, not a failure, and the date stands.)"""
+    base = Context(patient=patient, as_of=day, screening_window_days=protocol.screening_window_days)
+    for section, items in protocol.sections():
+        favourable = section == "inclusion"
+        ctx = base if favourable else base.flipped()
+        for node in items:
+            res = evaluate_node(node, ctx)
+            if res.status is not Truth.UNKNOWN and (res.status is Truth.TRUE) != favourable:
+                return True
+    return False
+
+
 def screen(protocol: Protocol, patient: Patient, *, as_of: date) -> ScreeningResult:
     """Evaluate every criterion of ``protocol`` for ``patient`` on the date ``as_of``."""
     if patient.birth_date is not None and patient.birth_date > as_of:
@@ -166,6 +180,8 @@ def screen(protocol: Protocol, patient: Patient, *, as_of: date) -> ScreeningRes
     earliest = None
     if decisive and all(f is not None for f in flips):
         earliest = max(f for f in flips if f is not None)
+        if _fails_again(protocol, patient, earliest):
+            earliest = None  # something that passes today (a window, an age) fails by then
     manual = tuple(r.id for r in reports if r.outcome == "manual" and r.relevant)
     missing = tuple(dict.fromkeys(m for r in reports if r.outcome == "unknown" and r.relevant
                                   for m in r.missing))

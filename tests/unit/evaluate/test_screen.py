@@ -171,3 +171,25 @@ def test_failing_data_rescued_only_by_an_exception_is_reported() -> None:
     assert res.overridden_pending_review == ("inc-renal.crcl",)
     ok = screen(protocol([renal], []), patient(observations=[GOOD_HB]), as_of=AS_OF)
     assert ok.manual_review == () and ok.overridden_pending_review == ()
+
+
+def test_no_earliest_date_when_a_passing_window_expires_before_it() -> None:
+    from cartrial.domain.patient import ConditionRecord
+
+    # inclusion: SLE diagnosed within the last 12 months; exclusion: live vaccine within 4 weeks.
+    recent_dx = {"id": "inc-dx", "kind": "condition", "concepts": ["sle"],
+                 "onset_within": {"amount": 12, "unit": "months"}}
+    p = patient(
+        observations=[GOOD_HB],
+        conditions=[ConditionRecord(id="c", concept="sle", onset=date(2025, 12, 1))],
+        immunizations=[ImmunizationRecord(id="v", concept="mmr", date=date(2026, 11, 10), live=True)],
+    )
+    # the vaccine clears on 9 Dec 2026, but the diagnosis leaves its 12-month window on 2 Dec
+    res = screen(protocol([recent_dx], [VACC]), p, as_of=AS_OF)
+    assert res.decisive == ("exc-vacc",)
+    assert res.earliest_eligible_date is None
+    # with an older vaccine (clears 1 Dec) the date stands
+    p2 = p.model_copy(update={"immunizations": (
+        ImmunizationRecord(id="v", concept="mmr", date=date(2026, 11, 2), live=True),)})
+    res2 = screen(protocol([recent_dx], [VACC]), p2, as_of=AS_OF)
+    assert res2.earliest_eligible_date == date(2026, 12, 1)
