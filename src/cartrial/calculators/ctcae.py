@@ -229,6 +229,17 @@ def _gt(value: Decimal, factor: str, ref: Decimal) -> bool:
     return value > Decimal(factor) * ref
 
 
+def _above(value: Decimal, ref: Decimal, cutoffs: tuple[str, str, str, str]) -> int:
+    """Grade 4..1 for ``value`` strictly above each multiple of ``ref`` (grade 4's first), else 0.
+
+    CTCAE range notation (§0): "> 3.0 - 5.0 x ULN" excludes 3.0 and includes 5.0.
+    """
+    for grade, factor in zip((4, 3, 2, 1), cutoffs, strict=True):
+        if _gt(value, factor, ref):
+            return grade
+    return 0
+
+
 def _ratio(v: float, ref: float) -> float:
     return float(dec(v) / dec(ref))
 
@@ -260,16 +271,7 @@ def _transaminase(
             grade = 0
     else:
         ref, basis = du, "ULN"
-        if _gt(dv, "20.0", du):
-            grade = 4
-        elif _gt(dv, "5.0", du):
-            grade = 3
-        elif _gt(dv, "3.0", du):
-            grade = 2
-        elif _gt(dv, "1.0", du):
-            grade = 1
-        else:
-            grade = 0
+        grade = _above(dv, du, ("20.0", "5.0", "3.0", "1.0"))
     return _result(
         name,
         term,
@@ -346,16 +348,7 @@ def ctcae_bilirubin_increased(
     abnormal = b is not None and b > u
     ref = dec(b) if (abnormal and b is not None) else dec(u)
     dv = dec(v)
-    if _gt(dv, "10.0", ref):
-        grade = 4
-    elif _gt(dv, "3.0", ref):
-        grade = 3
-    elif _gt(dv, "1.5", ref):
-        grade = 2
-    elif _gt(dv, "1.0", ref):
-        grade = 1
-    else:
-        grade = 0
+    grade = _above(dv, ref, ("10.0", "3.0", "1.5", "1.0"))
     return _result(
         name,
         "Blood bilirubin increased",
@@ -413,16 +406,7 @@ def ctcae_creatinine_increased(
     )
     rule = choice(baseline_rule, "baseline_rule", where=name, options=CREATININE_BASELINE_RULES)
     dv, du = dec(v), dec(u)
-    if _gt(dv, "6.0", du):
-        uln_grade = 4
-    elif _gt(dv, "3.0", du):
-        uln_grade = 3
-    elif _gt(dv, "1.5", du):
-        uln_grade = 2
-    elif _gt(dv, "1.0", du):
-        uln_grade = 1
-    else:
-        uln_grade = 0
+    uln_grade = _above(dv, du, ("6.0", "3.0", "1.5", "1.0"))
     baseline_grade: int | None = None
     applies = b is not None and (rule == "literal" or dv > du)
     if b is not None and applies:
