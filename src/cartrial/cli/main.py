@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from cartrial.cli import calc, criteria_cmd, demo, escalate, match, plan, serve, trials
+from cartrial.cli import (
+    calc,
+    conduct_cmd,
+    criteria_cmd,
+    db_cmd,
+    demo,
+    engage_cmd,
+    escalate,
+    match,
+    plan,
+    population,
+    serve,
+    trials,
+)
 
 app = typer.Typer(
     name="cartrial",
@@ -14,7 +27,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _group in (match, trials, demo, calc, escalate, plan, criteria_cmd, serve):
+for _group in (
+    match,
+    trials,
+    demo,
+    calc,
+    escalate,
+    plan,
+    criteria_cmd,
+    serve,
+    population,
+    engage_cmd,
+    db_cmd,
+    conduct_cmd,
+):
     _group.register(app)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from cartrial import vocab
+from cartrial.criteria.interpret import Interpreter
 from cartrial.criteria.nodes import (
     Age,
     AllOf,
@@ -51,15 +52,11 @@ class Finding(BaseModel):
 
 
 Check = Callable[[Any], Iterator[str]]
-CHECKS: dict[type, Check] = {}
+CHECKER: Interpreter[Check] = Interpreter("lint")
 
 
 def _c(cls: type) -> Callable[[Check], Check]:
-    def reg(fn: Check) -> Check:
-        CHECKS[cls] = fn
-        return fn
-
-    return reg
+    return CHECKER.register(cls)
 
 
 def _known(group: str, key: str) -> bool:
@@ -220,7 +217,7 @@ def lint(protocol: Protocol) -> LintReport:
         for item in items:
             top += 1
             for node in iter_nodes(item):
-                for message in CHECKS[type(node)](node):
+                for message in CHECKER.handler(type(node))(node):
                     severity = "warning" if "single item" in message or "double" in message \
                         else "error"
                     findings.append(Finding(severity=severity, criterion=node.id, message=message))
@@ -271,8 +268,8 @@ def coverage_gaps(protocol: Protocol) -> list[str]:
 
 
 def check_handlers_complete(node_types: tuple[type, ...]) -> list[str]:
-    return [t.__name__ for t in node_types if t not in CHECKS]
+    return [t.__name__ for t in node_types if t not in CHECKER.handled()]
 
 
 def all_checks(node: Criterion) -> list[str]:
-    return [m for n in iter_nodes(node) for m in CHECKS[type(n)](n)]
+    return [m for n in iter_nodes(node) for m in CHECKER.handler(type(n))(n)]

@@ -23,17 +23,14 @@ from cartrial.criteria.nodes import (
     SexIs,
     Vaccination,
 )
+from cartrial.criteria.interpret import Interpreter
 from cartrial.criteria.walk import children
 
-RENDERERS: dict[type, Callable[[Any], str]] = {}
+RENDERER: Interpreter[Callable[[Any], str]] = Interpreter("render")
 
 
 def _r(cls: type) -> Callable[[Callable[[Any], str]], Callable[[Any], str]]:
-    def reg(fn: Callable[[Any], str]) -> Callable[[Any], str]:
-        RENDERERS[cls] = fn
-        return fn
-
-    return reg
+    return RENDERER.register(cls)
 
 
 @_r(AllOf)
@@ -141,7 +138,7 @@ def _manual(n: ManualReview) -> str:
 
 def summary(node: Criterion) -> str:
     """One-line computable reading of a node (its own words are in ``node.text``)."""
-    return RENDERERS[type(node)](node)
+    return RENDERER.handler(type(node))(node)
 
 
 def render_tree(node: Criterion, indent: int = 0) -> list[str]:

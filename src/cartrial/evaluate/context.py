@@ -7,13 +7,14 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+from cartrial.criteria.interpret import Interpreter
 from cartrial.criteria.nodes import Criterion, Window
 from cartrial.domain.patient import Patient
 from cartrial.evaluate.result import NodeResult
 
 N = TypeVar("N")
 Handler = Callable[[Any, "Context"], NodeResult]
-HANDLERS: dict[type, Handler] = {}
+EVALUATOR: Interpreter[Handler] = Interpreter("evaluate")
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,10 @@ class Context:
 
 
 def handles(cls: type[N]) -> Callable[[Callable[[N, Context], NodeResult]], Callable[[N, Context], NodeResult]]:
-    def register(fn: Callable[[N, Context], NodeResult]) -> Callable[[N, Context], NodeResult]:
-        HANDLERS[cls] = fn
-        return fn
-
-    return register
+    """Register the evaluator's handler for ``cls`` (one per node class)."""
+    return EVALUATOR.register(cls)
 
 
 def evaluate_node(node: Criterion, ctx: Context) -> NodeResult:
-    handler = HANDLERS.get(type(node))
-    if handler is None:
-        raise TypeError(f"no evaluator handler for node kind {type(node).__name__}")
-    return handler(node, ctx)
+    result: NodeResult = EVALUATOR.handler(type(node))(node, ctx)
+    return result

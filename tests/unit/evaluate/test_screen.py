@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from cartrial.criteria.nodes import NODE_TYPES
 from cartrial.criteria.serde import parse_criterion, parse_protocol
 from cartrial.domain.patient import ImmunizationRecord, MedicationExposure
-from cartrial.evaluate import HANDLERS, Context, Truth, Verdict, evaluate_node, screen
+from cartrial.evaluate import EVALUATOR, Context, Truth, Verdict, evaluate_node, screen
 from cartrial.evaluate.truth import all_of, any_of, at_least
 from tests.support.patients import AS_OF, obs, patient
 
@@ -101,7 +101,7 @@ def test_irrelevant_cohort_items_not_listed_as_manual_or_missing() -> None:
 
 
 def test_every_node_type_has_an_evaluator_handler() -> None:
-    missing = [t.__name__ for t in NODE_TYPES if t not in HANDLERS]
+    missing = [t.__name__ for t in NODE_TYPES if t not in EVALUATOR.handled()]
     assert missing == []
 
 

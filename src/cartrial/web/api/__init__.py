@@ -2,12 +2,15 @@
 
 from fastapi import APIRouter
 
-from cartrial.web.api import patients, screen, tools, trials
+from cartrial.web.api import conduct, engage, finder, patients, screen, tools, trials
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(trials.router)
 router.include_router(screen.router)
 router.include_router(tools.router)
 router.include_router(patients.router)
+router.include_router(finder.router)
+router.include_router(engage.router)
+router.include_router(conduct.router)
 
 __all__ = ["router"]

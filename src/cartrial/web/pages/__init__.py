@@ -3,11 +3,14 @@
 from fastapi import APIRouter, Depends
 
 from cartrial.web.deps import csrf_protect
-from cartrial.web.pages import auth, public, workspace
+from cartrial.web.pages import auth, conduct, engage, finder, public, workspace
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 router.include_router(public.router)
 router.include_router(auth.router)
 router.include_router(workspace.router)
+router.include_router(finder.router)
+router.include_router(engage.router)
+router.include_router(conduct.router)
 
 __all__ = ["router"]

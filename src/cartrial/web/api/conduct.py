@@ -1,0 +1,7 @@
+"""REST API of the conduct area (filled in by its issue)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
