@@ -20,14 +20,13 @@ run: $(STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
-test: $(STAMP) system-deps
-	$(VENV)/bin/ruff check src tests bench
+test: $(STAMP) system-deps lint
 	$(VENV)/bin/mypy src/cartrial
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
 
 bench: $(STAMP)
 	for f in bench/*.py; do $(PY) $$f || exit 1; done

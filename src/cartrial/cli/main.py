@@ -1,48 +1,85 @@
-"""The ``cartrial`` command. Each command group lives in its own module and registers here."""
+"""The ``cartrial`` command. Each command group lives in its own module and registers there.
+
+Command modules are imported only when their command runs: ``cartrial --help`` lists the table
+below without importing pint, fhir.resources, the parser or the web app (issue 11: ≤ 0.15 s).
+``tests/cli/test_cli_table.py`` checks that the table matches what the modules register.
+"""
 
 from __future__ import annotations
 
-import typer
+import importlib
+from typing import Any
 
-from cartrial.cli import (
-    calc,
-    conduct_cmd,
-    criteria_cmd,
-    db_cmd,
-    demo,
-    engage_cmd,
-    escalate,
-    match,
-    plan,
-    population,
-    serve,
-    trials,
-)
+import typer
+from typer.core import TyperGroup
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "match": ("match", "Is this patient eligible? Verdict, failing criteria and missing data per trial."),
+    "demo": ("demo", "Verdict table: every demo patient × every bundled trial."),
+    "calc": ("calc", "Clinical calculators: --list, NAME --input JSON, --batch FILE."),
+    "plan": (
+        "plan",
+        "Plan a patient's course: screening, lymphodepletion doses, infusion and visit windows.",
+    ),
+    "serve": ("serve", "Run the web application and the REST API (http://HOST:PORT)."),
+    "users": ("serve", "Workspace users (roles: admin, coordinator, viewer)."),
+    "trials": ("trials", "The bundled computable protocols."),
+    "escalate": (
+        "escalate",
+        "Dose escalation (3+3, BOIN): boundaries, next dose, simulated operating characteristics.",
+    ),
+    "criteria": ("criteria_cmd", "Eligibility criteria: parse free text into criteria nodes."),
+    "screen": ("population", "Population screening of an OMOP CDM: funnel and candidates."),
+    "omop": ("population", "OMOP CDM exports: load CSV/parquet into DuckDB."),
+    "synth": ("population", "Synthetic data: OMOP CDM populations for testing and benchmarks."),
+    "mail": ("engage_cmd", "Outgoing mail: send what is pending in the outbox."),
+    "alerts": ("engage_cmd", "Volunteer alerts: email new fitting trials (idempotent)."),
+    "db": ("db_cmd", "Database maintenance: online backup and restore."),
+    "conduct": ("conduct_cmd", "Trial conduct: enrolment, adverse events, DLT board, reports."),
+}
+"""Command name -> (module under ``cartrial.cli``, one-line help shown by ``--help``)."""
+
+
+def load_group(module: str) -> Any:
+    """Import one command module and return the click group of everything it registers."""
+    sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    importlib.import_module(f"cartrial.cli.{module}").register(sub)
+    return typer.main.get_group(sub)
+
+
+class LazyGroup(TyperGroup):
+    """A click group that imports a command's module on first use."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        return load_group(entry[0]).get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="cartrial",
+    cls=LazyGroup,
     help="Computable protocols for CAR-cell therapy trials in refractory autoimmune disease.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
-for _group in (
-    match,
-    trials,
-    demo,
-    calc,
-    escalate,
-    plan,
-    criteria_cmd,
-    serve,
-    population,
-    engage_cmd,
-    db_cmd,
-    conduct_cmd,
-):
-    _group.register(app)
+
+@app.callback()
+def _root() -> None:
+    """Computable protocols for CAR-cell therapy trials in refractory autoimmune disease."""
 
 
-def main() -> None:  # pragma: no cover - console entry
+def main(*args: Any) -> None:  # pragma: no cover - console entry
     app()

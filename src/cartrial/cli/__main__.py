@@ -1,0 +1,5 @@
+"""``python -m cartrial.cli`` runs the ``cartrial`` command."""
+
+from cartrial.cli.main import app
+
+app()
