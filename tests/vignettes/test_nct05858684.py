@@ -242,14 +242,18 @@ def test_sledai_2k_does_not_stand_in_for_selena_sledai() -> None:
 
 def test_woman_without_any_pregnancy_test_needs_one() -> None:
     """The woman has no serum or urine hCG in the screening window. Exclusion 13 ("Pregnant ...
-    women") cannot be ruled out: NEEDS_DATA, asking for a serum or a urine hCG."""
+    women") cannot be ruled out, and inclusion 11's negative test is missing too: its manual
+    alternative ("not of childbearing age") rescues only a test known to fail, never a missing
+    one (issue 9). NEEDS_DATA, asking only for a serum or a urine hCG."""
     res = run(NCT, sle_patient("sle-no-hcg", urine_hcg=None))
     check(res, NEEDS_DATA)
     assert outcome(res, "exc-13.hcg") == "unknown"
-    # the one thing missing: a serum or urine hCG dated on or after 2026-10-25
-    assert len(res.missing) == 1
-    assert "hcg_serum_qual" in res.missing[0] and "hcg_urine_qual" in res.missing[0]
-    assert "on or after 2026-10-25" in res.missing[0]
+    assert outcome(res, "inc-11.pregnancy-test") == "unknown"
+    # the only things missing: a serum or urine hCG dated on or after 2026-10-25 (once for
+    # exclusion 13, once per test kind for inclusion 11)
+    assert len(res.missing) == 3
+    assert all(m.startswith("hcg_") and "on or after 2026-10-25" in m for m in res.missing)
+    assert any("hcg_serum_qual" in m and "hcg_urine_qual" in m for m in res.missing)
 
 
 def test_cervical_carcinoma_in_situ_is_an_excepted_cancer() -> None:

@@ -46,10 +46,11 @@ COMMON_MANUAL = {
     "exc-12",
     "exc-13",
 }
-# Inclusion 7 names a *urine* pregnancy test; a girl whose only test is the serum hCG that
-# exclusion 10 asks for passes inclusion 7 through its "not of childbearing age" alternative,
-# which the investigator confirms. (A boy passes on sex, so it is not listed for him.)
-GIRL_MANUAL = {"inc-7.pregnancy-test.not-cba"}
+# Inclusion 7 names a *urine* pregnancy test; the girls below have one (negative) beside the
+# serum hCG that exclusion 10 asks for, so the "not of childbearing age" alternative is settled
+# by data and not listed. Without the urine test that alternative cannot stand in for it (the
+# evaluator rule of issue 9): see test_girl_without_a_urine_pregnancy_test_needs_one.
+GIRL_MANUAL: set[str] = set()
 # "except those whose safety risks have been ruled out": needed for a child who did receive
 # CAR-T; for one who did not, data settle the exclusion and the item must not be listed.
 CART_EXCEPTION = "exc-2.exception.ruled-out"
@@ -71,6 +72,7 @@ def child(
     mrss: float | None = 22,
     mpap: float = 18,
     serum_hcg: bool | None = False,
+    urine_hcg: bool | None = False,
     hbsag: bool = False,
     syphilis: bool = False,
     prednisone_mg: float = 20,
@@ -112,7 +114,21 @@ def child(
     b.result("syphilis_treponemal", syphilis, LAB_DAY)
     if serum_hcg is not None:
         b.result("hcg_serum_qual", serum_hcg, LAB_DAY)
+    if urine_hcg is not None and gender == "female":
+        b.result("hcg_urine_qual", urine_hcg, LAB_DAY)
     return b
+
+
+def test_girl_without_a_urine_pregnancy_test_needs_one() -> None:
+    """Inclusion 7 asks a subject of childbearing age for a negative *urine* pregnancy test; the
+    girl has only the serum hCG of exclusion 10. The manual alternative ("not of childbearing
+    age") may only rescue a urine test known to fail, not stand in for a missing one (issue 9):
+    NEEDS_DATA, asking for the urine test and nothing else."""
+    res = run(NCT, child("ssc-girl-no-urine-hcg", urine_hcg=None))
+    check(res, NEEDS_DATA)
+    assert outcome(res, "inc-7.pregnancy-test") == "unknown"
+    assert len(res.missing) == 1 and res.missing[0].startswith("hcg_urine_qual result")
+    assert "inc-7.pregnancy-test.not-cba" not in res.manual_review
 
 
 def test_twelve_year_old_girl_with_intractable_diffuse_ssc_is_eligible() -> None:

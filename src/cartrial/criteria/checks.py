@@ -74,6 +74,16 @@ def _window(label: str, w: Window | None) -> Iterator[str]:
 def _composite(n: AllOf | AnyOf | AtLeast) -> Iterator[str]:
     if isinstance(n, (AnyOf, AllOf)) and len(n.items) == 1:
         yield f"{n.kind} with a single item"
+    if isinstance(n, AnyOf):
+        manual = [c.id or c.kind for c in n.items
+                  if any(isinstance(x, ManualReview) for x in iter_nodes(c))]
+        computable = [c.id or c.kind for c in n.items
+                      if any(not isinstance(x, (ManualReview, AllOf, AnyOf, AtLeast, Not))
+                             for x in iter_nodes(c))]
+        if manual and computable:
+            yield (f"any_of mixes computable {', '.join(computable)} with manual "
+                   f"{', '.join(manual)}: the manual alternative counts only once the "
+                   "computable part is known to fail (evaluator rule, issue 9)")
 
 
 @_c(Not)
@@ -219,7 +229,7 @@ def lint(protocol: Protocol) -> LintReport:
             for node in iter_nodes(item):
                 for message in CHECKER.handler(type(node))(node):
                     severity = "warning" if "single item" in message or "double" in message \
-                        else "error"
+                        or "mixes computable" in message else "error"
                     findings.append(Finding(severity=severity, criterion=node.id, message=message))
                 if isinstance(node, (AllOf, AnyOf, AtLeast, Not)):
                     continue

@@ -86,6 +86,7 @@ def _manual(node: ManualReview, ctx: Context) -> NodeResult:
         note=node.note,
         status=Truth.of(ctx.favourable),
         manual=True,
+        assumed=True,
         reason="needs the investigator's judgment; assumed favourable pending review",
         missing=((node.data_hint,) if node.data_hint else ()),
     )

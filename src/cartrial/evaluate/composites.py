@@ -1,4 +1,27 @@
-"""Handlers for all_of / any_of / not / at_least, including when time alone flips them."""
+"""Handlers for all_of / any_of / not / at_least, including when time alone flips them.
+
+Protocol exceptions (the evaluator rule, issue 9)
+-------------------------------------------------
+A ManualReview node takes the value that helps the patient (see ``Context.favourable``),
+marked as an assumption pending the investigator. Inside a composite such an assumption may
+only decide what the *data* left open once every computable part is known:
+
+1. ``s_data`` = the Kleene value of the composite with every assumed child (a ManualReview, or
+   a composite whose own value rests on one) read as UNKNOWN.
+2. If ``s_data`` is TRUE or FALSE, that is the status: the data decide, the assumption is moot.
+3. Else, if some computable child is UNKNOWN, the status is UNKNOWN: an exception ("CrCl >= 30,
+   except disease-induced decline") can only rescue a computable criterion that is *known* to
+   fail; while it is unknown the verdict is NEEDS_DATA with that data listed (``blocked``).
+4. Else (every computable child known, only assumptions left) the status is the Kleene value
+   with the assumptions, and the node is ``assumed``: the investigator confirms it.
+
+Kleene logic is monotone, so in case 2 the value equals the old "assume, then combine" value;
+only case 3 differs. The same rule holds in every section (an exclusion's manual part assumed
+FALSE cannot clear an exclusion whose lab is unknown) and for ``at_least``. ``not`` passes
+``assumed`` through. An SQL compiler agrees by mapping ManualReview to NULL and, where a
+composite is NULL only because of ManualReview children whose computable siblings are all
+non-NULL, taking the favourable value.
+"""
 
 from __future__ import annotations
 
@@ -59,15 +82,30 @@ def _still_changed(
     return True
 
 
+def _combine(node: AllOf | AnyOf | AtLeast, statuses: list[Truth], n: int) -> Truth:
+    if isinstance(node, AllOf):
+        return all_of(statuses)
+    if isinstance(node, AnyOf):
+        return any_of(statuses)
+    return at_least(n, statuses)
+
+
 def _composite(node: AllOf | AnyOf | AtLeast, ctx: Context, n: int) -> NodeResult:
     kids = tuple(evaluate_node(child, ctx) for child in node.items)
     statuses = [k.status for k in kids]
-    if isinstance(node, AllOf):
-        status = all_of(statuses)
-    elif isinstance(node, AnyOf):
-        status = any_of(statuses)
+    on_data = _combine(node, [Truth.UNKNOWN if k.assumed else k.status for k in kids], n)
+    assumed = False
+    blocked: tuple[str, ...] = ()
+    if on_data is not Truth.UNKNOWN:
+        status = on_data
     else:
-        status = at_least(n, statuses)
+        with_assumptions = _combine(node, statuses, n)
+        open_data = tuple(k.id for k in kids if not k.assumed and k.status is Truth.UNKNOWN)
+        if open_data and with_assumptions is not Truth.UNKNOWN:
+            status, blocked = Truth.UNKNOWN, open_data  # rule 3: no rescue of an unknown
+        else:
+            status = with_assumptions
+            assumed = status is not Truth.UNKNOWN
     flips = _flip_for_count(kids, status, n)
     if flips is not None and not _still_changed(node, kids, status, flips, ctx):
         flips = None
@@ -75,6 +113,9 @@ def _composite(node: AllOf | AnyOf | AtLeast, ctx: Context, n: int) -> NodeResul
     reason = f"{met} of {len(kids)} met (needs {n if n < len(kids) else 'all'})"
     if isinstance(node, AnyOf):
         reason = f"{met} of {len(kids)} met (needs any)"
+    if blocked:
+        reason += (f"; the exception pending review applies only once {', '.join(blocked)} "
+                   "is known to fail")
     return NodeResult(
         id=node.id or "",
         kind=node.kind,
@@ -86,6 +127,8 @@ def _composite(node: AllOf | AnyOf | AtLeast, ctx: Context, n: int) -> NodeResul
         window_based=flips is not None,
         children=kids,
         needs=n,
+        assumed=assumed,
+        blocked=blocked,
     )
 
 
@@ -114,6 +157,7 @@ def _not(node: Not, ctx: Context) -> NodeResult:
         note=node.note,
         status=~kid.status,
         reason=f"negation of {kid.id}",
+        assumed=kid.assumed,
         flips_on=kid.flips_on,
         window_based=kid.window_based,
         children=(kid,),

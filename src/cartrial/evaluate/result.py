@@ -32,7 +32,13 @@ class Evidence(BaseModel):
 
 
 class NodeResult(BaseModel):
-    """The evaluation of one node. ``manual`` marks a ManualReview assumed pending review."""
+    """The evaluation of one node. ``manual`` marks a ManualReview assumed pending review.
+
+    ``assumed`` is True when the status holds only by a ManualReview assumption (the node is a
+    ManualReview, or a composite whose data alone leave it open). ``blocked`` lists the
+    computable children whose UNKNOWN status kept a protocol exception from deciding (see
+    :mod:`cartrial.evaluate.composites`).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -49,6 +55,8 @@ class NodeResult(BaseModel):
     children: tuple[NodeResult, ...] = ()
     note: str | None = None
     needs: int | None = None  # composites: how many children must be TRUE
+    assumed: bool = False
+    blocked: tuple[str, ...] = ()
 
 
 class Verdict(StrEnum):
