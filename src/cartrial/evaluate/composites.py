@@ -96,6 +96,7 @@ def _composite(node: AllOf | AnyOf | AtLeast, ctx: Context, n: int) -> NodeResul
     on_data = _combine(node, [Truth.UNKNOWN if k.assumed else k.status for k in kids], n)
     assumed = False
     blocked: tuple[str, ...] = ()
+    status: Truth
     if on_data is not Truth.UNKNOWN:
         status = on_data
     else:
@@ -105,7 +106,7 @@ def _composite(node: AllOf | AnyOf | AtLeast, ctx: Context, n: int) -> NodeResul
             status, blocked = Truth.UNKNOWN, open_data  # rule 3: no rescue of an unknown
         else:
             status = with_assumptions
-            assumed = status is not Truth.UNKNOWN
+            assumed = with_assumptions is not Truth.UNKNOWN
     flips = _flip_for_count(kids, status, n)
     if flips is not None and not _still_changed(node, kids, status, flips, ctx):
         flips = None
