@@ -67,8 +67,10 @@ def build_labs(src: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "canonical_unit": c.get("canonical_unit_ucum"),
                 "alternative_units": [
                     {
-                        "unit": a["unit"],
-                        "factor": a.get("factor_to_canonical"),
+                        # both spellings occur in vocabulary.json (unit/factor_to_canonical and,
+                        # since the 2026-12-05 correction, ucum/to_canonical_factor)
+                        "unit": a.get("unit") or a["ucum"],
+                        "factor": a.get("factor_to_canonical", a.get("to_canonical_factor")),
                         "note": a.get("note") or "",
                     }
                     for a in c.get("alternative_units", [])

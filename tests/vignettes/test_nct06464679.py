@@ -182,7 +182,7 @@ def test_ssc_lung_disease_with_preserved_lung_function_does_not_qualify() -> Non
     with it. INELIGIBLE for inclusion 5 (no other cohort applies)."""
     b = ssc_man("ssc-ild-mild", ild=True)
     b.lab("fvc_pct_pred", 82, "%", LAB_DAY)
-    b.lab("dlco", 75, "%", LAB_DAY)
+    b.lab("dlco_pct_pred", 75, "%", LAB_DAY)
     res = run(NCT, b)
     check(res, INELIGIBLE, {"inc-5"}, earliest=None)
     assert outcome(res, "inc-5.ssc.2") == "fail"

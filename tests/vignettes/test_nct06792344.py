@@ -104,7 +104,7 @@ def child(
     b.lab("alt", alt[0], "U/L", LAB_DAY, ref_high=alt[1])
     b.lab("bilirubin_total", 0.5, "mg/dL", LAB_DAY, ref_high=1.0)
     b.lab("spo2", 97, "%", LAB_DAY)
-    b.lab("dlco", 68, "%", LAB_DAY)
+    b.lab("dlco_pct_pred", 68, "%", LAB_DAY)
     b.lab("fvc_pct_pred", 78, "%", LAB_DAY)
     b.lab("mpap", mpap, "mm[Hg]", LAB_DAY)
     b.result("hbsag", hbsag, LAB_DAY)
@@ -173,7 +173,7 @@ def test_boy_aged_18_years_11_months_enters_through_rapid_progression() -> None:
     b.lab("alt", 31, "U/L", LAB_DAY, ref_high=40)
     b.lab("bilirubin_total", 0.7, "mg/dL", LAB_DAY, ref_high=1.2)
     b.lab("spo2", 95, "%", LAB_DAY)
-    b.lab("dlco", 52, "%", LAB_DAY)
+    b.lab("dlco_pct_pred", 52, "%", LAB_DAY)
     b.lab("fvc_pct_pred", 64, "%", LAB_DAY)
     b.lab("mpap", 22, "mm[Hg]", LAB_DAY)
     for key in ("hbsag", "anti_hbc_total", "anti_hcv", "hiv_ab", "syphilis_treponemal"):

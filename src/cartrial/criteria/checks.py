@@ -40,7 +40,8 @@ from cartrial.domain.errors import CartrialError
 from cartrial.domain.timewindow import Window
 
 # Observations whose values are percentages (0-100) by definition.
-PERCENT_CONCEPTS = frozenset({"lvef", "spo2", "dlco", "fvc_pct_pred", "cd19_pct", "cd3_pct"})
+PERCENT_CONCEPTS = frozenset({"lvef", "spo2", "dlco_pct_pred", "fvc_pct_pred", "cd19_pct",
+                              "cd3_pct"})
 
 
 class Finding(BaseModel):
