@@ -23,6 +23,7 @@ INTERPRETER_MODULES: tuple[str, ...] = (
     "cartrial.evaluate",
     "cartrial.criteria.render",
     "cartrial.criteria.checks",
+    "cartrial.ingest.parse.records",
 )
 """Modules whose import registers an interpreter's handlers (extended by later interpreters)."""
 

@@ -20,25 +20,16 @@ from cartrial.criteria.nodes import (
     AllOf,
     AnyOf,
     AtLeast,
-    ConditionHistory,
     Criterion,
     Derived,
     ManualReview,
-    Measurement,
-    MedicationHistory,
-    Not,
-    ProcedureHistory,
-    Score,
-    Serology,
-    SexIs,
-    Vaccination,
 )
-from cartrial.criteria.walk import assign_ids, children, rewrite
-from cartrial.domain.timewindow import Window
+from cartrial.criteria.walk import children, rewrite
 from cartrial.ingest.parse import lexicon
 from cartrial.ingest.parse.normalize import Normalized, normalize
 from cartrial.ingest.parse.patterns import WindowHit
 from cartrial.ingest.parse.recognizers import Ctx, recognize
+from cartrial.ingest.parse.records import node_records
 from cartrial.ingest.parse.sections import Item, Layout, clauses, split
 
 __all__ = [
@@ -345,119 +336,6 @@ def _iter(node: Criterion) -> Iterator[Criterion]:
     yield node
     for c in children(node):
         yield from _iter(c)
-
-
-# ---------------------------------------------------------------------------- records
-
-
-def _window_record(w: Window | None, direction: str) -> dict[str, Any] | None:
-    if w is None:
-        return None
-    return {
-        "amount": w.amount,
-        "unit": w.unit.value,
-        "direction": direction,
-        "reference": w.reference,
-    }
-
-
-def _concept(node: Criterion) -> str | None:
-    if isinstance(node, (Measurement, Serology)):
-        return node.concept
-    if isinstance(node, Derived):
-        return node.calculator
-    if isinstance(node, Score):
-        return node.instrument
-    if isinstance(node, (ConditionHistory, ProcedureHistory)):
-        return ",".join(node.concepts)
-    if isinstance(node, MedicationHistory):
-        return ",".join(node.drugs + node.classes)
-    if isinstance(node, Vaccination):
-        return "live_vaccine" if node.live_only else ",".join(node.concepts) or "vaccine"
-    if isinstance(node, ManualReview):
-        return node.data_hint
-    return None
-
-
-def _node_window(node: Criterion) -> dict[str, Any] | None:
-    if isinstance(node, (Measurement, Derived, Score, Serology)):
-        return _window_record(node.lookback, "within")
-    if isinstance(node, ConditionHistory):
-        return _window_record(node.onset_within, "within") or _window_record(
-            node.onset_at_least, "at_least"
-        )
-    if isinstance(node, MedicationHistory):
-        return _window_record(node.within, "within") or _window_record(
-            node.min_duration, "duration"
-        )
-    if isinstance(node, (Vaccination, ProcedureHistory)):
-        return _window_record(node.within, "within")
-    return None
-
-
-def node_records(result: ParseResult) -> list[dict[str, Any]]:
-    """Every leaf node (atoms and ManualReview) as a flat JSON-ready record."""
-    out: list[dict[str, Any]] = []
-    counters = {"inclusion": 0, "exclusion": 0}
-    for crit in result.criteria:
-        counters[crit.section] += 1
-        prefix = ("inc" if crit.section == "inclusion" else "exc") + f"-{counters[crit.section]}"
-        tree = assign_ids(crit.node, prefix)
-        for node, negated in _leaves(tree, False):
-            rec: dict[str, Any] = {
-                "id": node.id,
-                "section": crit.section,
-                "cohort": crit.cohort,
-                "kind": node.kind,
-                "concept": _concept(node),
-                "comparator": None,
-                "value": None,
-                "unit": None,
-                "uln_multiple": None,
-                "lln_multiple": None,
-                "window": _node_window(node),
-                "negated": negated,
-                "text": node.text,
-                "span": list(node.span) if node.span else None,
-                "confidence": node.confidence,
-                "note": node.note,
-            }
-            if isinstance(node, (Measurement, Derived, Score)):
-                rec["comparator"] = node.comparator.value
-                rec["value"] = node.value
-            if isinstance(node, (Measurement, Derived)):
-                rec["unit"] = node.unit
-            if isinstance(node, Measurement):
-                rec["uln_multiple"] = node.uln_multiple
-                rec["lln_multiple"] = node.lln_multiple
-            if isinstance(node, Serology):
-                rec["value"] = node.result
-            if isinstance(node, Age):
-                rec["min_years"] = node.min_years
-                rec["max_years"] = node.max_years
-                rec["min_inclusive"] = node.min_inclusive
-                rec["max_inclusive"] = node.max_inclusive
-            if isinstance(node, SexIs):
-                rec["value"] = [s.value for s in node.allowed]
-            if isinstance(node, ManualReview) and node.span in result.manual_windows:
-                w = result.manual_windows[node.span]
-                rec["window"] = {
-                    "amount": w.amount,
-                    "unit": w.unit.value,
-                    "direction": w.direction,
-                    "reference": w.reference,
-                }
-            out.append(rec)
-    return out
-
-
-def _leaves(node: Criterion, negated: bool) -> Iterator[tuple[Criterion, bool]]:
-    kids = children(node)
-    if not kids:
-        yield node, negated
-        return
-    for c in kids:
-        yield from _leaves(c, not negated if isinstance(node, Not) else negated)
 
 
 def all_nodes(result: ParseResult) -> Iterator[Criterion]:
