@@ -24,6 +24,7 @@ INTERPRETER_MODULES: tuple[str, ...] = (
     "cartrial.criteria.render",
     "cartrial.criteria.checks",
     "cartrial.ingest.parse.records",
+    "cartrial.explain.leaves",
 )
 """Modules whose import registers an interpreter's handlers (extended by later interpreters)."""
 
