@@ -25,6 +25,8 @@ from cartrial.ingest.parse.lexicon import disease_keys
 __all__ = [
     "CtgovError",
     "Page",
+    "antigens_of",
+    "cell_type_of",
     "eligibility_criteria",
     "iter_studies",
     "load_studies",
@@ -357,6 +359,16 @@ def study_to_trial(study: Mapping[str, Any], *, where: str = "<study>") -> Trial
         eligibility_text=_text(_get(elig, "eligibilityCriteria")),
         source=SOURCE,
     )
+
+
+def antigens_of(texts: Sequence[str]) -> tuple[str, ...]:
+    """Target antigens named next to "CAR" in titles or intervention names (e.g. CD19, BCMA)."""
+    return _antigens(texts)
+
+
+def cell_type_of(texts: Sequence[str]) -> str | None:
+    """CAR-T, CAR-NK or CAR-DNT as named in titles or intervention names; None if not named."""
+    return _cell_type(texts)
 
 
 def _bool(value: Any) -> bool | None:
