@@ -111,6 +111,8 @@ class Unrecognized(BaseModel):
     resource_type: str
     id: str | None
     reason: str
+    text: str | None = None  # the record's own words (code.text / displays), for review
+    codes: tuple[Code, ...] = ()
 
 
 class Patient(BaseModel):
