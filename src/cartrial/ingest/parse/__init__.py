@@ -27,10 +27,10 @@ from cartrial.criteria.nodes import (
 from cartrial.criteria.walk import children, rewrite
 from cartrial.ingest.parse import lexicon
 from cartrial.ingest.parse.normalize import Normalized, normalize
-from cartrial.ingest.parse.patterns import WindowHit
 from cartrial.ingest.parse.recognizers import Ctx, recognize
 from cartrial.ingest.parse.records import node_records
 from cartrial.ingest.parse.sections import Item, Layout, clauses, split
+from cartrial.ingest.parse.temporal import WindowHit
 
 __all__ = [
     "ParseResult",

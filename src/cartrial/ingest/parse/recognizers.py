@@ -46,12 +46,11 @@ from cartrial.ingest.parse.patterns import (
     NEGATED,
     NUM,
     UNIT,
-    WindowHit,
     comparator,
-    find_windows,
     to_number,
     ucum,
 )
+from cartrial.ingest.parse.temporal import WindowHit, find_windows
 
 __all__ = ["Ctx", "Hit", "recognize"]
 
@@ -1254,7 +1253,15 @@ def _contraception(ctx: Ctx, text: str, base: int) -> list[Hit]:
             )
 
         hits.append(
-            Hit(base + a, base + b, build, frozenset(), 1.0, computable=False, kind="manual")
+            Hit(
+                base + a,
+                base + b,
+                build,
+                frozenset({"after"}),
+                1.0,
+                computable=False,
+                kind="manual",
+            )
         )
     for m in _INTENT_RX.finditer(text):
 
@@ -2209,7 +2216,11 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         if single:
             a, b = start, end  # one node reads the whole sentence: it quotes all of it
         conf = h.confidence * (0.8 + 0.2 * coverage) if h.computable else h.confidence
-        node = h.build(ctx, h.window, a, b, conf)
+        if h.window is not None and not h.window.resolved and h.computable:
+            node = _unresolved_anchor(ctx, h.window, a, b)
+            computable = [x for x in computable if x is not h]
+        else:
+            node = h.build(ctx, h.window, a, b, conf)
         if isinstance(node, ManualReview) and h.window is not None:
             ctx.manual_windows[node.span or (0, 0)] = h.window
         nodes.append(node)
@@ -2243,6 +2254,22 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
     return ClauseResult(node, bool(computable), windows)
 
 
+def _unresolved_anchor(ctx: Ctx, w: WindowHit, a: int, b: int) -> Criterion:
+    """A window counted from an event the temporal grammar cannot name: review, not a guess."""
+    node = ManualReview(
+        **ctx.common(
+            a,
+            b,
+            1.0,
+            f"time window counted from {w.anchor_text!r}: not an anchor the parser knows "
+            "(screening, enrollment, consent, randomization, baseline, leukapheresis, "
+            "lymphodepletion, first dose, last dose, diagnosis)",
+        )
+    )
+    ctx.manual_windows[node.span or (0, 0)] = w
+    return node
+
+
 def _used(w: WindowHit, hits: list[Hit]) -> bool:
     return any(h.window is w for h in hits)
 
@@ -2253,7 +2280,7 @@ _BOUNDARY = re.compile(r";|\.\s|,\s*(?:or|and)\b|\bor\s+(?:history|other|any|sev
 def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> None:
     zones = [h.exc_zone for h in hits if h.exc_zone is not None]
     for w in windows:
-        if w.direction == "after":
+        if w.direction == "after" and not any("after" in h.accepts for h in hits):
             continue
         if any(zs <= w.start and w.end <= ze for zs, ze in zones):
             continue  # inside an exception ("except NMSC disease-free > 5 years")

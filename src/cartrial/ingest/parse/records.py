@@ -254,7 +254,12 @@ def _window_fact(concepts: list[str], w: Fields, rec: Fields) -> Fields:
 def facts(rec: Fields) -> list[Fields]:
     """The scored facts one record states (none for manual-review leaves)."""
     kind = rec["kind"]
+    w = rec.get("window")
     if kind == "manual":
+        # a forward-looking period (contraception until N after the infusion) is read, though
+        # not computable; any other manual leaf states nothing
+        if isinstance(w, dict) and w.get("direction") == "after" and rec.get("concept"):
+            return [_window_fact([str(rec["concept"])], w, rec)]
         return []
     neg = bool(rec.get("negated"))
     out: list[Fields] = []
@@ -299,7 +304,6 @@ def facts(rec: Fields) -> list[Fields]:
             )
         if rec.get("duration") and rec.get("window") != rec.get("duration"):
             out.append(_window_fact(concepts, rec["duration"], rec))
-    w = rec.get("window")
     if isinstance(w, dict) and w.get("amount") is not None:
         out.append(_window_fact(concepts, w, rec))
     return out
