@@ -91,7 +91,7 @@ def test_prescreen_upload_gives_verdicts_and_stores_nothing(
     for nct in load_protocols():
         assert f'id="result-{nct}"' in r.text
     assert "Results as of 2026-11-22" in r.text
-    assert "Missing data that would settle it" in r.text
+    assert "Data to order or look up" in r.text
     assert {t: env.count(t) for t in ("patients", "screenings", "audit_log")} == before
     for record in caplog.records:
         assert "web-sle-1" not in record.getMessage()
@@ -135,7 +135,8 @@ def test_prescreen_short_form(client: TestClient) -> None:
     r = _prescreen(client, data)
     assert r.status_code == 200, r.text
     assert "Patient: 34 years, female" in r.text
-    assert "0.905" in r.text or "0.904977" in r.text  # creatinine converted from umol/L
+    # creatinine converted from umol/L, rounded to the precision of the value entered
+    assert "0.90 mg/dL (reported 80 µmol/L)" in r.text
     bad = _prescreen(client, {**data, "lab.creatinine.unit": "mg/xx"})
     assert bad.status_code == 422
     assert "labs.creatinine.unit" in bad.text and "mg/xx" in bad.text

@@ -15,8 +15,9 @@ Conventions (shown on the form):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -24,15 +25,29 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cartrial import vocab
+from cartrial.criteria.nodes import (
+    ConditionHistory,
+    Derived,
+    Measurement,
+    ProcedureHistory,
+    Score,
+    Serology,
+)
+from cartrial.criteria.protocol import Protocol
+from cartrial.criteria.walk import iter_nodes
 from cartrial.domain.errors import DataError
 from cartrial.domain.patient import (
     ConditionRecord,
+    ImmunizationRecord,
     MedicationExposure,
     Observation,
     Patient,
+    ProcedureRecord,
     Sex,
 )
 from cartrial.domain.timewindow import add_months
+from cartrial.explain import names
+from cartrial.services.catalog import load_protocols
 
 FORM_PATIENT_ID = "prescreen-form"
 
@@ -67,6 +82,7 @@ SCORES: tuple[str, ...] = (
     "mmt8",
 )
 MAX_THERAPIES = 8
+MAX_VACCINES = 2
 
 
 class FieldProblem(BaseModel):
@@ -122,6 +138,15 @@ class Therapy(BaseModel):
         return self
 
 
+class Event(BaseModel):
+    """A procedure or an immunisation on a date (history: one not listed did not happen)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    concept: str
+    day: dt.date
+
+
 class PrescreenForm(BaseModel):
     """The validated form. Keys are vocabulary concept keys."""
 
@@ -136,6 +161,26 @@ class PrescreenForm(BaseModel):
     serology: dict[str, Literal["positive", "negative"]] = Field(default_factory=dict)
     scores: dict[str, float] = Field(default_factory=dict)
     therapies: list[Therapy] = Field(default_factory=list, max_length=MAX_THERAPIES)
+    procedures: list[Event] = Field(default_factory=list, max_length=20)
+    vaccines: list[Event] = Field(default_factory=list, max_length=MAX_VACCINES)
+
+    @field_validator("procedures")
+    @classmethod
+    def _known_procedures(cls, v: list[Event]) -> list[Event]:
+        known = vocab.concept_keys("procedures")
+        bad = [e.concept for e in v if e.concept not in known]
+        if bad:
+            raise ValueError(f"unknown procedure(s) {', '.join(bad)}")
+        return v
+
+    @field_validator("vaccines")
+    @classmethod
+    def _known_vaccines(cls, v: list[Event]) -> list[Event]:
+        known = vocab.concept_keys("vaccines")
+        bad = [e.concept for e in v if e.concept not in known]
+        if bad:
+            raise ValueError(f"unknown vaccine(s) {', '.join(bad)}")
+        return v
 
     @field_validator("diagnosis")
     @classmethod
@@ -265,6 +310,19 @@ def to_patient(form: PrescreenForm, labs: Sequence[ConvertedLab], *, as_of: date
                 outcome=t.outcome,
             )
         )
+    procedures = tuple(
+        ProcedureRecord(id=f"form-procedure-{i}", concept=e.concept, date=e.day)
+        for i, e in enumerate(form.procedures, 1)
+    )
+    immunizations = tuple(
+        ImmunizationRecord(
+            id=f"form-vaccine-{i}",
+            concept=e.concept,
+            date=e.day,
+            live=vocab.vaccine_is_live(e.concept),
+        )
+        for i, e in enumerate(form.vaccines, 1)
+    )
     return Patient(
         id=FORM_PATIENT_ID,
         birth_date=add_months(as_of, -(form.age * 12 + 6)),
@@ -272,6 +330,8 @@ def to_patient(form: PrescreenForm, labs: Sequence[ConvertedLab], *, as_of: date
         observations=tuple(observations),
         conditions=tuple(conditions),
         medications=tuple(medications),
+        procedures=procedures,
+        immunizations=immunizations,
     )
 
 
@@ -290,7 +350,8 @@ def from_flat_fields(
 
     ``age``, ``sex``, ``diagnosis``, ``diagnosis_years``, ``conditions`` (repeated),
     ``lab.<concept>.value`` / ``lab.<concept>.unit``, ``serology.<concept>``,
-    ``score.<instrument>``, ``therapy.<n>.drug|start|end|outcome|daily_dose_mg``.
+    ``score.<instrument>``, ``therapy.<n>.drug|start|end|outcome|daily_dose_mg``,
+    ``procedure.<concept>`` (its date), ``vaccine.<n>.concept|date``.
     Empty fields are left out (a lab left blank is unknown, not zero).
     """
 
@@ -306,6 +367,8 @@ def from_flat_fields(
     serology: dict[str, str] = {}
     scores: dict[str, str] = {}
     therapies: dict[int, dict[str, str]] = {}
+    procedures: list[dict[str, str]] = []
+    vaccines: dict[int, dict[str, str]] = {}
     for name, raw in fields.items():
         value = (raw or "").strip()
         parts = name.split(".")
@@ -317,35 +380,87 @@ def from_flat_fields(
             scores[parts[1]] = value
         elif parts[0] == "therapy" and len(parts) == 3 and parts[1].isdigit() and value:
             therapies.setdefault(int(parts[1]), {})[parts[2]] = value
+        elif parts[0] == "procedure" and len(parts) == 2 and value:
+            procedures.append({"concept": parts[1], "day": value})
+        elif parts[0] == "vaccine" and len(parts) == 3 and parts[1].isdigit() and value:
+            key = "day" if parts[2] == "date" else parts[2]
+            vaccines.setdefault(int(parts[1]), {})[key] = value
     data["labs"] = labs
     data["serology"] = serology
     data["scores"] = scores
     data["therapies"] = [therapies[k] for k in sorted(therapies) if therapies[k].get("drug")]
+    data["procedures"] = procedures
+    data["vaccines"] = [vaccines[k] for k in sorted(vaccines) if vaccines[k].get("concept")]
     return data
 
 
-def lab_choices() -> list[dict[str, Any]]:
-    """For the form: each key lab with its canonical unit and the accepted alternatives."""
-    out = []
-    for key in KEY_LABS:
-        info = vocab.lab(key)
-        units = [info.canonical_unit or ""] + [a.unit for a in info.alternative_units]
-        out.append({"key": key, "display": info.display, "units": list(dict.fromkeys(units))})
-    return out
+def _criteria_concepts(protocols: Iterable[Protocol]) -> dict[str, set[str]]:
+    """Every datum the protocols' computable criteria read, by kind."""
+    found: dict[str, set[str]] = {
+        k: set() for k in ("labs", "serology", "scores", "conditions", "procedures")
+    }
+    for protocol in protocols:
+        for _section, items in protocol.sections():
+            for top in items:
+                for node in iter_nodes(top):
+                    if isinstance(node, Measurement):
+                        found["labs"].add(node.concept)
+                    elif isinstance(node, Derived):
+                        found["labs"].update(CALCULATOR_INPUTS.get(node.calculator, ()))
+                    elif isinstance(node, Serology):
+                        found["serology"].update((node.concept, *node.also))
+                    elif isinstance(node, Score):
+                        found["scores"].add(node.instrument)
+                    elif isinstance(node, ConditionHistory):
+                        found["conditions"].update(node.concepts)
+                    elif isinstance(node, ProcedureHistory):
+                        found["procedures"].update(node.concepts)
+    return found
 
 
-def choices() -> dict[str, Any]:
-    """Everything the form's select boxes offer."""
+CALCULATOR_INPUTS: dict[str, tuple[str, ...]] = {
+    "crcl_cockcroft_gault": ("creatinine", "body_weight"),
+    "egfr_bedside_schwartz": ("creatinine", "body_height"),
+    "egfr_ckd_epi_2021": ("creatinine",),
+}
+"""What the renal formulas read from the record besides age and sex."""
+
+
+def _lab_row(key: str) -> dict[str, Any]:
+    info = vocab.lab(key)
+    units = [info.canonical_unit or ""] + [a.unit for a in info.alternative_units]
+    return {
+        "key": key,
+        "display": names.concept_name(key),
+        "units": [
+            {"value": u, "label": names.unit_display(u) or "—"} for u in dict.fromkeys(units)
+        ],
+        "group": names.order_group(key),
+    }
+
+
+def lab_choices(protocols: Iterable[Protocol] = ()) -> list[dict[str, Any]]:
+    """For the form: each lab or measurement (the key labs and every one a bundled criterion
+    reads), with its canonical unit first and the accepted alternatives."""
+    keys = set(KEY_LABS) | _criteria_concepts(protocols)["labs"]
+    rows = [_lab_row(k) for k in keys if not names.is_score(k)]
+    return sorted(rows, key=lambda r: (r["group"] != "labs", str(r["display"]).casefold()))
+
+
+def choices(protocols: Iterable[Protocol] | None = None) -> dict[str, Any]:
+    """Everything the form offers: every datum any bundled trial's computable criteria can use
+    (``protocols`` default to the bundled ones)."""
+    chosen = list(protocols) if protocols is not None else list(load_protocols().values())
+    used = _criteria_concepts(chosen)
     conditions = vocab.concept_keys("conditions")
 
-    def cond_group(group: str) -> list[dict[str, str]]:
-        rows = [
-            {"key": k, "display": vocab.display("conditions", k)}
-            for k in conditions
-            if vocab.condition(k).group == group
-        ]
+    def cond_rows(keys: Iterable[str]) -> list[dict[str, str]]:
+        rows = [{"key": k, "display": vocab.display("conditions", k)} for k in keys]
         return sorted(rows, key=lambda r: r["display"].casefold())
 
+    diagnoses = {k for k in conditions if vocab.condition(k).group == "target_disease"}
+    other = {k for k in conditions if vocab.condition(k).group == "exclusion"}
+    other |= used["conditions"] - diagnoses
     drugs = sorted(
         (
             {"key": k, "display": vocab.display("medications", k)}
@@ -353,12 +468,31 @@ def choices() -> dict[str, Any]:
         ),
         key=lambda r: r["display"].casefold(),
     )
+    labs = lab_choices(chosen)
+    serologies = sorted(set(SEROLOGIES) | used["serology"])
+    scores = sorted(set(SCORES) | used["scores"])
+    live = sorted(k for k in vocab.concept_keys("vaccines") if vocab.vaccine_is_live(k))
     return {
-        "diagnoses": cond_group("target_disease"),
-        "conditions": cond_group("exclusion"),
-        "labs": lab_choices(),
-        "serologies": [{"key": k, "display": vocab.display("labs", k)} for k in SEROLOGIES],
-        "scores": [{"key": k, "display": vocab.display("labs", k)} for k in SCORES],
+        "diagnoses": cond_rows(diagnoses),
+        "conditions": cond_rows(other),
+        "labs": [r for r in labs if r["group"] == "labs"],
+        "imaging": [r for r in labs if r["group"] != "labs"],
+        "serologies": [{"key": k, "display": names.concept_name(k)} for k in serologies],
+        "scores": sorted(
+            ({"key": k, "display": names.concept_name(k)} for k in scores),
+            key=lambda r: r["display"].casefold(),
+        ),
+        "procedures": [
+            {"key": k, "display": vocab.display("procedures", k)}
+            for k in sorted(used["procedures"])
+        ],
+        "vaccines": [{"key": k, "display": vocab.display("vaccines", k)} for k in live],
         "drugs": drugs,
         "max_therapies": MAX_THERAPIES,
+        "max_vaccines": MAX_VACCINES,
     }
+
+
+def field_id(key: str, kind: str) -> str:
+    """The HTML id of the form field that answers a missing datum (``ask next``)."""
+    return {"labs": f"lab-{key}", "serology": f"sero-{key}", "scores": f"score-{key}"}[kind]

@@ -11,6 +11,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import Response
 
+from cartrial.explain.names import concept_name, unit_display
+from cartrial.explain.values import fmt_quantity
 from cartrial.web.deps import csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -56,12 +58,15 @@ def make_templates() -> Jinja2Templates:
         OUTCOME_MARK=OUTCOME_MARK,
         OUTCOME_LABEL=OUTCOME_LABEL,
         SECTION_OUTCOME=SECTION_OUTCOME,
+        concept_name=concept_name,
     )
     env.filters.update(
         dt=_fmt_dt,
         num=_num,
         humanize=_humanize,
         tojson_pretty=lambda v: json.dumps(v, indent=2, ensure_ascii=False),
+        qty=fmt_quantity,  # value + unit in display form, rounded to the source's precision
+        unit=unit_display,
     )
     return templates
 

@@ -3,9 +3,10 @@
 from fastapi import APIRouter, Depends
 
 from cartrial.web.deps import csrf_protect
-from cartrial.web.pages import auth, conduct, engage, finder, public, workspace
+from cartrial.web.pages import auth, conduct, engage, finder, prescreen, public, workspace
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+router.include_router(prescreen.router)
 router.include_router(public.router)
 router.include_router(auth.router)
 router.include_router(workspace.router)

@@ -1,34 +1,21 @@
-"""Public pages: the catalogue (``/``), a trial (``/trials/{nct_id}``) and the anonymous
-pre-screening (``/prescreen``). Nothing a visitor submits to the pre-screening is stored or
-logged: the bundle or form is read in memory, screened and rendered, then dropped."""
+"""Public pages: the catalogue of every CAR-cell trial (``/``) and a trial
+(``/trials/{nct_id}``). The anonymous pre-screening (``/prescreen``) is in
+:mod:`cartrial.web.pages.prescreen`. A place typed for distances serves that request only and
+is never logged."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from cartrial.domain.patient import Patient
 from cartrial.domain.trial import Trial
-from cartrial.evaluate import ScreeningResult
-from cartrial.services import prescreen_form
-from cartrial.services.screening import screen_patient
-from cartrial.web.bodies import (
-    BadInput,
-    BodyTooLarge,
-    bundle_to_patient,
-    form_file,
-    form_text,
-    parse_bundle_json,
-    read_form,
-    too_large_message,
-)
-from cartrial.web.catalog import Catalog, TrialFilters, tree_rows
-from cartrial.web.deps import AppSettings, CatalogDep, Today
+from cartrial.finder.summary import link_numbers
+from cartrial.web.catalog import PAGE_SIZE, TrialFilters, distance_text, tree_rows
+from cartrial.web.deps import CatalogDep
+from cartrial.web.finder_deps import FinderDep, llm_url, resolve_place
 from cartrial.web.templating import render
 
 router = APIRouter()
@@ -67,22 +54,40 @@ def api_docs(request: Request) -> Response:
 @router.get("/")
 def catalogue(
     request: Request,
-    catalog: CatalogDep,
+    finder: FinderDep,
     filters: Annotated[TrialFilters, Query()],
 ) -> Response:
-    found = catalog.search(filters)
+    answer = resolve_place(finder, filters.near)
+    origin = answer.place.point if answer.place else None
+    place_problem = answer.message
+    if filters.within_km is not None and filters.near is None:
+        place_problem = "Type a place (or allow your location) to filter by distance."
+    found = finder.store.search(filters.query(origin)) if not place_problem else []
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    page = min(filters.page, pages)
     ctx = {
-        "entries": found,
+        "found": found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        "count": len(found),
+        "page": page,
+        "pages": pages,
         "filters": filters,
-        "facets": catalog.facets(),
-        "total": len(catalog.entries),
+        "facets": finder.store.facets(),
+        "total": len(finder.store.entries),
+        "reviewed_total": sum(e.reviewed for e in finder.store.entries.values()),
+        "place": answer.place,
+        "place_problem": place_problem,
+        "suggestions": answer.suggestions,
+        "unit": filters.unit or "km",
+        "distance_text": distance_text,
+        "snapshot": finder.info,
     }
+    status = 422 if place_problem and filters.near else 200
     if (
         request.headers.get("hx-request") == "true"
         and request.headers.get("hx-target") == "results"
     ):
-        return render(request, "_trial_list.html", ctx)
-    return render(request, "catalogue.html", ctx)
+        return render(request, "_trial_list.html", ctx, status_code=status)
+    return render(request, "catalogue.html", ctx, status_code=status)
 
 
 @dataclass(frozen=True)
@@ -142,99 +147,58 @@ def day_label(day: int) -> str:
 
 
 @router.get("/trials/{nct_id}")
-def trial_page(request: Request, nct_id: str, catalog: CatalogDep) -> Response:
-    entry = catalog.get(nct_id)
+def trial_page(
+    request: Request,
+    nct_id: str,
+    finder: FinderDep,
+    catalog: CatalogDep,
+    near: Annotated[str | None, Query(max_length=120)] = None,
+    unit: Annotated[str | None, Query(pattern="^(km|mi)$")] = None,
+) -> Response:
+    entry = finder.store.get(nct_id)
     if entry is None:
-        raise HTTPException(404, f"There is no bundled trial {nct_id}.")
-    p = entry.protocol
+        raise HTTPException(404, f"There is no trial {nct_id} in the catalogue.")
+    answer = resolve_place(finder, (near or "").strip() or None)
+    origin = answer.place.point if answer.place else None
+    place_label = answer.place.label if answer.place else None
+    tp = finder.protocol_for(entry)
+    summary = finder.summary(entry, origin=origin, place=place_label)
+    url = llm_url()
+    rewrite = finder.rewritten(summary, url) if url else None
+    trial = entry.trial
+    sections = (
+        [(name, tree_rows(items)) for name, items in tp.protocol.sections()] if tp.protocol else []
+    )
     return render(
         request,
         "trial.html",
         {
             "entry": entry,
-            "trial": p.trial,
-            "protocol": p,
-            "sections": [(name, tree_rows(items)) for name, items in p.sections()],
-            "timeline": timeline(p.trial),
+            "trial": trial,
+            "protocol": tp.protocol,
+            "tp": tp,
+            "sections": sections,
+            "timeline": timeline(trial),
             "day_label": day_label,
+            "summary": summary,
+            "rewrite": rewrite,
+            "rewrite_parts": link_numbers(rewrite.text, summary.facts)
+            if rewrite and rewrite.accepted
+            else None,
+            "sites": entry.sites_by_distance(origin),
+            "place": answer.place,
+            "place_problem": answer.message,
+            "suggestions": answer.suggestions,
+            "near": near or "",
+            "unit": unit or "km",
+            "distance_text": distance_text,
+            "similar": finder.similar(entry, 5, origin=origin),
+            "groups": finder.store.groups_of(entry),
+            "snapshot": finder.info,
+            "version": curated.version if (curated := catalog.get(entry.nct_id)) else None,
         },
+        status_code=422 if answer.message else 200,
     )
 
 
-# ------------------------------------------------------------------ anonymous pre-screening
-
-
-def _prescreen_context(catalog: Catalog, today: date, **extra: Any) -> dict[str, Any]:
-    ctx: dict[str, Any] = {
-        "choices": prescreen_form.choices(),
-        "today": today,
-        "trials": list(catalog.entries.values()),
-        "values": {},
-        "errors": [],
-        "results": None,
-        "mode": "bundle",
-    }
-    ctx.update(extra)
-    return ctx
-
-
-@router.get("/prescreen")
-def prescreen_page(request: Request, catalog: CatalogDep, today: Today) -> Response:
-    return render(request, "prescreen.html", _prescreen_context(catalog, today))
-
-
-def _as_of(raw: str, today: date) -> date:
-    if not raw.strip():
-        return today
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        raise BadInput(f"as_of: {raw!r} is not a date (YYYY-MM-DD)") from None
-
-
-@router.post("/prescreen")
-async def prescreen_submit(
-    request: Request,
-    catalog: CatalogDep,
-    settings: AppSettings,
-    today: Today,
-) -> Response:
-    """Screen an uploaded/pasted bundle (``mode=bundle``) or the short form (``mode=form``)."""
-    form = await read_form(request, settings.max_bundle_bytes)
-    mode = form_text(form, "mode", "bundle")
-    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-    multi = {"conditions": [v for v in form.getlist("conditions") if isinstance(v, str)]}
-    htmx = request.headers.get("hx-request") == "true"
-    template = "_prescreen_results.html" if htmx else "prescreen.html"
-    ctx = _prescreen_context(catalog, today, values=fields, mode=mode, multi_values=multi)
-    status = 200
-    try:
-        as_of = _as_of(form_text(form, "as_of"), today)
-        ctx["as_of"] = as_of
-        if mode == "form":
-            data = prescreen_form.from_flat_fields(fields, multi)
-            patient: Patient = prescreen_form.patient_from_form(data, as_of=as_of)
-        else:
-            raw = await form_file(form, "bundle", settings.max_bundle_bytes)
-            if raw is None:
-                text = form_text(form, "bundle_text")
-                if len(text.encode("utf-8")) > settings.max_bundle_bytes:
-                    raise BodyTooLarge(settings.max_bundle_bytes)
-                raw = text.encode("utf-8")
-            patient = bundle_to_patient(parse_bundle_json(raw))
-        results: list[ScreeningResult] = await run_in_threadpool(
-            screen_patient, patient, as_of=as_of, protocols=catalog.protocols.values()
-        )
-        ctx["results"] = [r.to_json() for r in results]
-        ctx["patient_age"] = patient.age_on(as_of)
-        ctx["patient_sex"] = patient.sex.value
-    except prescreen_form.PrescreenFormError as exc:
-        status = 422
-        ctx["errors"] = [f"{p.field}: {p.message}" for p in exc.problems]
-    except BadInput as exc:
-        status = exc.status_code
-        ctx["errors"] = [exc.message]
-    except BodyTooLarge as exc:
-        status = 413
-        ctx["errors"] = [too_large_message(exc.limit)]
-    return render(request, template, ctx, status_code=status)
+# The anonymous pre-screening (/prescreen) lives in web/pages/prescreen.py (issue 16).
