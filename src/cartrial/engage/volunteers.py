@@ -279,7 +279,10 @@ class Volunteers:
 
     def unsubscribe_headers(self, v: Volunteer, base_url: str | None) -> dict[str, str]:
         """RFC 8058 one-click unsubscribe (mail clients POST to the link)."""
+        one_click = self.engage.link(
+            base_url, "/api/v1/volunteers/unsubscribe/" + self._token(v, "unsubscribe")
+        )
         return {
-            "List-Unsubscribe": f"<{self.link(v, 'unsubscribe', base_url)}>",
+            "List-Unsubscribe": f"<{one_click}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
