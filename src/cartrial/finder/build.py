@@ -105,7 +105,9 @@ def _trial_from_row(row: Mapping[str, str], sites: list[Site], where: str) -> Tr
         interventions=interventions,
         product=_text(row.get("ProductName")),
         target_antigens=_antigens(category, texts),
-        cell_type=_CELL_TYPES.get(category) or cell_type_of(texts),
+        # the monitor tracks CAR-T trials: CAR-NK, CAAR-T, CAR-Treg when its class or the
+        # names say so, else CAR-T
+        cell_type=_CELL_TYPES.get(category) or cell_type_of(texts) or "CAR-T",
         primary_endpoints=tuple(Endpoint(measure=m) for m in _split(row.get("PrimaryEndpoints"))),
         min_age_years=parse_age(row.get("MinAge")),
         max_age_years=parse_age(row.get("MaxAge")),

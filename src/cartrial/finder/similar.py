@@ -19,6 +19,7 @@ import numpy as np
 from cartrial.finder import conditions as cond
 from cartrial.finder.geo import Point
 from cartrial.finder.store import Entry, FinderStore
+from cartrial.finder.summary import SHORT_NAMES
 
 __all__ = ["Similar", "SimilarIndex"]
 
@@ -130,8 +131,8 @@ class SimilarIndex:
             if x
         )
         if shared:
-            c = cond.by_key(shared[0])
-            where = f" in {c.abbreviation or c.display}" if c else ""
+            name = SHORT_NAMES.get(shared[0], shared[0]).split(" (")[0]
+            where = f" in {name}"
         elif fams:
             where = f" in {cond.FAMILIES[fams[0]].lower()}"
         else:

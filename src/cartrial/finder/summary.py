@@ -27,7 +27,7 @@ from cartrial.criteria.walk import children
 from cartrial.finder.readability import readability
 from cartrial.finder.store import Entry, SiteDistance
 
-__all__ = ["Fact", "PlainSummary", "Sentence", "plain_summary", "NUMBER_RE"]
+__all__ = ["NUMBER_RE", "Fact", "PlainSummary", "Sentence", "link_numbers", "plain_summary"]
 
 NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 
@@ -465,3 +465,22 @@ def plain_summary(
     else:
         out.append(Sentence("Where", ("The registry lists no study centers yet.",)))
     return PlainSummary(tuple(out), frozenset(named), reviewed=entry.reviewed)
+
+
+def link_numbers(text: str, facts: Sequence[Fact]) -> list[str | Fact]:
+    """``text`` (e.g. an accepted rewrite) cut into words and the facts its numbers come from."""
+    by_number: dict[str, Fact] = {}
+    for f in facts:
+        for n in NUMBER_RE.findall(f.text):
+            by_number.setdefault(n.replace(",", ""), f)
+    out: list[str | Fact] = []
+    pos = 0
+    for m in NUMBER_RE.finditer(text):
+        fact = by_number.get(m.group(0).replace(",", ""))
+        if fact is None:
+            continue
+        out.append(text[pos : m.start()])
+        out.append(Fact(m.group(0), fact.source, fact.anchor))
+        pos = m.end()
+    out.append(text[pos:])
+    return [p for p in out if p != ""]

@@ -1,7 +1,9 @@
 """The trial catalogue as the web app and the API see it: summaries, filters, facets, trees.
 
-Loaded once at start-up from :func:`cartrial.services.catalog.load_protocols`; each protocol
-gets a version hash (SHA-256 of its canonical JSON) that saved screenings record.
+Two layers: the curated computable protocols (loaded once at start-up from
+:func:`cartrial.services.catalog.load_protocols`; each gets a version hash, SHA-256 of its
+canonical JSON, that saved screenings record), and the finder over every CAR-cell trial of the
+bundled registry snapshot (:func:`Catalog.finder`), which the public catalogue lists.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -18,6 +21,12 @@ from cartrial.criteria.protocol import Protocol
 from cartrial.criteria.render import summary
 from cartrial.criteria.walk import children
 from cartrial.domain.trial import Trial
+from cartrial.finder.geo import Point
+from cartrial.finder.places import Place
+from cartrial.finder.service import Finder, load_finder
+from cartrial.finder.store import Entry, FinderQuery, SiteDistance
+
+PAGE_SIZE = 25
 
 
 def protocol_hash(protocol: Protocol) -> str:
@@ -29,14 +38,31 @@ class TrialFilters(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    q: str | None = Field(None, max_length=200, description="Free text: title, conditions, NCT id…")
-    disease: str | None = Field(None, max_length=100)
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Free text: title, conditions, NCT id…; disease names and abbreviations "
+        "match their synonyms (lupus = SLE, scleroderma = SSc, myositis = IIM)",
+    )
+    disease: str | None = Field(
+        None, max_length=100, description="A condition page slug (sle, ssc, iim…) or a name"
+    )
     antigen: str | None = Field(None, max_length=100, description="Target antigen, e.g. CD19")
     cell_type: str | None = Field(None, max_length=100, description="e.g. CAR-T, CAR-NK")
     phase: str | None = Field(None, max_length=40)
     status: str | None = Field(None, max_length=60)
     age: int | None = Field(None, ge=0, le=120, description="Patient age in years")
     country: str | None = Field(None, max_length=100)
+    near: str | None = Field(
+        None, max_length=120, description="A city, a study-site postal code or LAT,LON"
+    )
+    within_km: float | None = Field(
+        None, gt=0, le=20040, description="Only trials with a site this close to `near` (km)"
+    )
+    open: bool | None = Field(None, description="Only trials open or about to open to enrolment")
+    sort: Literal["relevance", "distance", "updated", "nct"] | None = None
+    unit: Literal["km", "mi"] | None = Field(None, description="Distance unit of the page")
+    page: int = Field(1, ge=1, le=1000)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -46,7 +72,36 @@ class TrialFilters(BaseModel):
         return value.strip() if isinstance(value, str) else value
 
     def active(self) -> dict[str, Any]:
-        return {k: v for k, v in self.model_dump().items() if v is not None}
+        return {
+            k: v
+            for k, v in self.model_dump().items()
+            if v is not None and not (k == "page" and v == 1)
+        }
+
+    def query(self, origin: Point | None) -> FinderQuery:
+        return FinderQuery(
+            q=self.q,
+            condition=self.disease,
+            antigen=self.antigen,
+            cell_type=self.cell_type,
+            phase=self.phase,
+            status=self.status,
+            country=self.country,
+            age=self.age,
+            near=origin,
+            within_km=self.within_km,
+            open_only=bool(self.open),
+            sort=self.sort or "relevance",
+        )
+
+    def link(self, **change: Any) -> str:
+        """The catalogue URL of these filters with ``change`` applied (None removes)."""
+        from urllib.parse import urlencode
+
+        values = {**self.active(), **change}
+        return "/?" + urlencode(
+            {k: ("true" if v is True else v) for k, v in values.items() if v not in (None, "")}
+        )
 
 
 @dataclass(frozen=True)
@@ -129,6 +184,11 @@ class Catalog:
                 countries=countries,
                 haystack=_fold(" ".join(w for w in words if w)),
             )
+
+    def finder(self, data_dir: Path | None = None) -> Finder:
+        """Every trial of the bundled snapshot (with records synced into ``data_dir``), the
+        curated protocols attached; built once and shared."""
+        return load_finder(self.protocols, data_dir=data_dir)
 
     @property
     def hashes(self) -> dict[str, str]:
@@ -234,3 +294,82 @@ def tree_rows(items: Iterable[Criterion]) -> list[TreeRow]:
     for item in items:
         walk(item, 0)
     return rows
+
+
+# ------------------------------------------------------------------ finder (whole field)
+
+
+def distance_text(km: float | None, unit: str | None = "km") -> str:
+    if km is None:
+        return "distance unknown"
+    if unit == "mi":
+        return f"{km / 1.609344:,.0f} mi"
+    return f"{km:,.0f} km"
+
+
+def place_json(place: Place) -> dict[str, Any]:
+    return {
+        "name": place.name,
+        "country": place.country,
+        "kind": place.kind,
+        "latitude": place.point.lat,
+        "longitude": place.point.lon,
+    }
+
+
+def finder_summary_json(entry: Entry, km: float | None = None) -> dict[str, Any]:
+    t = entry.trial
+    out: dict[str, Any] = {
+        "nct_id": t.nct_id,
+        "title": t.title,
+        "brief_title": t.brief_title,
+        "acronym": t.acronym,
+        "status": t.status,
+        "phases": list(t.phases),
+        "conditions": list(t.conditions),
+        "condition_keys": list(entry.condition_keys),
+        "disease_families": list(entry.families),
+        "diseases": list(t.diseases),
+        "target_antigens": list(t.target_antigens),
+        "cell_type": t.cell_type,
+        "product": t.product,
+        "product_type": entry.info.product_type,
+        "sponsor": t.sponsor,
+        "min_age_years": t.min_age_years,
+        "max_age_years": t.max_age_years,
+        "enrollment": t.enrollment,
+        "countries": list(entry.countries),
+        "sites": len(t.sites),
+        "sites_with_coordinates": len(entry.points),
+        "last_updated": t.last_updated.isoformat() if t.last_updated else None,
+        "reviewed_protocol": entry.reviewed,
+        "url": f"/trials/{t.nct_id}",
+    }
+    if km is not None:
+        out["nearest_site_km"] = round(km, 1)
+    return out
+
+
+def site_json(sd: SiteDistance) -> dict[str, Any]:
+    s = sd.site
+    return {
+        "facility": s.facility,
+        "city": s.city,
+        "state": s.state,
+        "country": s.country,
+        "status": s.status,
+        "latitude": s.latitude,
+        "longitude": s.longitude,
+        "distance_km": None if sd.km is None else round(sd.km, 1),
+        "distance_mi": None if sd.miles is None else round(sd.miles, 1),
+        "contact": {
+            k: v
+            for k, v in (
+                ("name", s.contact_name),
+                ("email", s.contact_email),
+                ("phone", s.contact_phone),
+            )
+            if v
+        }
+        or None,
+    }

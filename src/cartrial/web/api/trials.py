@@ -1,4 +1,6 @@
-"""``GET /api/v1/trials`` (catalogue with filters) and ``GET /api/v1/trials/{nct_id}``."""
+"""``GET /api/v1/trials`` (every trial of the finder, filtered, by distance) and
+``GET /api/v1/trials/{nct_id}`` (a trial with its eligibility tree: curated, or the parser's
+draft marked not reviewed). Every answer names the data source, its licence and date."""
 
 from __future__ import annotations
 
@@ -6,31 +8,83 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from cartrial.web.catalog import TrialFilters, protocol_json
+from cartrial.web.catalog import (
+    PAGE_SIZE,
+    TrialFilters,
+    finder_summary_json,
+    node_tree,
+    place_json,
+    protocol_json,
+)
 from cartrial.web.deps import CatalogDep
+from cartrial.web.finder_deps import FinderDep, resolve_place
 
 router = APIRouter(tags=["trials"])
 
 
-@router.get("/trials", summary="The bundled trials, filtered")
+def place_error(message: str, suggestions: tuple[str, ...]) -> HTTPException:
+    """422 naming the place and its close spellings (they are in the message)."""
+    del suggestions  # already part of the message: "... Did you mean: A, B?"
+    return HTTPException(422, message)
+
+
+@router.get("/trials", summary="Every CAR-cell trial in autoimmune disease, filtered")
 def list_trials(
-    catalog: CatalogDep,
+    finder: FinderDep,
     filters: Annotated[TrialFilters, Query()],
+    limit: Annotated[int | None, Query(ge=1, le=1000, description="Page size (all)")] = None,
 ) -> dict[str, Any]:
-    """Summaries of the bundled computable protocols matching every given filter."""
-    found = catalog.search(filters)
+    """Trials of the registry snapshot matching every filter. With ``near`` (a place or
+    ``LAT,LON``) each trial gets its nearest site's distance and the list is sorted by it;
+    ``within_km`` keeps trials with a site that close. An unknown place is a 422 with close
+    spellings."""
+    answer = resolve_place(finder, filters.near)
+    if filters.near and answer.place is None:
+        raise place_error(answer.message or "unknown place", answer.suggestions)
+    if filters.within_km is not None and answer.place is None:
+        raise HTTPException(422, "within_km needs near (a place or LAT,LON)")
+    origin = answer.place.point if answer.place else None
+    found = finder.store.search(filters.query(origin))
+    size = limit or len(found) or 1
+    start = (filters.page - 1) * size
     return {
         "count": len(found),
         "filters": filters.active(),
-        "trials": [e.summary_json() for e in found],
+        "near": place_json(answer.place) if answer.place else None,
+        "trials": [finder_summary_json(e, km) for e, km in found[start : start + size]],
+        "data_source": finder.info.to_json(),
     }
 
 
 @router.get("/trials/{nct_id}", summary="One trial with its eligibility tree")
-def get_trial(nct_id: str, catalog: CatalogDep) -> dict[str, Any]:
+def get_trial(nct_id: str, catalog: CatalogDep, finder: FinderDep) -> dict[str, Any]:
     """Trial metadata and the inclusion/exclusion trees: each node's computable reading
-    (``computable``, ``definition``) beside the protocol's own words (``text``)."""
-    entry = catalog.get(nct_id)
+    (``computable``, ``definition``) beside the protocol's own words (``text``). A trial
+    without a curated protocol gets the parser's draft, ``reviewed: false``, with the share
+    of criteria sentences it read as computable."""
+    entry = finder.store.get(nct_id)
     if entry is None:
-        raise HTTPException(404, f"no bundled trial {nct_id!r}")
-    return protocol_json(entry)
+        raise HTTPException(404, f"no trial {nct_id!r} in the catalogue")
+    curated = catalog.get(nct_id)
+    if curated is not None:
+        body = protocol_json(curated)
+        body["reviewed"] = True
+    else:
+        tp = finder.protocol_for(entry)
+        body = {
+            "nct_id": entry.nct_id,
+            "trial": entry.trial.model_dump(mode="json", exclude_none=True),
+            "reviewed": False,
+            "eligibility": None,
+        }
+        if tp.protocol is not None and tp.draft is not None:
+            body["eligibility"] = {
+                section: [node_tree(n) for n in items] for section, items in tp.protocol.sections()
+            }
+            body["computable_share"] = round(tp.draft.computable_share, 3)
+    body["summary"] = finder_summary_json(entry)
+    body["data_source"] = finder.info.to_json()
+    return body
+
+
+__all__ = ["PAGE_SIZE", "place_error", "router"]
