@@ -181,3 +181,26 @@ def decide(values: dict[str, Any]) -> EscalationResult:
         n_current=n[current - 1],
         notes=tuple(notes),
     )
+
+
+def board_values(
+    *,
+    design: str,
+    target: float | None,
+    cohort_size: int,
+    n_cohorts: int | None,
+    n: tuple[int, ...] | list[int],
+    y: tuple[int, ...] | list[int],
+    current_level: int,
+) -> dict[str, str]:
+    """The escalation form's values filled from the conduct DLT board's counts (issue 17):
+    posting them to the escalation page gives the decision the board shows."""
+    return {
+        "design": design,
+        "target": "" if target is None else f"{target:g}",
+        "n": ", ".join(str(v) for v in n),
+        "y": ", ".join(str(v) for v in y),
+        "current_level": str(current_level),
+        "cohort_size": str(cohort_size) if design == "boin" else "",
+        "n_cohorts": "" if n_cohorts is None else str(n_cohorts),
+    }
