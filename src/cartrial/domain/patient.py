@@ -46,6 +46,24 @@ class Observation(BaseModel):
     ref_high: float | None = None
     code: Code | None = None
     components: dict[str, float | str | bool] = Field(default_factory=dict)
+    effective_at: dt.datetime | None = None  # the instant, when the source gave a time of day
+    recognized_by: str | None = None  # e.g. "name 'mRSS'" when matched by words, not a code
+
+    @property
+    def instant(self) -> tuple[date, float | None]:
+        """Sort key: the date, then the instant (UTC seconds; None when only a date is known)."""
+        at = self.effective_at
+        if at is None:
+            return (self.effective, None)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.timezone.utc)
+        return (self.effective, at.timestamp())
+
+    def same_instant(self, other: Observation) -> bool:
+        """Taken at the same instant, or on the same day with a time of day missing on either
+        side (then their order is unknown)."""
+        a, b = self.instant, other.instant
+        return a[0] == b[0] and (a[1] is None or b[1] is None or a[1] == b[1])
 
 
 class ConditionRecord(BaseModel):
@@ -120,6 +138,8 @@ class Patient(BaseModel):
 
     id: str
     birth_date: date | None = None
+    # a partial birth date (year, year-month) as the interval of possible days; birth_date None
+    birth_date_range: tuple[date, date] | None = None
     sex: Sex = Sex.UNKNOWN
     observations: tuple[Observation, ...] = ()
     conditions: tuple[ConditionRecord, ...] = ()
@@ -136,6 +156,21 @@ class Patient(BaseModel):
         years = as_of.year - b.year - ((as_of.month, as_of.day) < (b.month, b.day))
         return years
 
+    def age_range_on(self, as_of: date) -> tuple[int, int] | None:
+        """(youngest, oldest) possible age in completed years: exact with a full birth date, an
+        interval with a partial one, None without any."""
+        if self.birth_date is not None:
+            age = self.age_on(as_of)
+            assert age is not None
+            return (age, age)
+        if self.birth_date_range is None:
+            return None
+        first, last = self.birth_date_range
+        youngest = Patient(id=self.id, birth_date=min(last, as_of)).age_on(as_of)
+        oldest = Patient(id=self.id, birth_date=first).age_on(as_of)
+        assert youngest is not None and oldest is not None
+        return (youngest, oldest)
+
     def observations_of(self, concept: str) -> list[Observation]:
         """Observations of one concept, newest first."""
         return list(self._by_concept.get(concept, ()))
@@ -146,5 +181,10 @@ class Patient(BaseModel):
         index: dict[str, list[Observation]] = {}
         for o in self.observations:
             index.setdefault(o.concept, []).append(o)
-        return {k: tuple(sorted(v, key=lambda o: o.effective, reverse=True))
-                for k, v in index.items()}
+        return {k: tuple(sorted(v, key=newest_first)) for k, v in index.items()}
+
+
+def newest_first(o: Observation) -> tuple[int, float]:
+    """Newest date first; within a day the later instant first, a date without time last."""
+    day, ts = o.instant
+    return (-day.toordinal(), -ts if ts is not None else float("inf"))

@@ -58,6 +58,69 @@ def _entry_date(event: date, window: Window) -> date:
     return day
 
 
+# ------------------------------------------------------------------- unrecognised records
+
+_ICD = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
+
+
+def _icd_categories(group: str, key: str) -> set[str]:
+    """The 3-character ICD-10 categories (one body system's family) of a concept's codes."""
+    cats = {c.code.replace(".", "").upper()[:3] for c in vocab.codes(group, key)
+            if c.system in _ICD}
+    if group == "conditions":
+        for prefixes in vocab.condition(key).prefix_match.values():
+            cats |= {p.replace(".", "").upper()[:3] for p in prefixes}
+    return cats
+
+
+def _drug_words(keys: set[str]) -> list[tuple[str, str]]:
+    out = []
+    for key in keys:
+        info = vocab.drug(key)
+        out += [(key, info.display.lower()), (key, key.replace("_", " "))]
+    return out
+
+
+def possible_matches(
+    ctx: Context, resource_types: tuple[str, ...], group: str, concepts: set[str],
+) -> tuple[str, ...]:
+    """Records the engine could not recognise by code that could be one of ``concepts``: their
+    words name it (``vocab.mentions``; drug names for medications) or an ICD-10 code falls in
+    the same 3-character category (the same body system's family). Each becomes a question for
+    the investigator; a criterion resting on the record's absence is then UNKNOWN, not FALSE."""
+    out: list[str] = []
+    drug_words = _drug_words(concepts) if group == "medications" else []
+    for u in ctx.patient.unrecognized:
+        if u.resource_type not in resource_types or not (u.text or u.codes):
+            continue
+        text = " ".join((u.text or "").lower().split())
+        if group == "medications":
+            hit = {k for k, w in drug_words if vocab.mentions_phrase(text, w)}
+        else:
+            hit = set(vocab.mentions(u.text, group)) & concepts
+            for code in u.codes:
+                system = vocab.canonical_system(code.system)
+                if system in _ICD:
+                    cat = code.code.replace(".", "").upper()[:3]
+                    hit |= {k for k in concepts if cat in _icd_categories(group, k)}
+        if hit:
+            said = f" {u.text!r}" if u.text else ""
+            out.append(f"{u.resource_type}/{u.id}{said} is not coded in the vocabulary: is it "
+                       f"{' / '.join(sorted(hit))}? (investigator to confirm)")
+    return tuple(out)
+
+
+def _or_unknown(result: NodeResult, candidates: tuple[str, ...]) -> NodeResult:
+    """A FALSE that rests on absence becomes UNKNOWN when an unrecognised record may be it."""
+    if result.status is not Truth.FALSE or not candidates:
+        return result
+    return result.model_copy(update={
+        "status": Truth.UNKNOWN, "flips_on": None, "window_based": False,
+        "reason": result.reason + "; but an unrecognised record may be it",
+        "missing": result.missing + candidates,
+    })
+
+
 # ------------------------------------------------------------------- conditions
 
 
@@ -109,7 +172,9 @@ def _condition(node: ConditionHistory, ctx: Context) -> NodeResult:
         return NodeResult(**_base(node), status=Truth.FALSE,
                           reason=f"{label} diagnosed too recently", flips_on=min(pending),
                           window_based=True)
-    return NodeResult(**_base(node), status=Truth.FALSE, reason=f"no {label} in the record")
+    absent = NodeResult(**_base(node), status=Truth.FALSE, reason=f"no {label} in the record")
+    return _or_unknown(absent, possible_matches(ctx, ("Condition",), "conditions",
+                                                set(node.concepts)))
 
 
 # ------------------------------------------------------------------- medications
@@ -220,11 +285,18 @@ def _medication(node: MedicationHistory, ctx: Context) -> NodeResult:
             evidence=evidence,
             missing=tuple(sorted({m for ms in maybe.values() for m in ms})),
         )
-    return NodeResult(
+    failed = NodeResult(
         **_base(node), status=Truth.FALSE,
         reason=f"{n_def} qualifying {node.distinct_by}(s) of {label} (needs {node.min_distinct})",
         evidence=evidence,
     )
+    drugs = set(node.drugs) | {d for c in node.classes for d in _class_members(c)}
+    candidates = possible_matches(
+        ctx, ("MedicationStatement", "MedicationRequest", "MedicationAdministration"),
+        "medications", drugs)
+    if n_def + n_maybe + len(candidates) < node.min_distinct:
+        return failed  # even if every unrecognised one were a match, too few
+    return _or_unknown(failed, candidates)
 
 
 def _distinct_key(node: MedicationHistory, rec: MedicationExposure) -> str:
@@ -403,4 +475,6 @@ def _procedure(node: ProcedureHistory, ctx: Context) -> NodeResult:
     if unsure:
         return NodeResult(**_base(node), status=Truth.UNKNOWN,
                           reason=f"{label} on record without a date", missing=tuple(unsure))
-    return NodeResult(**_base(node), status=Truth.FALSE, reason=f"no {label} in the window")
+    absent = NodeResult(**_base(node), status=Truth.FALSE, reason=f"no {label} in the window")
+    return _or_unknown(absent, possible_matches(ctx, ("Procedure", "Condition"), "procedures",
+                                                set(node.concepts)))

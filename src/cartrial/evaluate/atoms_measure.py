@@ -7,14 +7,14 @@ value, measured since when, would settle it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from cartrial import vocab
 from cartrial.calculators import crcl_cockcroft_gault, egfr_bedside_schwartz, egfr_ckd_epi_2021
 from cartrial.calculators.registry import run_calculator
 from cartrial.criteria.nodes import Comparator, Derived, Measurement, Score, Serology, Window
 from cartrial.domain.errors import CartrialError
-from cartrial.domain.patient import Observation, Sex
+from cartrial.domain.patient import Observation, Sex, newest_first
 from cartrial.evaluate.context import Context, handles
 from cartrial.evaluate.result import Evidence, NodeResult
 from cartrial.evaluate.truth import Truth
@@ -33,7 +33,7 @@ def latest(
     stale: Observation | None = None
     concepts = (concept,) if isinstance(concept, str) else concept
     found = [o for c in concepts for o in ctx.patient.observations_of(c)]
-    found.sort(key=lambda o: o.effective, reverse=True)
+    found.sort(key=newest_first)
     for obs in found:
         if obs.effective > ctx.as_of or not accept(obs):
             continue
@@ -49,6 +49,8 @@ def _numeric(obs: Observation) -> bool:
 
 
 def _obs_evidence(obs: Observation, **extra: Any) -> Evidence:
+    if obs.recognized_by and "detail" not in extra:
+        extra["detail"] = f"recognised by {obs.recognized_by}"
     return Evidence(
         resource=f"Observation/{obs.id}",
         concept=obs.concept,
@@ -76,9 +78,37 @@ def _measurement(node: Measurement, ctx: Context) -> NodeResult:
     obs, stale = latest(ctx, node.concept, node.lookback, accept=_numeric)
     if obs is None:
         return _no_value(node, ctx, stale)
-    status, reason, evidence, missing = _judge(node, obs)
+    ties = same_instant(ctx, obs, node.concept, _numeric)
+    judged = [_judge(node, o) for o in ties]
+    status, reason, evidence, missing = conservative(ctx, judged, lambda j: j[0])
+    if len(ties) > 1:
+        shown = ", ".join(f"{o.value:g}" for o in ties if o.value is not None)
+        reason += (f" ({len(ties)} {node.concept} results at the same time ({shown}): the more "
+                   "conservative one counts)")
     return NodeResult(**_base(node), status=status, reason=reason, evidence=(evidence,),
                       missing=missing)
+
+
+def same_instant(
+    ctx: Context, obs: Observation, concept: str | tuple[str, ...],
+    accept: Callable[[Observation], bool],
+) -> list[Observation]:
+    """``obs`` and every other acceptable value taken at the same instant (their order unknown)."""
+    concepts = (concept,) if isinstance(concept, str) else concept
+    others = [o for c in concepts for o in ctx.patient.observations_of(c)
+              if o is not obs and accept(o) and o.same_instant(obs)]
+    return [obs, *others]
+
+
+T = TypeVar("T")
+
+
+def conservative(ctx: Context, items: list[T], status: Callable[[T], Truth]) -> T:
+    """Of several readings taken at the same instant, the one least favourable to the patient
+    (FALSE before UNKNOWN before TRUE under an inclusion; the mirror under an exclusion)."""
+    order = ([Truth.FALSE, Truth.UNKNOWN, Truth.TRUE] if ctx.favourable
+             else [Truth.TRUE, Truth.UNKNOWN, Truth.FALSE])
+    return min(items, key=lambda item: order.index(status(item)))
 
 
 def _measurement_any(node: Measurement, ctx: Context) -> NodeResult:
@@ -365,7 +395,16 @@ def _score(node: Score, ctx: Context) -> NodeResult:
                               stale),),
         )
     if obs.value is not None:
+        ties = [o for o in same_instant(ctx, obs, node.instrument, usable) if o.value is not None]
+        if len(ties) > 1:
+            def _ok(o: Observation) -> Truth:
+                assert o.value is not None
+                return Truth.of(node.comparator.holds(o.value, node.value))
+            obs = conservative(ctx, ties, _ok)
         value, how = obs.value, "reported"
+        assert value is not None
+        if len(ties) > 1:
+            how += f"; {len(ties)} results at the same time, the more conservative counts"
         ev = _obs_evidence(obs, threshold=node.value)
     else:
         try:

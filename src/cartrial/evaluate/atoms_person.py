@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from typing import Any
 
 from cartrial.criteria.nodes import Age, ManualReview, SexIs
 from cartrial.domain.patient import Patient, Sex
@@ -18,6 +19,8 @@ def _age(node: Age, ctx: Context) -> NodeResult:
     patient = ctx.patient
     age = patient.age_on(ctx.as_of)
     base = {"id": node.id or "", "kind": node.kind, "text": node.text, "note": node.note}
+    if patient.birth_date is None and patient.birth_date_range is not None:
+        return _age_interval(node, ctx, base)
     if age is None or patient.birth_date is None:
         return NodeResult(
             **base,
@@ -50,6 +53,37 @@ def _age(node: Age, ctx: Context) -> NodeResult:
         flips_on=flips,
         window_based=flips is not None and not ok_min,
     )
+
+
+def _age_ok(node: Age, age: int) -> bool:
+    ok_min = node.min_years is None or (
+        age >= node.min_years if node.min_inclusive else age > node.min_years
+    )
+    ok_max = node.max_years is None or (
+        age <= node.max_years if node.max_inclusive else age < node.max_years
+    )
+    return ok_min and ok_max
+
+
+def _age_interval(node: Age, ctx: Context, base: dict[str, Any]) -> NodeResult:
+    """A partial birth date (``1980`` or ``1980-05``): every possible age is tried; the bounds
+    are decided only when all of them agree."""
+    rng = ctx.patient.age_range_on(ctx.as_of)
+    assert rng is not None and ctx.patient.birth_date_range is not None
+    first, last = ctx.patient.birth_date_range
+    verdicts = {_age_ok(node, a) for a in range(rng[0], rng[1] + 1)}
+    shown = f"{rng[0]}" if rng[0] == rng[1] else f"{rng[0]}-{rng[1]}"
+    ev = (Evidence(resource="Patient", concept="age", value=shown, unit="a",
+                   detail=f"partial birth date: born between {first} and {last}"),)
+    if len(verdicts) == 1:
+        ok = verdicts.pop()
+        return NodeResult(**base, status=Truth.of(ok), evidence=ev,
+                          reason=f"age {shown} years on {ctx.as_of.isoformat()} "
+                          f"(partial birth date): {'every' if ok else 'no'} possible age fits")
+    return NodeResult(**base, status=Truth.UNKNOWN, evidence=ev,
+                      reason=f"age {shown} years on {ctx.as_of.isoformat()} (partial birth "
+                      "date): some possible ages fit, some do not",
+                      missing=("Patient.birthDate (the full date)",))
 
 
 def _birthday(patient: Patient, years: int) -> date:

@@ -216,6 +216,7 @@ class _BundleReader(
         return Patient(
             id=self.patient.id or "patient",
             birth_date=self.birth_date,
+            birth_date_range=self.birth_range,
             sex=self._sex(self.patient.gender),
             observations=tuple(self.observations),
             conditions=tuple(self.conditions),

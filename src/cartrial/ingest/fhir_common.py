@@ -177,6 +177,10 @@ def _resolve(cc: Any, groups: Iterable[str]) -> tuple[list[vocab.ConceptRef], An
     return refs, matched
 
 
+def _all_codes(cc: Any) -> tuple[Code, ...]:
+    return tuple(c for c in (_code(x) for x in _codings(cc)) if c is not None)
+
+
 def _float(x: Any) -> float | None:
     if x is None:
         return None

@@ -11,6 +11,8 @@ from cartrial.domain.patient import (
 )
 from cartrial.ingest.fhir_common import (
     ReaderState,
+    _all_codes,
+    _cc_text,
     _code,
     _codings,
     _describe_codes,
@@ -32,7 +34,13 @@ class ConditionReader(ReaderState):
                 return
         refs, coding = _resolve(res.code, ["conditions", "procedures"])
         if not refs:
-            self._skip("Condition", rid, f"code not in the vocabulary: {_describe_codes(res.code)}")
+            self._skip(
+                "Condition",
+                rid,
+                f"code not in the vocabulary: {_describe_codes(res.code)}",
+                text=_cc_text(res.code),
+                codes=_all_codes(res.code),
+            )
             return
         onset = (
             _first_day(res.onsetDateTime)

@@ -14,6 +14,7 @@ from cartrial.ingest.fhir_common import (
     _MASS_TO_MG,
     _PERIOD_DAYS,
     ReaderState,
+    _all_codes,
     _cc_text,
     _code,
     _codings,
@@ -88,7 +89,15 @@ class MedicationReader(ReaderState):
             return
         refs, coding, why = self._medication_concept(res)
         if not refs:
-            self._skip(rt, rid, why)
+            cc = res.medicationCodeableConcept
+            text = (
+                _cc_text(cc)
+                if cc is not None
+                else (
+                    res.medicationReference.display if res.medicationReference is not None else None
+                )
+            )
+            self._skip(rt, rid, why, text=text, codes=_all_codes(cc))
             return
         ref = refs[0]
         dosages = self._dosages(res)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from cartrial import vocab
-from cartrial.domain.errors import DataError, UnknownUnitError
+from cartrial.domain.errors import UnknownUnitError
 from cartrial.domain.patient import (
     Observation,
 )
@@ -26,9 +26,32 @@ from cartrial.ingest.fhir_common import (
     _result_from_text,
 )
 
+_NUMBER = re.compile(
+    r"(?P<cmp><=|>=|<|>)?\s*(?P<num>[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?)\s*(?P<unit>\S.*)?"
+)
+
+
+class Rejected(Exception):
+    """One resource (or component) cannot be read; it is listed with this reason, the rest of
+    the bundle is read."""
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    return value if isinstance(value, dt.datetime) else None
+
 
 class ObservationReader(ReaderState):
     # -- Observation ------------------------------------------------------------------------
+
+    def _by_name(self, cc: Any) -> tuple[str, str] | None:
+        """(concept, the words matched) for an instrument sent by name (code.text / display)."""
+        if cc is None:
+            return None
+        for text in [cc.text, *(c.display for c in _codings(cc))]:
+            key = vocab.instrument_by_name(text)
+            if key is not None:
+                return key, str(text)
+        return None
 
     def _observation(self, res: Any, where: str) -> None:
         rid = res.id
@@ -42,22 +65,41 @@ class ObservationReader(ReaderState):
             or (_first_day(res.effectivePeriod.end) if res.effectivePeriod else None)
             or _first_day(res.issued)
         )
+        at = (
+            _instant(res.effectiveDateTime)
+            or _instant(res.effectiveInstant)
+            or (_instant(res.effectivePeriod.start) if res.effectivePeriod else None)
+        )
         refs, coding = _resolve(res.code, ["labs"])
-        component_obs = self._component_observations(res, where, effective)
+        recognized_by = None
+        if not refs:
+            named = self._by_name(res.code)
+            if named is not None:
+                refs = [vocab.ConceptRef("labs", named[0], "name")]
+                recognized_by = f"name {named[1]!r}"
+        component_obs = self._component_observations(res, where, effective, at)
         if not refs:
             if component_obs:
                 self.observations.extend(component_obs)
                 return
             self._skip(
-                "Observation", rid, f"code not in the vocabulary: {_describe_codes(res.code)}"
+                "Observation",
+                rid,
+                f"code not in the vocabulary: {_describe_codes(res.code)}",
+                text=_cc_text(res.code),
             )
             return
         if effective is None:
             self._skip("Observation", rid, "no effective date (effective[x] or issued)")
             return
         concept = refs[0].key
-        fields = self._value_fields(res, concept, where, prefix="value")
-        fields.update(self._reference_range(res, concept, where, fields.get("original_unit")))
+        try:
+            fields = self._value_fields(res, concept, where, prefix="value")
+            fields.update(self._reference_range(res, concept, where, fields.get("original_unit")))
+        except Rejected as exc:
+            self._skip("Observation", rid, str(exc), text=_cc_text(res.code))
+            self.observations.extend(component_obs)
+            return
         components = dict(fields.pop("components", {}))
         components.update(self._other_components(res))
         if fields.get("result") is None:
@@ -81,8 +123,10 @@ class ObservationReader(ReaderState):
                 id=rid or where,
                 concept=concept,
                 effective=effective,
+                effective_at=at,
                 code=_code(coding),
                 components=components,
+                recognized_by=recognized_by,
                 **fields,
             )
         )
@@ -135,6 +179,8 @@ class ObservationReader(ReaderState):
                 out.update(value=v, unit="{titer}", original_value=v, original_unit="1:x")
                 return out
             out["result"] = _result_from_text(s)
+            if out["result"] is None and info.canonical_unit is not None:
+                return self._numeric_string(s, concept, where, prefix)
             if out["result"] is None:
                 out["components"] = {"value_text": s}
             return out
@@ -158,6 +204,27 @@ class ObservationReader(ReaderState):
                 out["components"] = {"value_text": _cc_text(cc) or _describe_codes(cc)}
         return out
 
+    def _numeric_string(self, s: str, concept: str, where: str, prefix: str) -> dict[str, Any]:
+        """A number sent as text ("1.2 mg/dL", "<0.5", "9"): parsed with its unit, else the
+        resource is rejected with the reason (never silently dropped)."""
+        canonical = vocab.lab(concept).canonical_unit
+        m = _NUMBER.fullmatch(s)
+        if m is None:
+            raise Rejected(f"valueString {s!r} is not a number or a result word for {concept}")
+        value = float(m.group("num").replace(",", "."))
+        unit = m.group("unit")
+        unitless_ok = canonical is not None and re.fullmatch(r"(\{[^}]*\})+", canonical)
+        if unit is None and not unitless_ok:
+            raise Rejected(
+                f"valueString {s!r} for {concept} has no unit "
+                f"(canonical {canonical}): a unit is never guessed"
+            )
+        out: dict[str, Any] = {"original_value": value, "original_unit": unit}
+        if m.group("cmp"):
+            out["components"] = {"comparator": m.group("cmp")}
+        out["value"], out["unit"] = self._convert(concept, value, unit, where, f"{prefix}String")
+        return out
+
     def _convert(
         self, concept: str, value: float, unit: str | None, where: str, field: str
     ) -> tuple[float, str]:
@@ -173,11 +240,11 @@ class ObservationReader(ReaderState):
         low, high = vocab.plausible_range(concept)
         if (low is not None and converted < low) or (high is not None and converted > high):
             limits = f"{'' if low is None else f'{low:g}'}..{'' if high is None else f'{high:g}'}"
-            raise DataError(
+            raise Rejected(
                 f"impossible value {value:g} {unit or ''} for {concept} "
-                f"(physical limits {limits} {canonical})".replace("  ", " "),
-                where=where,
-                field=f"{field}.value",
+                f"(physical limits {limits} {canonical}) in {field}.value: resource not used".replace(
+                    "  ", " "
+                )
             )
         return converted, canonical
 
@@ -229,7 +296,7 @@ class ObservationReader(ReaderState):
         return None
 
     def _component_observations(
-        self, res: Any, where: str, effective: dt.date | None
+        self, res: Any, where: str, effective: dt.date | None, at: dt.datetime | None = None
     ) -> list[Observation]:
         out: list[Observation] = []
         for i, comp in enumerate(res.component or []):
@@ -244,7 +311,13 @@ class ObservationReader(ReaderState):
                 )
                 continue
             concept = refs[0].key
-            fields = self._value_fields(comp, concept, f"{where} component[{i}]", prefix="value")
+            try:
+                fields = self._value_fields(
+                    comp, concept, f"{where} component[{i}]", prefix="value"
+                )
+            except Rejected as exc:
+                self._skip("Observation", res.id, f"component {i}: {exc}")
+                continue
             comps = dict(fields.pop("components", {}))
             if not fields:
                 continue
@@ -253,6 +326,7 @@ class ObservationReader(ReaderState):
                     id=f"{res.id or where}#{concept}",
                     concept=concept,
                     effective=effective,
+                    effective_at=at,
                     code=_code(coding),
                     components=comps,
                     **fields,

@@ -11,6 +11,8 @@ from cartrial.domain.patient import (
 )
 from cartrial.ingest.fhir_common import (
     ReaderState,
+    _first_day,
+    _last_day,
 )
 
 
@@ -39,11 +41,12 @@ class PatientReader(ReaderState):
         if isinstance(bd, dt.date):
             self.birth_date = bd
         elif bd is not None:
-            self._skip(
-                "Patient",
-                res.id,
-                f"Patient.birthDate {bd!r} is a partial date: age cannot be computed",
-            )
+            # a partial date (year, year-month): kept as the interval of possible days; an age
+            # limit is decided when every possible age agrees
+            first, last = _first_day(bd), _last_day(bd)
+            if first is None or last is None:
+                raise DataError(f"unreadable birth date {bd!r}", where=where, field="birthDate")
+            self.birth_range = (first, last)
 
     @staticmethod
     def _sex(gender: str | None) -> Sex:

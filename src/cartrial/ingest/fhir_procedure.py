@@ -9,6 +9,8 @@ from cartrial.domain.patient import (
 )
 from cartrial.ingest.fhir_common import (
     ReaderState,
+    _all_codes,
+    _cc_text,
     _code,
     _describe_codes,
     _first_day,
@@ -27,7 +29,13 @@ class ProcedureReader(ReaderState):
             return
         refs, coding = _resolve(res.code, ["procedures"])
         if not refs:
-            self._skip("Procedure", rid, f"code not in the vocabulary: {_describe_codes(res.code)}")
+            self._skip(
+                "Procedure",
+                rid,
+                f"code not in the vocabulary: {_describe_codes(res.code)}",
+                text=_cc_text(res.code),
+                codes=_all_codes(res.code),
+            )
             return
         date = _first_day(res.performedDateTime)
         if date is None and res.performedPeriod is not None:

@@ -30,6 +30,14 @@ from importlib import resources
 from typing import Any, Literal
 
 from cartrial.domain.errors import UnknownUnitError
+from cartrial.vocab import hierarchy
+from cartrial.vocab.names import (
+    instrument_by_name,
+    instrument_names,
+    mentions,
+    mentions_phrase,
+    normalize_name,
+)
 from cartrial.vocab.units import UnitParseError, convert_units, normalize_unit
 
 __all__ = [
@@ -54,10 +62,15 @@ __all__ = [
     "drugs_in_class",
     "glucocorticoid_factor",
     "half_life_days",
+    "instrument_by_name",
+    "instrument_names",
     "lab",
     "lookup_code",
     "lookup_codes",
     "lookup_drug_text",
+    "mentions",
+    "mentions_phrase",
+    "normalize_name",
     "normalize_unit",
     "status_reason_outcome",
     "vaccine_is_live",
@@ -154,7 +167,8 @@ def _code_key(system: str, code: str) -> str:
 
 @dataclass(frozen=True)
 class ConceptRef:
-    """A code resolved to a concept. ``match`` says how: exact, icd_prefix or atc_prefix."""
+    """A code resolved to a concept. ``match`` says how: exact, icd_prefix, icd_descendant,
+    snomed_descendant, atc_prefix, text (a drug named in words) or name (an instrument name)."""
 
     group: Group
     key: str
@@ -296,7 +310,10 @@ def lookup_codes(
     """Every concept a code belongs to, best first.
 
     Exact matches come first (in data-file order); then, for ICD-10(-CM), the condition families
-    matched by ``icd_prefix_match`` (longest prefix first); for ATC with no exact drug match, the
+    matched by ``icd_prefix_match`` (longest prefix first) and the concepts of a listed code this
+    code extends (``icd_descendant``); for SNOMED CT with no exact condition match, the concepts
+    of a listed ancestor (``snomed_descendant``, :mod:`cartrial.vocab.hierarchy`); for ATC with
+    no exact drug match, the
     ``atc_classes`` whose code is a prefix of the code (longest first). ``groups`` restricts the
     result to some groups.
     """
@@ -311,6 +328,18 @@ def lookup_codes(
     if sys_uri in _ICD_SYSTEMS:
         for p_sys, prefix, ref in _icd_prefixes():
             if p_sys == sys_uri and ck.startswith(prefix) and ref not in found:
+                found.append(ref)
+    if sys_uri in _ICD_SYSTEMS:
+        # a child of a listed code (M05.79 under M05.7): ICD-10(-CM) is a prefix hierarchy
+        for n in range(len(ck) - 1, 2, -1):
+            for ref in _exact_index().get((sys_uri, ck[:n]), ()):
+                child = ConceptRef(ref.group, ref.key, "icd_descendant")
+                if child not in found:
+                    found.append(child)
+    if sys_uri == SNOMED and not any(r.group == "conditions" for r in found):
+        for key in hierarchy.snomed_ancestors(ck):
+            ref = ConceptRef("conditions", key, "snomed_descendant")
+            if ref not in found:
                 found.append(ref)
     if sys_uri == ATC and not any(r.group == "medications" for r in found):
         for class_code, key in _atc_class_prefixes():
@@ -412,6 +441,10 @@ def _round(x: float) -> float:
     return float(f"{x:.12g}")
 
 
+_COUNT_OR_SCORE = frozenset({"{score}", "{count}", "{#}"})
+_GENERIC_DIMENSIONLESS = frozenset({"", "1", "{#}", "{count}", "{points}", "{score}", "{total}"})
+
+
 def convert(key: str, value: float, unit: str | None) -> tuple[float, str]:
     """Convert ``value`` in ``unit`` to the lab concept's canonical unit: ``(value, canonical)``.
 
@@ -439,8 +472,12 @@ def convert(key: str, value: float, unit: str | None) -> tuple[float, str]:
     for alt in info.alternative_units:
         if normalize_unit(alt.unit).casefold() == given.casefold() and alt.factor is not None:
             return (_round(value * alt.factor), canonical)
+    if norm_canonical in _COUNT_OR_SCORE and given in _GENERIC_DIMENSIONLESS:
+        # UCUM annotations carry no dimension: a count or score sent as {#}, {points}, {score},
+        # 1 or without a unit is the same number (a {titer} or {INR} is not a score)
+        return (float(value), canonical)
     if given == "" and re.fullmatch(r"(\{[^}]*\})+", norm_canonical):
-        # a unitless count/score for an annotation-only canonical unit ({score}, {#}, {INR})
+        # a unitless value for an annotation-only canonical unit ({titer}, {INR})
         return (float(value), canonical)
     if given == "":
         raise UnknownUnitError(

@@ -87,10 +87,12 @@ def test_missing_birthdate_is_not_fatal() -> None:
     assert [o.concept for o in p.observations] == ["creatinine"]
 
 
-def test_partial_birthdate_listed_not_guessed() -> None:
+def test_partial_birthdate_kept_as_an_interval_not_guessed() -> None:
     p = patient_from_bundle(_bundle({"resourceType": "Patient", "id": "p", "birthDate": "1974"}))
     assert p.birth_date is None
-    assert "partial" in _unrec(p, "p").reason
+    assert p.birth_date_range == (dt.date(1974, 1, 1), dt.date(1974, 12, 31))
+    p = patient_from_bundle(_bundle({"resourceType": "Patient", "id": "p", "birthDate": "1974-02"}))
+    assert p.birth_date_range == (dt.date(1974, 2, 1), dt.date(1974, 2, 28))
 
 
 # -- Observations and units ----------------------------------------------------------------

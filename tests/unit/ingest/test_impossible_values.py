@@ -24,13 +24,19 @@ from tests.support.fhir_builder import BundleBuilder
         ("body_height", 900, "cm"),
     ],
 )
-def test_impossible_measurement_is_an_error(key: str, value: float, unit: str) -> None:
-    bundle = BundleBuilder("imp", birth="1980-01-01").lab(key, value, unit, "2026-11-20").build()
-    with pytest.raises(DataError) as exc:
-        patient_from_bundle(bundle)
-    msg = str(exc.value)
-    assert "impossible value" in msg and key in msg
-    assert "Observation/" in msg and "valueQuantity.value" in msg
+def test_impossible_measurement_rejects_that_resource_only(
+    key: str, value: float, unit: str
+) -> None:
+    """Issue 9: the impossible value is listed with its reason; the rest of the bundle is read
+    (it used to abort the whole bundle)."""
+    b = BundleBuilder("imp", birth="1980-01-01").lab(key, value, unit, "2026-11-20")
+    b.lab("alt", 30, "U/L", "2026-11-20")
+    patient = patient_from_bundle(b.build())
+    assert patient.observations_of(key) == []
+    assert patient.observations_of("alt")[0].value == 30
+    (listed,) = [u for u in patient.unrecognized if u.resource_type == "Observation"]
+    assert "impossible value" in listed.reason and key in listed.reason
+    assert "valueQuantity.value" in listed.reason and listed.id == "obs-1"
 
 
 def test_percent_of_predicted_may_exceed_100() -> None:
