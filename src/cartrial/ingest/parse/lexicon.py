@@ -1,18 +1,22 @@
-"""Words the parser and the importer recognise, each mapped to a vocabulary concept key.
+"""Words the parser recognises, each mapped to a vocabulary concept key.
 
-Keys follow ``reference/vocabulary.json`` (``labs[].key``, ``conditions[].key``,
-``medications[].key``, ``atc_class_groups``, ``procedures[].key``). A handful of keys the
-vocabulary does not carry yet (score instruments such as ``bilag_2004_a_count``, the pulmonary
-artery pressure, drug classes ``cd19_targeted``/``bcma_targeted``/``gene_therapy``) are listed in
-:data:`NOT_IN_VOCABULARY`; nodes using them say so in their note.
+The tables are built at import from two sources:
 
-Patterns are plain regular-expression fragments (case-insensitive unless written inside
-``(?-i:...)``), tried longest first.
+* the vocabulary (:mod:`cartrial.vocab`, read-only here): every lab, condition, medication and
+  procedure display name, and the abbreviations it gives in brackets ("Alanine aminotransferase
+  (ALT)"), become synonyms of their key (:func:`vocabulary_names`);
+* ``lexicon.yaml`` beside this module: the parser-only synonyms (spellings, abbreviations,
+  registry mistranslations) and the few keys the vocabulary does not carry yet
+  (:data:`NOT_IN_VOCABULARY`; nodes using them say so in their note).
+
+Synonyms are regular-expression fragments (case-insensitive unless written inside
+``(?-i:...)``); at a position the longest match wins. Matching dispatches on the first character
+a synonym can start with (:func:`first_chars`, a small analysis of the fragment syntax the data
+file uses), so each word start tries only a handful of synonyms.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,497 +24,325 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from importlib import resources
 from typing import Any
 
-# the regex parser (private but stable), used to find the characters a synonym can start with
-_sre_parser: Any = importlib.import_module("re._parser")
+import yaml
 
-# ---------------------------------------------------------------------------- diseases
+from cartrial import vocab
 
-#: disease or comorbidity key -> synonym patterns. Order inside a list does not matter.
-CONDITIONS: dict[str, tuple[str, ...]] = {
-    "lupus_nephritis": (r"lupus\s+nephritis", r"(?-i:SLE-LN)", r"(?-i:\bLN\b)"),
-    "sle": (
-        r"systemic\s+lupus\s+erythematosus",
-        r"systemic\s+lupus",
-        r"lupus\s+erythematosus",
-        r"(?-i:\bSLE\b)",
-        r"lupus(?!\s+(?:nephritis|anticoagulant|headache))",
-    ),
-    "ssc_diffuse_cutaneous": (
-        r"diffuse\s+cutaneous\s+(?:systemic\s+sclerosis|scleroderma)",
-        r"diffuse\s+systemic\s+sclerosis",
-        r"(?-i:\bdcSSc\b)",
-    ),
-    "ssc_ild": (
-        r"(?-i:\bSSc-ILD\b)",
-        r"systemic\s+sclerosis[- ]associated\s+interstitial\s+lung\s+disease",
-    ),
-    "systemic_sclerosis": (
-        r"systemic\s+sclerosis",
-        r"(?-i:\bSSc\b)",
-        r"scleroderma",
-    ),
-    "inclusion_body_myositis": (r"inclusion[- ]body\s+myositis", r"(?-i:\bIBM\b)"),
-    "antisynthetase_syndrome": (
-        r"anti-?\s?synthetase\s+syndrome",
-        r"(?-i:\bASy?S\b)",
-    ),
-    "imnm": (
-        r"immune[- ]mediated\s+necroti[sz]ing\s+myopathy",
-        r"necroti[sz]ing\s+(?:autoimmune\s+)?myopathy",
-        r"(?-i:\bI?MNM\b)",
-    ),
-    "dermatomyositis": (r"(?:juvenile\s+)?dermatomyositis", r"(?-i:\bJ?DM\b)"),
-    "polymyositis": (r"polymyositis", r"(?-i:\bPM\b)"),
-    "rheumatoid_arthritis": (r"rheumatoid\s+arthritis", r"(?-i:\bRA\b)"),
-    "primary_sjogren": (
-        r"(?:primary\s+)?sj[oö]e?gren'?s?(?:'s)?(?:\s+(?:syndrome|disease))?",
-        r"(?-i:\bpSS\b)",
-        r"dry\s+syndrome",
-    ),
-    "itp": (
-        r"(?:primary\s+)?immune\s+thrombocytopeni[ac]",
-        r"idiopathic\s+thrombocytopeni[ac]\s+purpura",
-        r"(?-i:\bITP\b)",
-    ),
-    "crohns_disease": (r"crohn'?s?(?:'s)?\s+disease", r"crohn\b"),
-    "ulcerative_colitis": (r"ulcerative\s+colitis",),
-    "adult_onset_stills": (
-        r"adult[- ]onset\s+still'?s?\s+disease",
-        r"adult\s+still'?s?\s+disease",
-        r"still'?s?\s+disease",
-        r"(?-i:\bAOSD\b)",
-    ),
-    "myasthenia_gravis": (r"myasth[a]?enia\s+gravis", r"(?-i:\bg?MG\b)"),
-    "multiple_sclerosis": (r"multiple\s+sclerosis",),
-    "anca_vasculitis": (
-        r"anca[- ]associated\s+vasculitis",
-        r"(?-i:\bAAV\b)",
-        r"granulomatosis\s+with\s+polyangiitis",
-        r"microscopic\s+polyangiitis",
-    ),
-    "hepatitis_b_chronic": (r"hepatitis\s+b(?:\s+virus)?(?:\s+infection)?", r"(?-i:\bHBV\b)"),
-    "hepatitis_c": (r"hepatitis\s+c(?:\s+virus)?(?:\s+infection)?", r"(?-i:\bHCV\b)"),
-    "hiv": (r"human\s+immunodeficiency\s+virus", r"(?-i:\bHIV\b)", r"\baids\b"),
-    "syphilis": (r"syphilis",),
-    "tuberculosis_active": (r"tuberculosis", r"(?-i:\bTB\b)"),
-    "epilepsy": (r"epilep(?:sy|tic)", r"seizures?(?:\s+disorder)?"),
-    "intracranial_hemorrhage": (
-        r"(?:intracranial|cerebral|brain)\s+ha?emorrhage",
-        r"cerebrovascular\s+ha?emorrhage",
-        r"ha?emorrhagic\s+stroke",
-    ),
-    "stroke": (
-        r"cerebrovascular\s+(?:accident|ischa?emia|disease|event)s?",
-        r"(?-i:\bCVA\b)",
-        r"\bstroke\b",
-        r"cerebral\s+infarction",
-    ),
-    "dementia": (r"dementia",),
-    "psychosis": (r"psychos[ie]s", r"psychotic", r"schizophreni[ac]"),
-    "depression": (r"depressi(?:on|ve\s+disorder)",),
-    "suicidal_ideation": (r"suicid(?:al|e)",),
-    "myocardial_infarction": (r"myocardial\s+infarction", r"heart\s+attack"),
-    "heart_failure": (
-        r"(?:congestive\s+)?(?:heart|cardiac)\s+failure",
-        r"(?-i:\bNYHA\b)\s+(?:class\s+)?(?:III|IV|3|4)",
-    ),
-    "angina": (r"angina(?:\s+pectoris)?",),
-    "ventricular_tachycardia": (r"ventricular\s+(?:tachycardia|arrhythmias?|fibrillation)",),
-    "pah": (r"pulmonary\s+(?:arterial\s+)?hypertension", r"(?-i:\bPAH\b)", r"(?-i:\bPHA\b)"),
-    "cirrhosis": (r"cirrhosis",),
-    "aplastic_anemia": (r"aplastic\s+ana?emia",),
-    "mds": (r"myelodysplastic\s+syndromes?", r"(?-i:\bMDS\b)"),
-    "esrd": (
-        r"end[- ]stage\s+(?:renal|kidney)\s+(?:failure|disease)",
-        r"(?-i:\bESRD\b)",
-    ),
-    "primary_immunodeficiency": (
-        r"(?:congenital|primary|hereditary)\s+immun(?:o)?deficiency(?:\s+diseases?)?",
-        r"congenital\s+immunoglobulin\s+defects?",
-        r"\bimmunodeficiency\b(?!\s+virus)",
-    ),
-    "gilbert_syndrome": (r"gilbert'?s?(?:'s)?\s+(?:syndrome|disease)", r"gilbert\b"),
-    "pregnancy": (r"pregnan(?:t|cy)",),
-    "lactation": (r"lactating", r"lactation", r"breast-?\s?feeding", r"nursing"),
-    "nmsc": (
-        r"non-?\s?melanoma(?:tous)?\s+skin\s+cancers?",
-        r"basal\s+cell\s+carcinoma",
-        r"squamous\s+cell\s+(?:skin\s+)?carcinoma\s+of\s+the\s+skin",
-    ),
-    "cervical_cis": (
-        r"(?:in\s+situ\s+)?cervical\s+(?:cancer|carcinoma)\s+in\s+situ",
-        r"carcinoma\s+in\s+situ\s+of\s+(?:the\s+)?cervix",
-        r"in\s+situ\s+cervical",
-    ),
-    "malignancy": (
-        r"malignan(?:t|cy|cies)(?:\s+(?:tumou?rs?|diseases?|neoplasms?))?",
-        r"\bcancers?\b",
-        r"\btumou?rs?\b",
-        r"neoplasms?",
-    ),
-    "gvhd": (r"graft[- ]versus[- ]host\s+disease", r"(?-i:\bGVHD\b)"),
-    "peptic_ulcer": (r"peptic\s+ulcers?", r"gastric\s+ulcers?"),
-}
+Table = dict[str, tuple[str, ...]]
+
+
+def _load() -> dict[str, Any]:
+    text = resources.files("cartrial.ingest.parse").joinpath("lexicon.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError("cartrial/ingest/parse/lexicon.yaml: expected a mapping at the top")
+    return data
+
+
+_DATA = _load()
+
+#: vocabulary keys whose names are *not* used as synonyms (too generic, or read elsewhere)
+_SKIP_NAMES: frozenset[str] = frozenset(_DATA.get("vocabulary_names_skip") or ())
+
+_ABBREV = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,11}$")
+
+
+def phrase_pattern(name: str) -> str:
+    """A display name as a synonym: words escaped, spaces and hyphens interchangeable."""
+    words = [w for w in re.split(r"[\s-]+", name.strip()) if w]
+    return r"[\s-]+".join(re.escape(w) for w in words)
+
+
+def vocabulary_names(display: str) -> list[str]:
+    """Synonym patterns from one vocabulary display name.
+
+    "Alanine aminotransferase (ALT)" -> the name and ``(?-i:\bALT\b)``; "Stroke / cerebrovascular
+    accident" -> the first name; bracketed remarks that are not abbreviations are dropped.
+    """
+    out: list[str] = []
+    head = display.split(" / ")[0]
+    for inner in re.findall(r"\(([^()]*)\)", head):
+        for part in inner.split("/"):
+            part = part.strip()
+            abbreviation = part.upper() == part or any(c.isupper() for c in part[1:])
+            if _ABBREV.match(part) and not part.isdigit() and abbreviation:
+                out.append(rf"(?-i:\b{re.escape(part)}\b)")
+    name = _plain_name(display)
+    if len(name) >= 4:
+        out.insert(0, phrase_pattern(name))
+    return out
+
+
+def _plain_name(display: str) -> str:
+    head = re.sub(r"\([^()]*\)", "", display.split(" / ")[0])
+    return re.split(r",\s|;", head)[0].strip()
+
+
+def _table(section: str, *groups: tuple[str, Iterable[str]]) -> Table:
+    """The data file's section, extended with the vocabulary's names of ``groups``' keys.
+
+    A vocabulary name is skipped when several keys share it ("Swollen joint count" for the 28-
+    and the 66-joint counts) or when the data file already gives it to another key.
+    """
+    table: dict[str, list[str]] = {k: list(v) for k, v in (_DATA.get(section) or {}).items()}
+    own = {k: [re.compile(p, re.IGNORECASE) for p in v] for k, v in table.items()}
+    for group, keys in groups:
+        names = {k: vocab.display(group, k) for k in keys if k not in _SKIP_NAMES}
+        seen: dict[str, int] = {}
+        for d in names.values():
+            seen[_plain_name(d).lower()] = seen.get(_plain_name(d).lower(), 0) + 1
+        for key in sorted(names):
+            plain = _plain_name(names[key])
+            if seen[plain.lower()] > 1 or any(
+                rx.fullmatch(plain) for k, rxs in own.items() if k != key for rx in rxs
+            ):
+                continue
+            for pat in vocabulary_names(names[key]):
+                if pat not in table.setdefault(key, []):
+                    table[key].append(pat)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+_SCORE_KEYS = frozenset(_DATA.get("scores") or ()) | frozenset(_DATA.get("score_keys") or ())
+_LAB_KEYS = vocab.concept_keys("labs")
+
+#: disease or comorbidity key -> synonym patterns
+CONDITIONS: Table = _table("conditions", ("conditions", vocab.concept_keys("conditions")))
+#: lab / observation key -> synonym patterns (a threshold follows the name)
+ANALYTES: Table = _table("analytes", ("labs", _LAB_KEYS - _SCORE_KEYS))
+#: score instrument key -> synonym patterns
+SCORES: Table = _table("scores", ("labs", _LAB_KEYS & _SCORE_KEYS))
+#: medication key -> synonym patterns (the parser's one drug-name table)
+DRUGS: Table = _table("drugs", ("medications", vocab.concept_keys("medications")))
+#: drug class group key -> synonym patterns
+DRUG_CLASSES: Table = _table("drug_classes")
+#: procedure key -> synonym patterns
+PROCEDURES: Table = _table("procedures", ("procedures", vocab.concept_keys("procedures")))
 
 #: diseases a CAR-cell autoimmune trial targets (a trial's ``diseases``; cohort labels).
-TARGET_DISEASES: tuple[str, ...] = (
-    "sle",
-    "lupus_nephritis",
-    "systemic_sclerosis",
-    "ssc_diffuse_cutaneous",
-    "ssc_ild",
-    "dermatomyositis",
-    "polymyositis",
-    "antisynthetase_syndrome",
-    "imnm",
-    "inclusion_body_myositis",
-    "rheumatoid_arthritis",
-    "primary_sjogren",
-    "itp",
-    "crohns_disease",
-    "ulcerative_colitis",
-    "adult_onset_stills",
-    "myasthenia_gravis",
-    "multiple_sclerosis",
-    "anca_vasculitis",
-)
-
+TARGET_DISEASES: tuple[str, ...] = tuple(_DATA["target_diseases"])
 #: words for "idiopathic inflammatory myopathy" expand to the four myositis keys.
-IIM_PATTERN = r"(?:idiopathic\s+)?inflammatory\s+myopath(?:y|ies)|(?-i:\bIIM\b)|\bmyositis\b"
-IIM_KEYS: tuple[str, ...] = ("dermatomyositis", "polymyositis", "antisynthetase_syndrome", "imnm")
-
-# ---------------------------------------------------------------------------- analytes
-
-#: lab / observation key -> synonym patterns (a threshold follows the name).
-ANALYTES: dict[str, tuple[str, ...]] = {
-    "wbc": (
-        r"(?:total\s+)?white\s+blood\s+cells?(?:\s+\(wbc\))?(?:\s+counts?)?",
-        r"white\s+(?:blood\s+)?cell\s+counts?",
-        r"leuk?ocytes?(?:\s+counts?)?",
-        r"(?-i:\bWBCs?\b)(?:\s+counts?)?",
-    ),
-    "anc": (
-        r"(?:absolute\s+)?neutrophils?(?:\s+granulocytes?)?(?:\s+\(anc\))?(?:\s+counts?)?",
-        r"(?-i:\bANC\b)",
-        r"(?-i:\bNEUT?\b)",
-    ),
-    "alc": (
-        r"(?:absolute\s+)?lymphocytes?(?:\s+\(alc\))?(?:\s+counts?)?",
-        r"(?-i:\bALC\b)",
-    ),
-    "hemoglobin": (
-        r"ha?emoglobin(?:\s+\(hg?b\))?(?:\s+(?:levels?|concentration))?",
-        r"(?-i:\bH(?:GB|gb|b)\b)",
-    ),
-    "platelets": (
-        r"platelets?(?:\s+\(plt\))?(?:\s+counts?)?",
-        r"thrombocytes?(?:\s+counts?)?",
-        r"(?-i:\b(?:PLT|BPC)\b)",
-    ),
-    "alt": (
-        r"alanine\s+(?:amino)?transaminase",
-        r"alanine\s+aminotransferase",
-        r"(?-i:\b(?:ALT|SGPT|GPT)\b)",
-    ),
-    "ast": (
-        r"aspartate\s+(?:amino)?transaminase",
-        r"aspartate\s+aminotransferase",
-        r"(?-i:\b(?:AST|SGOT|GOT)\b)",
-    ),
-    "bilirubin_total": (
-        r"(?:serum\s+|blood\s+)?total\s+bilirubin",
-        r"(?:serum\s+|blood\s+)?bilirubin(?:\s+total)?",
-        r"(?-i:\bT-?BILI?\b|\bTBil\b|\bT\.?\s?bil\b)",
-    ),
-    "creatinine": (
-        r"(?:serum\s+|blood\s+)?creatinine(?!\s+clearance)(?:\s+\(s?cr\))?(?:\s+levels?)?",
-        r"(?-i:\bS?Cr\b)(?!\s*Cl)",
-    ),
-    "crp": (
-        r"c-?\s?reactive\s+protein(?:\s+\(crp\))?",
-        r"(?-i:\b(?:hs-?)?CRP\b)",
-    ),
-    "esr": (
-        r"erythrocyte\s+sedimentation\s+rate(?:\s+\(esr\))?",
-        r"(?-i:\bESR\b)",
-    ),
-    "inr": (
-        r"international\s+(?:normali[sz]ed|standardi[sz]ed)\s+ratio(?:\s+\(inr\))?",
-        r"(?-i:\bINR\b)",
-    ),
-    "prothrombin_time": (r"prothrombin\s+time(?:\s+\(pt\))?", r"(?-i:\bPT\b)"),
-    "igg": (r"immunoglobulin\s+g(?:\s+\(igg\))?", r"serum\s+igg", r"(?-i:\bIgG\b)"),
-    "complement_c3": (r"complement\s+c3", r"(?-i:\bC3\b)"),
-    "complement_c4": (r"complement\s+c4", r"(?-i:\bC4\b)"),
-    "lvef": (
-        r"left\s+ventricular\s+ejection\s+fraction(?:\s+\(lvef\))?",
-        r"(?:cardiac\s+)?ejection\s+fraction(?:\s+\(l?v?ef\))?",
-        r"(?-i:\bLVEF\b|\bEF\b)",
-    ),
-    "spo2": (
-        r"(?:blood\s+|peripheral\s+|pulse\s+)?oxygen\s+saturation(?:\s+\(spo2\))?",
-        r"(?-i:\b(?:SpO2|SPO2|SaO2|SO2)\b)",
-    ),
-    "dlco": (
-        r"diffusing\s+capacity(?:\s+of\s+the\s+lungs?)?(?:\s+for\s+carbon\s+monoxide)?(?:\s+\(dlco\))?",
-        r"(?-i:\bDLCO(?:c|-?Hb)?\b|\bDLco\b)",
-    ),
-    "fvc_pct_pred": (r"forced\s+vital\s+capacity(?:\s+\(fvc\))?", r"(?-i:\bFVC\b)"),
-    "creatine_kinase": (
-        r"creatine\s+(?:phospho)?kinase(?:\s+\(c?pk\))?",
-        r"(?-i:\bC[PK]K?\b)(?!-)",
-    ),
-    "urine_pcr": (
-        r"urine?\s+protein[- ](?:to[- ])?creatinine\s+ratio(?:\s+\(u?pcr\))?",
-        r"urinary\s+protein[- ](?:to[- ])?creatinine\s+ratio",
-        r"(?-i:\bU?PCR\b|\bUPCR\b)",
-    ),
-    "urine_protein_24h": (
-        r"24[- ]?(?:h|hour|hr)s?\s+urin(?:e|ary)\s+protein(?:\s+(?:quantification|excretion))?",
-        r"proteinuria",
-    ),
-    "qtc": (r"(?-i:\bQTc[FB]?\b)", r"corrected\s+qt(?:\s+interval)?"),
-    "body_weight": (r"body\s+weight", r"\bweight\b"),
-    "bmi": (r"body\s+mass\s+index(?:\s+\(bmi\))?", r"(?-i:\bBMI\b)"),
-    "hbv_dna": (r"(?-i:\bHBV[- ]DNA\b)", r"hepatitis\s+b\s+virus\s+dna"),
-    "hcv_rna": (r"(?-i:\bHCV[- ]RNA\b)",),
-    "cd19_abs": (r"cd19\+?\s+b[- ]cells?(?:\s+counts?)?",),
-    # "muscle enzymes" (and its mistranslation "myosin") = creatine kinase and aldolase
-    "muscle_enzymes": (r"muscle\s+enzymes?(?:\s+levels?)?", r"myosin(?:\s+levels?)?"),
-    "anti_dsdna": (r"anti-?\s?ds-?dna(?:\s+antibod(?:y|ies))?",),
-    "mpap": (
-        r"mean\s+pulmonary\s+(?:arter(?:y|ial)\s+)?pressure(?:\s+\(m?pap\))?",
-        r"(?-i:\bmPAP\b)",
-        r"pulmonary\s+(?:arter(?:y|ial)\s+)?(?:systolic\s+)?pressure",
-    ),
-}
-
+IIM_PATTERN: str = _DATA["iim_pattern"]
+IIM_KEYS: tuple[str, ...] = tuple(_DATA["iim_keys"])
 #: pseudo-analytes that stand for several concepts
-EXPANSIONS: dict[str, tuple[str, ...]] = {"muscle_enzymes": ("creatine_kinase", "aldolase")}
-
+EXPANSIONS: Table = {k: tuple(v) for k, v in _DATA["expansions"].items()}
+#: pseudo-classes that stand for several class groups
+CLASS_EXPANSIONS: Table = {k: tuple(v) for k, v in _DATA["class_expansions"].items()}
 #: canonical UCUM unit of each analyte (the unit a unitless threshold is read in).
-DEFAULT_UNITS: dict[str, str] = {
-    "lvef": "%",
-    "spo2": "%",
-    "dlco": "%",
-    "fvc_pct_pred": "%",
-    "inr": "{INR}",
-}
-
+DEFAULT_UNITS: dict[str, str] = dict(_DATA["default_units"])
 #: analytes whose percentage threshold means "% of predicted" (note on the node).
-PERCENT_PREDICTED: frozenset[str] = frozenset({"dlco", "fvc_pct_pred"})
-
-# ---------------------------------------------------------------------------- scores
-
-#: score instrument key -> synonym patterns.
-SCORES: dict[str, tuple[str, ...]] = {
-    "selena_sledai": (r"selena[- ]?sledai(?:[- ]?2k)?",),
-    "clinical_sledai": (r"clinical\s+sledai(?:[- ]?(?:2k|2000))?", r"(?-i:\bcSLEDAI\b)"),
-    "sledai_2k": (
-        r"sledai[- ]?(?:2k|2000)",
-        r"systemic\s+lupus\s+erythematosus\s+disease\s+activity\s+index(?:[- ]?2000|[- ]?2k)?",
-        r"sledai",
-    ),
-    "mrss": (
-        r"(?:modified|improved)\s+rodnan\s+(?:total\s+)?skin\s+(?:thickness\s+)?score(?:\s+\(mrss\))?",
-        r"rodnan\s+skin\s+score",
-        r"(?-i:\bm?RSS\b)",
-    ),
-    "essdai": (
-        r"(?-i:\bESSDAI\b)",
-        r"eular\s+sj[oö]gren'?s\s+syndrome\s+disease\s+activity\s+index",
-    ),
-    "mmt8": (r"(?-i:\bMMT-?\s?8\b)", r"manual\s+muscle\s+test(?:ing)?[- ]?8?"),
-    "das28_esr": (r"(?-i:\bDAS-?\s?28[- ](?:ESR|4v?)\b)", r"das28\s*\(esr\)"),
-    "das28_crp": (r"(?-i:\bDAS-?\s?28[- ]CRP\b)", r"das28\s*\(crp\)"),
-    "das28": (r"(?-i:\bDAS-?\s?28\b)", r"disease\s+activity\s+score\s+28"),
-    "cdai": (r"(?-i:\bCDAI\b)", r"clinical\s+disease\s+activity\s+index"),
-    "sdai": (r"(?-i:\bSDAI\b)", r"simplified\s+disease\s+activity\s+index"),
-    "haq_di": (r"(?:total\s+)?(?-i:\bHAQ(?:-DI)?\b)(?:\s+score)?",),
-    "swollen_joint_count_66": (
-        r"swollen\s+joint\s+counts?(?=[^.;]{0,40}\b66\b)",
-        r"(?-i:\bSJC\s?66\b)",
-    ),
-    "tender_joint_count_68": (
-        r"tender\s+joint\s+counts?(?=[^.;]{0,40}\b68\b)",
-        r"(?-i:\bTJC\s?68\b)",
-    ),
-    "swollen_joint_count_28": (r"swollen\s+joint\s+counts?", r"(?-i:\bSJC(?:28)?\b)"),
-    "tender_joint_count_28": (r"tender\s+joint\s+counts?", r"(?-i:\bTJC(?:28)?\b)"),
-    "mg_adl": (r"(?-i:\bMG[- ]ADL\b)", r"myasthenia\s+gravis\s+activities\s+of\s+daily\s+living"),
-    "qmg": (r"(?-i:\bQMG\b)", r"quantitative\s+myasthenia\s+gravis"),
-    "edss": (r"(?-i:\bEDSS\b)", r"expanded\s+disability\s+status\s+scale"),
-    "bvas": (r"(?-i:\bBVAS(?:/WG|\s?v3)?\b)", r"birmingham\s+vasculitis\s+activity\s+score"),
-    "imacs_extramuscular": (
-        r"extra-?\s?muscular\s+(?:disease\s+)?activity(?:\s+(?:score|assessment))?",
-    ),
-    "imacs_phga": (r"(?-i:\bPhGA\b)", r"physician\s+global\s+activity"),
-    "imacs_ptga": (r"(?-i:\bPtGA\b)", r"patient(?:/parent)?\s+global\s+activity"),
-    "physician_global": (
-        r"physician(?:'s)?\s+global\s+assessment(?:\s+\(p?ga\))?",
-        r"(?-i:\bPGA\b)",
-    ),
-    "patient_global": (r"patient(?:'s)?\s+global\s+assessment",),
-}
-
+PERCENT_PREDICTED: frozenset[str] = frozenset(_DATA["percent_predicted"])
 #: classification criteria -> (score instrument key, disease keys).
 CLASSIFICATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "sle_eular_acr_2019": ("sle_eular_acr_2019", ("sle",)),
-    "sle_slicc_2012": ("sle_slicc_2012", ("sle",)),
-    "sle_acr_1997": ("sle_acr_1997", ("sle",)),
-    "ssc_acr_eular_2013": ("ssc_acr_eular_2013", ("systemic_sclerosis",)),
-    "iim_eular_acr_2017": ("iim_eular_acr_2017", IIM_KEYS),
-    "pss_acr_eular_2016": ("pss_acr_eular_2016", ("primary_sjogren",)),
-    "pss_aecg_2002": ("pss_aecg_2002", ("primary_sjogren",)),
-    "ra_acr_eular_2010": ("ra_acr_eular_2010", ("rheumatoid_arthritis",)),
-    "itp_ash_2019": ("itp_ash_2019", ("itp",)),
-    "aosd_yamaguchi_1992": ("aosd_yamaguchi_1992", ("adult_onset_stills",)),
-    "iim_bohan_peter_1975": ("iim_bohan_peter_1975", ("dermatomyositis", "polymyositis")),
+    k: (v[0], tuple(v[1])) for k, v in _DATA["classifications"].items()
 }
-
 #: human names of the classification criteria (notes).
-CLASSIFICATION_NAMES: dict[str, str] = {
-    "sle_eular_acr_2019": "2019 EULAR/ACR classification criteria for SLE",
-    "sle_slicc_2012": "2012 SLICC classification criteria for SLE",
-    "sle_acr_1997": "1997 ACR classification criteria for SLE",
-    "ssc_acr_eular_2013": "2013 ACR/EULAR classification criteria for systemic sclerosis",
-    "iim_eular_acr_2017": "2017 EULAR/ACR classification criteria for idiopathic inflammatory "
-    "myopathies",
-    "pss_acr_eular_2016": "2016 ACR/EULAR classification criteria for primary Sjogren's syndrome",
-    "pss_aecg_2002": "2002 American-European Consensus Group criteria for Sjogren's syndrome",
-    "ra_acr_eular_2010": "2010 ACR/EULAR classification criteria for rheumatoid arthritis",
-    "itp_ash_2019": "ASH (2019) guideline definition of immune thrombocytopenia",
-    "aosd_yamaguchi_1992": "Yamaguchi criteria (1992) for adult-onset Still's disease",
-    "iim_bohan_peter_1975": "Bohan and Peter criteria (1975) for polymyositis/dermatomyositis",
-}
-
-# ---------------------------------------------------------------------------- drugs
-
-#: medication key -> synonym patterns.
-DRUGS: dict[str, tuple[str, ...]] = {
-    "prednisone": (r"prednisone",),
-    "prednisolone": (r"prednisolone",),
-    "methylprednisolone": (r"methylprednisolone",),
-    "hydroxychloroquine": (r"hydroxychloroquine", r"(?-i:\bHCQ\b)"),
-    "methotrexate": (r"methotrexate", r"(?-i:\bMTX\b)"),
-    "mycophenolate_mofetil": (
-        r"mycophenolate(?:\s+mofetil)?",
-        r"(?-i:\bMMF\b)",
-        r"motecophanate",
-        r"mertiomate",
-    ),
-    "azathioprine": (r"azathioprine", r"(?-i:\bAZA\b)"),
-    "leflunomide": (r"leflunomide",),
-    "cyclophosphamide": (r"cyclophosphamide", r"(?-i:\bCYC\b)"),
-    "tacrolimus": (r"tacrolimus", r"tachlimus"),
-    "cyclosporine": (r"cyclosporin[e]?", r"ciclosporin"),
-    "voclosporin": (r"voclosporin",),
-    "sulfasalazine": (r"sulfasalazine",),
-    "rituximab": (r"rituximab",),
-    "belimumab": (r"belimumab", r"beliumab"),
-    "anifrolumab": (r"anifrolumab",),
-    "telitacicept": (r"telitacicept", r"titacept"),
-    "obinutuzumab": (r"obinutuzumab",),
-    "infliximab": (r"infliximab",),
-    "adalimumab": (r"adalimumab",),
-    "certolizumab_pegol": (r"certolizumab", r"setolizumab"),
-    "tocilizumab": (r"tocilizumab",),
-    "abatacept": (r"abatacept",),
-    "ivig": (r"(?-i:\bIVIG\b)", r"intravenous\s+immunoglobulins?"),
-    "fludarabine": (r"fludarabine",),
-    "daratumumab": (r"daratumumab",),
-    "eltrombopag": (r"eltrombopag",),
-    "romiplostim": (r"romiplostim",),
-}
-
-#: drug class group key -> synonym patterns.
-DRUG_CLASSES: dict[str, tuple[str, ...]] = {
-    "glucocorticoids": (
-        r"(?:systemic\s+)?(?:gluco)?corticosteroids?",
-        r"(?:systemic\s+)?glucocorticoids?",
-        r"(?:systemic\s+)?steroids?",
-        r"(?-i:\bGCs?\b)",
-    ),
-    "conventional_immunosuppressants": (
-        r"immunosuppress(?:ive|ants?|ion)(?:\s+(?:therapy|therapies|agents?|drugs?|treatment))?",
-        r"immunomodulat(?:ory|ors?)(?:\s+(?:drugs?|agents?))?",
-    ),
-    "csDMARDs": (r"(?-i:\bcs-?DMARDs?\b)", r"(?-i:\bDMARDs?\b)", r"disease[- ]modifying"),
-    "bDMARDs": (
-        r"biologics?(?:\s+(?:agents?|therapy|therapies|drugs?))?",
-        r"biological\s+(?:agents?|therapy|therapies|drugs?|dmards?)",
-        r"(?-i:\bb-?DMARDs?\b)",
-    ),
-    "tsDMARDs": (r"(?-i:\bts-?DMARDs?\b)", r"(?-i:\bJAK\b)\s+inhibitors?"),
-    "b_cell_depleting": (
-        r"b[- ]cell[- ]depleti(?:ng|on)(?:\s+(?:therapy|therapies|agents?))?",
-        r"anti-?\s?cd20",
-    ),
-    "car_t": (
-        r"car[- ]?t(?:[- ]cells?)?(?:\s+(?:cell\s+)?therap(?:y|ies))?",
-        r"chimeric\s+antigen\s+receptor",
-    ),
-    "cd19_targeted": (r"cd-?19[- ]?(?:targeted|directed)", r"anti-?\s?cd-?19"),
-    "bcma_targeted": (r"bcma[- ]?(?:targeted|directed)", r"anti-?\s?bcma"),
-    "gene_therapy": (r"gene\s+(?:therapy|therapies|modified|editing)(?:\s+products?)?",),
-    "live_vaccine": (r"live(?:[- ]attenuated)?\s+vaccines?",),
-    # "conventional treatment" (failure of): the usual systemic therapies together
-    "conventional_treatment": (
-        r"conventional\s+(?:treatments?|therap(?:y|ies)|immunosuppressive\s+therap(?:y|ies))",
-        r"(?:routine|standard)\s+(?:treatments?|therap(?:y|ies))",
-    ),
-}
-
-#: pseudo-classes that stand for several class groups
-CLASS_EXPANSIONS: dict[str, tuple[str, ...]] = {
-    "conventional_treatment": (
-        "glucocorticoids",
-        "csDMARDs",
-        "conventional_immunosuppressants",
-        "bDMARDs",
-    )
-}
-
-#: procedure key -> synonym patterns.
-PROCEDURES: dict[str, tuple[str, ...]] = {
-    "hsct": (
-        r"(?:allogeneic\s+|autologous\s+)?(?:ha?ematopoietic|hemopoietic)\s+stem[- ]cell\s+transplant(?:ation)?",
-        r"(?-i:\b(?:allo-?|auto-?)?HS?CT\b)",
-        r"bone\s+marrow\s+transplant(?:ation)?",
-        r"stem[- ]cell\s+transplant(?:ation)?",
-    ),
-    "solid_organ_transplant": (r"(?:solid\s+)?organ\s+transplant(?:ation)?",),
-    "kidney_transplant": (r"(?:kidney|renal)\s+transplant(?:ation)?",),
-    "liver_transplant": (r"liver\s+transplant(?:ation)?",),
-    "hemodialysis": (r"ha?emodialysis", r"\bdialysis\b", r"renal\s+replacement\s+therapy"),
-    "major_surgery": (r"major\s+surgery", r"major\s+surgical\s+procedures?"),
-    "plasma_exchange": (r"plasma\s+exchange", r"plasmapheresis"),
-}
-
+CLASSIFICATION_NAMES: dict[str, str] = dict(_DATA["classification_names"])
 #: keys used by the parser that the shared vocabulary does not list (yet).
-NOT_IN_VOCABULARY: frozenset[str] = frozenset(
-    {
-        "das28",
-        "mg_adl",
-        "qmg",
-        "edss",
-        "bvas",
-        "physician_global",
-        "patient_global",
-        "cd19_targeted",
-        "bcma_targeted",
-        "gene_therapy",
-        "live_vaccine",
-        "plasma_exchange",
-        *(
-            v[0]
-            for v in CLASSIFICATIONS.values()
-            if v[0] not in ("sle_eular_acr_2019", "ssc_acr_eular_2013")
-        ),
-    }
+NOT_IN_VOCABULARY: frozenset[str] = frozenset(_DATA["not_in_vocabulary"]) | frozenset(
+    v[0] for v in CLASSIFICATIONS.values() if v[0] not in vocab.concept_keys("labs")
 )
+
+
+# ---------------------------------------------------------------------------- first characters
+
+_CLASS_ESCAPES = {
+    "d": "0123456789",
+    "s": " \t\n\r\f\v",
+}
+
+
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """Lower-case characters a match of ``pattern`` can start with (None: any character).
+
+    Understands the fragment syntax of ``lexicon.yaml``: literals and escapes, ``[...]``
+    classes, groups (``(?:``, ``(?-i:``, ``(?P<n>``), look-arounds (zero width), ``|``,
+    and the quantifiers ``? * + {m,n}``. Anything else answers None (the synonym is then tried
+    at every word start), so an unusual fragment is slower, never missed.
+    """
+    try:
+        chars, nullable, _ = _alt(pattern, 0)
+    except (IndexError, ValueError):
+        return None
+    if chars is None or nullable:
+        return None
+    return frozenset(c.lower() for c in chars)
+
+
+_Res = tuple[set[str] | None, bool, int]
+
+
+def _alt(p: str, i: int) -> _Res:
+    """``seq ('|' seq)*`` up to an unmatched ``)`` or the end."""
+    out: set[str] = set()
+    nullable = False
+    while True:
+        chars, null, i = _seq(p, i)
+        if chars is None:
+            return None, False, i
+        out |= chars
+        nullable = nullable or null
+        if i < len(p) and p[i] == "|":
+            i += 1
+            continue
+        return out, nullable, i
+
+
+def _seq(p: str, i: int) -> _Res:
+    out: set[str] = set()
+    while i < len(p) and p[i] not in "|)":
+        chars, null, i = _atom(p, i)
+        i, optional = _quantifier(p, i)
+        if chars is None:
+            return None, False, i
+        out |= chars
+        if not (null or optional):
+            # the rest of the sequence cannot start the match: skip it
+            return out, False, _skip_seq(p, i)
+    return out, True, i
+
+
+def _skip_seq(p: str, i: int) -> int:
+    depth = 0
+    while i < len(p):
+        ch = p[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _class_end(p, i)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return i
+        i += 1
+    return i
+
+
+def _quantifier(p: str, i: int) -> tuple[int, bool]:
+    if i >= len(p):
+        return i, False
+    ch = p[i]
+    if ch in "?*":
+        i += 1
+        optional = True
+    elif ch == "+":
+        i += 1
+        optional = False
+    elif ch == "{":
+        j = p.index("}", i)
+        optional = p[i + 1 : j].split(",")[0].strip() in ("", "0")
+        i = j + 1
+    else:
+        return i, False
+    if i < len(p) and p[i] in "?+":
+        i += 1  # lazy / possessive
+    return i, optional
+
+
+def _class_end(p: str, i: int) -> int:
+    j = i + 1
+    if j < len(p) and p[j] == "^":
+        j += 1
+    if j < len(p) and p[j] == "]":
+        j += 1
+    while p[j] != "]":
+        j += 2 if p[j] == "\\" else 1
+    return j + 1
+
+
+def _atom(p: str, i: int) -> _Res:
+    ch = p[i]
+    if ch == "(":
+        if p.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+            return set(), True, _group_end(p, i)
+        if p.startswith("(?P<", i):
+            i = p.index(">", i) + 1
+        elif p.startswith("(?:", i):
+            i += 3
+        elif p.startswith("(?", i):
+            i = p.index(":", i) + 1  # (?-i: ... and other inline flags
+        else:
+            i += 1
+        chars, null, i = _alt(p, i)
+        if p[i] != ")":
+            raise ValueError("unbalanced group")
+        return chars, null, i + 1
+    if ch == "[":
+        end = _class_end(p, i)
+        body = p[i + 1 : end - 1]
+        if body.startswith("^"):
+            return None, False, end
+        return _class_chars(body), False, end
+    if ch == "\\":
+        nxt = p[i + 1]
+        if nxt in "bBAZ":
+            return set(), True, i + 2
+        if nxt in _CLASS_ESCAPES:
+            return set(_CLASS_ESCAPES[nxt]), False, i + 2
+        if nxt.isalpha():
+            return None, False, i + 2  # \w, \S ...: any character
+        return {nxt}, False, i + 2
+    if ch in "^$":
+        return set(), True, i + 1
+    if ch == ".":
+        return None, False, i + 1
+    return {ch}, False, i + 1
+
+
+def _group_end(p: str, i: int) -> int:
+    depth = 0
+    while i < len(p):
+        ch = p[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _class_end(p, i)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise ValueError("unbalanced group")
+
+
+def _class_chars(body: str) -> set[str] | None:
+    out: set[str] = set()
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            nxt = body[i + 1]
+            if nxt in _CLASS_ESCAPES:
+                out |= set(_CLASS_ESCAPES[nxt])
+            elif nxt.isalpha():
+                return None
+            else:
+                out.add(nxt)
+            i += 2
+            continue
+        if i + 2 < len(body) and body[i + 1] == "-":
+            lo, hi = ord(ch), ord(body[i + 2])
+            if hi - lo > 64:
+                return None
+            out |= {chr(c) for c in range(lo, hi + 1)}
+            i += 3
+            continue
+        out.add(ch)
+        i += 1
+    return out
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -578,119 +410,6 @@ def trigger(pattern: str) -> str | None:
     runs.append(cur)
     best = max((r.strip(" -'") for r in runs), key=len, default="")
     return best.lower() if len(best) >= 2 else None
-
-
-def finder(table: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
-    """A single regex with one named group per key (``k<i>``, ``i`` the key's position)."""
-    return _finder(id(table), tuple(table))
-
-
-def _first_chars(pattern: str) -> frozenset[str] | None:
-    """Lower-case characters a match of ``pattern`` can start with (None: any character)."""
-    try:
-        tree = _sre_parser.parse(pattern, re.IGNORECASE)
-    except re.error:
-        return None
-    chars, nullable = _first_of(list(tree))
-    if chars is None or nullable:
-        return None
-    return frozenset(chars)
-
-
-def _first_of(items: list[Any]) -> tuple[set[str] | None, bool]:
-    """FIRST set and nullability of a parsed sequence (sre_parse items)."""
-    out: set[str] = set()
-    for op, av in items:
-        name = str(op)
-        if name in ("AT", "ASSERT", "ASSERT_NOT"):
-            continue  # zero width
-        if name == "LITERAL":
-            out.add(chr(av).lower())
-            return out, False
-        if name == "IN":
-            chars: set[str] = set()
-            for sub_op, sub_av in av:
-                sub = str(sub_op)
-                if sub == "LITERAL":
-                    chars.add(chr(sub_av).lower())
-                elif sub == "RANGE":
-                    lo, hi = sub_av
-                    if hi - lo > 64:
-                        return None, False
-                    chars.update(chr(c).lower() for c in range(lo, hi + 1))
-                else:
-                    return None, False
-            out |= chars
-            return out, False
-        if name == "SUBPATTERN":
-            sub_set, nullable = _first_of(list(av[-1]))
-            if sub_set is None:
-                return None, False
-            out |= sub_set
-            if not nullable:
-                return out, False
-            continue
-        if name == "BRANCH":
-            nullable_any = False
-            for alt in av[1]:
-                sub_set, nullable = _first_of(list(alt))
-                if sub_set is None:
-                    return None, False
-                out |= sub_set
-                nullable_any = nullable_any or nullable
-            if not nullable_any:
-                return out, False
-            continue
-        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            lo, _hi, sub = av
-            sub_set, nullable = _first_of(list(sub))
-            if sub_set is None:
-                return None, False
-            out |= sub_set
-            if lo > 0 and not nullable:
-                return out, False
-            continue
-        return None, False
-    return out, True
-
-
-@cache
-def _finder(table_id: int, keys: tuple[str, ...]) -> re.Pattern[str]:
-    """One regex for ``keys``; group ``k<i>_<j>`` = key ``i``.
-
-    Synonyms are bucketed by the character a match can start with, each bucket behind a
-    one-character look-ahead, so the engine tries only the synonyms that can start where it
-    stands (much faster than one flat alternation). Within a bucket longer synonyms come first.
-    """
-    table = _REGISTRY[table_id]
-    suffix = r"(?!\w)(?:\s*\(\s*(?-i:[A-Z][A-Za-z0-9-]{1,9})\s*\))?"
-    buckets: dict[str, list[tuple[int, str]]] = {}
-    anywhere: list[tuple[int, str]] = []
-    for i, key in enumerate(keys):
-        for pat in table[key]:
-            first = _first_chars(pat)
-            if first is None:
-                anywhere.append((i, pat))
-            else:
-                for ch in first:
-                    buckets.setdefault(ch, []).append((i, pat))
-    n = 0
-    branches: list[str] = []
-
-    def group(entries: list[tuple[int, str]]) -> str:
-        nonlocal n
-        parts = []
-        for i, pat in sorted(entries, key=lambda e: -len(e[1])):
-            parts.append(f"(?P<k{i}_{n}>(?:{pat}){suffix})")
-            n += 1
-        return "|".join(parts)
-
-    for ch in sorted(buckets):
-        cls = re.escape(ch) + (re.escape(ch.upper()) if ch.upper() != ch else "")
-        branches.append(f"(?=[{cls}])(?:{group(buckets[ch])})")
-    if anywhere:
-        branches.append(f"(?:{group(anywhere)})")
-    return re.compile(r"(?<!\w)(?:" + "|".join(branches) + ")", re.IGNORECASE)
 
 
 @cache
@@ -789,7 +508,7 @@ def _dispatch(
     anywhere: list[tuple[int, str]] = []
     for i, key in enumerate(keys):
         for pat in table[key]:
-            first = _first_chars(pat)
+            first = first_chars(pat)
             if first is None:
                 anywhere.append((i, pat))
             else:
