@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from cartrial.persistence.repositories import Audit, Screenings
+from cartrial.services.screening import explained_json
 from cartrial.web.deps import DB, CatalogDep, PageUser
 from cartrial.web.pages.ws_common import record_or_404
 from cartrial.web.templating import render
@@ -16,7 +17,9 @@ router = APIRouter(prefix="/workspace")
 
 
 @router.get("/screenings/{run_id}")
-def screening_page(request: Request, run_id: str, db: DB, user: PageUser) -> Response:
+def screening_page(
+    request: Request, run_id: str, db: DB, user: PageUser, catalog: CatalogDep
+) -> Response:
     run = Screenings(db).run(run_id)
     if run is None:
         raise HTTPException(404, "There is no such screening run.")
@@ -30,7 +33,7 @@ def screening_page(request: Request, run_id: str, db: DB, user: PageUser) -> Res
             "record": record,
             "run": run,
             "diff": run_with_diff(db, run),
-            "results": [r.result for r in run.rows],
+            "results": explained_json((r.result for r in run.rows), catalog.protocols),
         },
     )
 
@@ -67,6 +70,12 @@ def candidates(
     Audit(db).record(user, "view", None, f"candidates {entry.nct_id}")
     order = {"ELIGIBLE": 0, "NEEDS_DATA": 1, "INELIGIBLE": 2}
     rows.sort(key=lambda r: (order.get(r.verdict, 3), r.patient.label))
+    reasons = {
+        row.run_id: ex.get("reason", "")
+        for row, ex in zip(
+            rows, explained_json((r.result for r in rows), catalog.protocols), strict=True
+        )
+    }
     return render(
         request,
         "ws_candidates.html",
@@ -75,5 +84,6 @@ def candidates(
             "entry": entry,
             "rows": rows,
             "current_version": entry.version,
+            "reasons": reasons,
         },
     )
