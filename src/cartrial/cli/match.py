@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cartrial.cli._common import choice, clear_errors, parse_date, stdout_write, today
 from cartrial.evaluate import ScreeningResult
 from cartrial.ingest.fhir import load_bundle_file
-from cartrial.services.screening import screen_patient
+from cartrial.services.catalog import load_protocols
+from cartrial.services.screening import explained_all, screen_patient
 
 _STYLE = {"ELIGIBLE": "green", "NEEDS_DATA": "yellow", "INELIGIBLE": "red"}
 _MARK = {"pass": "[green]✓[/]", "fail": "[red]✗[/]", "unknown": "[yellow]?[/]",
@@ -21,13 +23,17 @@ _MARK = {"pass": "[green]✓[/]", "fail": "[red]✗[/]", "unknown": "[yellow]?[/
 
 
 def print_results(results: list[ScreeningResult], console: Console, *, detail: bool) -> None:
+    """The verdict table (with the same ``reason`` text as the JSON and the web pages), then,
+    with ``detail``, the explanation and every relevant criterion of each trial."""
+    protocols = load_protocols()
+    explained = {r.trial: explained_all([r], protocols)[0] for r in results}
     table = Table(title=f"Screening as of {results[0].as_of}" if results else "Screening")
-    for col in ("trial", "verdict", "decisive criteria", "missing", "manual", "earliest date"):
-        table.add_column(col)
+    for col in ("trial", "verdict", "reason", "earliest date"):
+        table.add_column(col, overflow="fold")
     for r in results:
         table.add_row(
             r.trial, f"[{_STYLE[r.verdict.value]}]{r.verdict.value}[/]",
-            ", ".join(r.decisive) or "-", str(len(r.missing)), str(len(r.manual_review)),
+            escape(explained[r.trial]["reason"]),
             r.earliest_eligible_date.isoformat() if r.earliest_eligible_date else "-",
         )
     console.print(table)
@@ -35,6 +41,7 @@ def print_results(results: list[ScreeningResult], console: Console, *, detail: b
         return
     for r in results:
         console.print(f"\n[bold]{r.trial}[/] {r.title} — [{_STYLE[r.verdict.value]}]{r.verdict.value}[/]")
+        _print_explanation(explained[r.trial].get("explanation"), console)
         for c in r.criteria:
             if not c.relevant and c.outcome != "fail":
                 continue
@@ -43,12 +50,32 @@ def print_results(results: list[ScreeningResult], console: Console, *, detail: b
             console.print(f"{'  ' * (c.depth + 1)}{_MARK[c.outcome]} {c.id} [dim]{short}[/]")
             if c.outcome in ("fail", "unknown") and c.reason and c.kind not in ("all_of", "any_of", "not", "at_least"):
                 console.print(f"{'  ' * (c.depth + 3)}{c.reason}", markup=False)
-        for m in r.missing:
-            console.print(f"  [yellow]missing:[/] {m}", markup=True)
         for o in r.overridden_pending_review:
             console.print(f"  [magenta]fails unless the investigator confirms the exception:[/] {o}")
         if r.earliest_eligible_date:
             console.print(f"  windows clear on {r.earliest_eligible_date.isoformat()}")
+
+
+def _print_reason(reason: dict[str, Any], console: Console, indent: int) -> None:
+    console.print(f"{'  ' * indent}• {reason['text']}", markup=False)
+    for alt in reason.get("alternatives", ()):
+        console.print(f"{'  ' * (indent + 1)}- {alt['label']}", markup=False, style="dim")
+        for sub in alt["reasons"]:
+            _print_reason(sub, console, indent + 2)
+
+
+def _print_explanation(ex: dict[str, Any] | None, console: Console) -> None:
+    if not ex:
+        return
+    if ex["reasons"]:
+        console.print("  [bold]why not eligible:[/]")
+        for reason in ex["reasons"]:
+            _print_reason(reason, console, 2)
+    for group in ex["missing"]:
+        console.print(f"  [yellow]{escape(group['title'])} to order:[/]")
+        for item in group["items"]:
+            console.print(f"      {item['name']} — {item['when']}", markup=False)
+    console.print("  [dim]criteria:[/]")
 
 
 def register(app: typer.Typer) -> None:
@@ -72,6 +99,6 @@ def register(app: typer.Typer) -> None:
                 for t in trial:
                     get_protocol(t)
         if fmt == "json":
-            stdout_write(json.dumps([r.to_json() for r in results], indent=2, ensure_ascii=False))
+            stdout_write(json.dumps(explained_all(results), indent=2, ensure_ascii=False))
         else:
             print_results(results, Console(), detail=True)
