@@ -274,12 +274,12 @@ def _derived(node: Derived, ctx: Context) -> NodeResult:
         inputs["scr_mg_dl"] = scr.value
         evidence.append(_obs_evidence(scr))
     patient = ctx.patient
-    age = patient.age_on(ctx.as_of)
+    ages = patient.age_range_on(ctx.as_of)
     needs_sex = node.calculator != "egfr_bedside_schwartz"
-    if age is None:
+    if ages is None:
         missing.append("Patient.birthDate")
     else:
-        inputs["age_years"] = age
+        inputs["age_years"] = ages[0]
     if needs_sex:
         if patient.sex in (Sex.FEMALE, Sex.MALE):
             inputs["sex"] = patient.sex
@@ -313,22 +313,11 @@ def _derived(node: Derived, ctx: Context) -> NodeResult:
             evidence=tuple(evidence),
             missing=unsettled + tuple(missing),
         )
+    assert ages is not None
     try:
-        if node.calculator == "crcl_cockcroft_gault":
-            result = crcl_cockcroft_gault(
-                age_years=inputs["age_years"], weight_kg=inputs["weight_kg"],
-                scr_mg_dl=inputs["scr_mg_dl"], sex=inputs["sex"],
-                weight_basis=node.weight_basis, height_cm=inputs.get("height_cm"),
-            )
-        elif node.calculator == "egfr_ckd_epi_2021":
-            result = egfr_ckd_epi_2021(
-                scr_mg_dl=inputs["scr_mg_dl"], age_years=inputs["age_years"], sex=inputs["sex"]
-            )
-        else:
-            result = egfr_bedside_schwartz(
-                height_cm=inputs["height_cm"], scr_mg_dl=inputs["scr_mg_dl"],
-                age_years=inputs["age_years"],
-            )
+        # a partial birth date gives an interval of ages: the formula is run at both ends (each
+        # is monotone in age) and decides only when both agree
+        results = [_calculate(node, {**inputs, "age_years": a}) for a in sorted(set(ages))]
     except CartrialError as exc:
         return NodeResult(
             **_base(node),
@@ -337,9 +326,20 @@ def _derived(node: Derived, ctx: Context) -> NodeResult:
             evidence=tuple(evidence),
             missing=(f"a value of {node.calculator} by another method ({exc})",),
         )
-    value = result.value
-    assert isinstance(value, (int, float))
-    ok = node.comparator.holds(float(value), node.value)
+    oks = {node.comparator.holds(float(_num(r.value)), node.value) for r in results}
+    if len(oks) > 1:
+        shown = " to ".join(f"{float(_num(r.value)):.1f}" for r in results)
+        return NodeResult(
+            **_base(node), status=Truth.UNKNOWN, evidence=tuple(evidence),
+            reason=f"{node.calculator} between {shown} {_CALC_UNIT[node.calculator]} over the "
+            f"possible ages {ages[0]}-{ages[1]}: the threshold falls inside",
+            missing=("Patient.birthDate (the full date)",),
+        )
+    result = results[0]
+    if len(results) > 1:
+        inputs["age_years"] = f"{ages[0]}-{ages[1]}"
+    value = _num(result.value)
+    ok = oks.pop()
     evidence.append(
         Evidence(
             concept=node.calculator,
@@ -356,6 +356,28 @@ def _derived(node: Derived, ctx: Context) -> NodeResult:
         reason=f"{node.calculator} = {float(value):.1f} {_CALC_UNIT[node.calculator]} "
         f"{'meets' if ok else 'fails'} {node.comparator.value} {node.value:g}",
         evidence=tuple(evidence),
+    )
+
+
+def _num(value: object) -> float:
+    assert isinstance(value, (int, float))
+    return float(value)
+
+
+def _calculate(node: Derived, inputs: dict[str, Any]) -> Any:
+    if node.calculator == "crcl_cockcroft_gault":
+        return crcl_cockcroft_gault(
+            age_years=inputs["age_years"], weight_kg=inputs["weight_kg"],
+            scr_mg_dl=inputs["scr_mg_dl"], sex=inputs["sex"],
+            weight_basis=node.weight_basis, height_cm=inputs.get("height_cm"),
+        )
+    if node.calculator == "egfr_ckd_epi_2021":
+        return egfr_ckd_epi_2021(
+            scr_mg_dl=inputs["scr_mg_dl"], age_years=inputs["age_years"], sex=inputs["sex"]
+        )
+    return egfr_bedside_schwartz(
+        height_cm=inputs["height_cm"], scr_mg_dl=inputs["scr_mg_dl"],
+        age_years=inputs["age_years"],
     )
 
 
@@ -494,7 +516,7 @@ def _serology(node: Serology, ctx: Context) -> NodeResult:
             **_base(node),
             status=Truth.of(bool(hits)),
             reason=f"{chosen.concept} {qualitative(chosen)} on {chosen.effective} (ever)",
-            evidence=(_obs_evidence(chosen),),
+            evidence=(_serology_evidence(chosen),),
         )
     obs, stale = latest(ctx, tests, node.lookback, accept=lambda o: True)
     if obs is None:
@@ -521,5 +543,13 @@ def _serology(node: Serology, ctx: Context) -> NodeResult:
         **_base(node),
         status=Truth.of(got == node.result),
         reason=f"{obs.concept} {got} on {obs.effective}",
-        evidence=(_obs_evidence(obs),),
+        evidence=(_serology_evidence(obs),),
     )
+
+
+def _serology_evidence(obs: Observation) -> Evidence:
+    """The result, with the documented default limit when a number was read against it."""
+    default = vocab.default_range(obs.concept) if obs.value is not None else None
+    if obs.result is None and obs.ref_high is None and default is not None:
+        return _obs_evidence(obs, uln=default[1], uln_source=f"default range: {default[2]}")
+    return _obs_evidence(obs)
