@@ -54,6 +54,10 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "admin_password": ADMIN_PASSWORD,
         "seed_demo": False,
         "gc_freeze": False,  # many apps per test process
+        # a cheap argon2 profile for tests (production keeps argon2-cffi's strong default)
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 8,
+        "argon2_parallelism": 1,
     }
     values.update(overrides)
     return Settings(**values)

@@ -24,8 +24,9 @@ FHIR = {"Content-Type": "application/fhir+json"}
 def test_trials_list_and_filters(client: TestClient) -> None:
     protocols = load_protocols()
     body = client.get("/api/v1/trials").json()
-    assert body["count"] == len(protocols) > 0
-    assert {t["nct_id"] for t in body["trials"]} == set(protocols)
+    # the catalogue holds every trial of the registry snapshot, the curated ones among them
+    assert body["count"] == len(body["trials"]) >= 300
+    assert {t["nct_id"] for t in body["trials"] if t["reviewed_protocol"]} == set(protocols)
     sample = next(iter(protocols.values())).trial
     assert sample.target_antigens, "a bundled trial names its target antigen"
     antigen = sample.target_antigens[0]
@@ -43,8 +44,7 @@ def test_trials_age_and_country_filters(client: TestClient) -> None:
     protocols = load_protocols()
     ages = client.get("/api/v1/trials", params={"age": 8}).json()["trials"]
     for t in ages:
-        p = protocols[t["nct_id"]].trial
-        assert p.min_age_years is None or p.min_age_years <= 8
+        assert t["min_age_years"] is None or t["min_age_years"] <= 8
     adults_only = [n for n, p in protocols.items() if (p.trial.min_age_years or 0) >= 18]
     assert not set(adults_only) & {t["nct_id"] for t in ages}
     countries = {c for p in protocols.values() for c in (s.country for s in p.trial.sites) if c}
@@ -54,7 +54,7 @@ def test_trials_age_and_country_filters(client: TestClient) -> None:
         assert found and all(country in t["countries"] for t in found)
     bad = client.get("/api/v1/trials", params={"age": "old"})
     assert bad.status_code == 422
-    assert bad.json()["detail"][0]["loc"][-1] == "age"
+    assert bad.json()["errors"][0]["loc"][-1] == "age"
 
 
 def test_trial_detail_has_the_eligibility_tree(client: TestClient) -> None:
@@ -125,7 +125,7 @@ def test_screen_as_of_and_trial_selection(client: TestClient, bundle: dict[str, 
     r = client.post(
         "/api/v1/screen", params={"as_of": "22/11/2026"}, content=json.dumps(bundle), headers=FHIR
     )
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "as_of"
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"][-1] == "as_of"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from cartrial.persistence.auth import login_key
+from cartrial.persistence.auth import hash_password, login_key
 from cartrial.persistence.db import (
     current_revision,
     downgrade,
@@ -211,8 +211,14 @@ def test_migration_0002_upgrades_a_0001_database_with_data(db_url: str) -> None:
     try:
         upgrade(engine, "0001")
         assert "login_failures" not in inspect(engine).get_table_names()
-        with session_factory(engine).begin() as db:
-            Users(db).create("alice", PASSWORD, "coordinator")
+        with engine.begin() as conn:  # the 0001 schema: written as that version's code did
+            conn.execute(
+                text(
+                    "INSERT INTO users (username, password_hash, role, is_active, created_at) "
+                    "VALUES ('alice', :h, 'coordinator', :t, :c)"
+                ),
+                {"h": hash_password(PASSWORD), "t": True, "c": datetime(2026, 11, 1, tzinfo=UTC)},
+            )
         upgrade(engine)
         assert "login_failures" in inspect(engine).get_table_names()
         with session_factory(engine).begin() as db:

@@ -5,6 +5,9 @@ bundle (JSON, as imported or edited); a screening keeps the full result JSON of 
 hash of the protocol it was computed with and the patient version it read, so that a re-screen
 can say *what* changed. The audit log keeps who did what to which patient record, never the
 record itself.
+
+Access control is a query scope (see ``persistence/scope.py``): every table holding a site's
+data inherits :class:`SiteScoped`, and a request's session sees only rows of its user's site.
 """
 
 from __future__ import annotations
@@ -28,7 +31,18 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES: tuple[str, ...] = ("admin", "coordinator", "viewer")
-AUDIT_ACTIONS: tuple[str, ...] = ("view", "create", "update", "export", "delete")
+AUDIT_ACTIONS: tuple[str, ...] = (
+    "view",
+    "create",
+    "update",
+    "export",
+    "delete",
+    "revoke",
+    "login",
+    "logout",
+    "login_failed",
+)
+AUDIT_ACTION_CHECK = "action IN (" + ", ".join(f"'{a}'" for a in AUDIT_ACTIONS) + ")"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -67,12 +81,31 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
 
+class Site(Base):
+    """A trial centre: its coordinators and viewers see only its patients and their data."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SiteScoped:
+    """Marker of tables whose rows belong to one site (``site_id``): the session scope filters
+    every ORM query on them to the signed-in user's site (admins see every site). Each such
+    table declares its own ``site_id`` column (a foreign key to ``sites.id``)."""
+
+
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('admin', 'coordinator', 'viewer')", name="role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
+    username_key: Mapped[str] = mapped_column(String(80), unique=True)
+    """The case-folded username (NFKC): "VERA" and "vera" are the same account."""
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -81,6 +114,7 @@ class User(Base):
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+    site: Mapped[Site] = relationship(lazy="joined")
 
     @property
     def can_edit(self) -> bool:
@@ -103,12 +137,19 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
-class PatientRecord(Base):
-    """A workspace patient: the FHIR bundle as imported or edited, versioned on every change."""
+class PatientRecord(SiteScoped, Base):
+    """A workspace patient: the FHIR bundle as imported or edited, versioned on every change.
+
+    ``version`` counts bundle changes (screenings record which one they read); ``row_version``
+    counts every change and is the optimistic lock (the API's ETag): an UPDATE whose
+    ``row_version`` no longer matches fails instead of overwriting someone else's change.
+    """
 
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    row_version: Mapped[int] = mapped_column(default=1)
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -124,9 +165,12 @@ class PatientRecord(Base):
         back_populates="patient", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    __mapper_args__ = {"version_id_col": row_version}
 
-class Screening(Base):
-    """One trial's result of one screening run (rows of a run share ``run_id``)."""
+
+class Screening(SiteScoped, Base):
+    """One trial's result of one screening run (rows of a run share ``run_id``); ``site_id``
+    is the patient's site."""
 
     __tablename__ = "screenings"
     __table_args__ = (
@@ -137,6 +181,7 @@ class Screening(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[str] = mapped_column(String(32), index=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     trial_id: Mapped[str] = mapped_column(String(20), index=True)
     verdict: Mapped[str] = mapped_column(String(20))
     as_of: Mapped[date] = mapped_column(Date)
@@ -151,19 +196,19 @@ class Screening(Base):
     patient: Mapped[PatientRecord] = relationship(back_populates="screenings")
 
 
-class AuditEntry(Base):
-    """Who viewed, created, changed, exported or deleted which patient record, and when.
+class AuditEntry(SiteScoped, Base):
+    """Who viewed, created, changed, exported or deleted which patient record, who signed in
+    or failed to, which users, sites and tokens were created or revoked, and when.
 
     ``patient_id`` is deliberately not a foreign key: the trail outlives a deleted record.
-    ``detail`` is a short fixed description (never patient data).
+    ``detail`` is a short fixed description (never patient data). ``site_id`` is the site the
+    entry belongs to (the patient's, else the user's; none for installation-wide events, which
+    only administrators see). Rows are append-only: the database refuses UPDATE and DELETE
+    (triggers, migration 0003) and no repository offers either.
     """
 
     __tablename__ = "audit_log"
-    __table_args__ = (
-        CheckConstraint(
-            "action IN ('view', 'create', 'update', 'export', 'delete')", name="action"
-        ),
-    )
+    __table_args__ = (CheckConstraint(AUDIT_ACTION_CHECK, name="action"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -171,9 +216,12 @@ class AuditEntry(Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     username: Mapped[str] = mapped_column(String(80))
-    action: Mapped[str] = mapped_column(String(10))
+    action: Mapped[str] = mapped_column(String(20))
     patient_id: Mapped[int | None] = mapped_column(index=True, default=None)
     detail: Mapped[str] = mapped_column(String(200), default="")
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id"), index=True, default=None
+    )
 
 
 class LoginFailure(Base):
@@ -191,6 +239,27 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username_key: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class WebSession(Base):
+    """A signed-in (or anonymous, CSRF-holding) browser session, kept on the server.
+
+    The cookie carries only a random id; the table keeps its SHA-256 (a leaked table does not
+    give usable cookies). Revoked on sign-out, password change and deactivation; refused after
+    the idle or absolute timeout (settings).
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, default=None
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class AppMeta(Base):

@@ -1,5 +1,9 @@
 """Repositories: the only code that queries the tables. They never commit (the caller's
-transaction — one per request — does), so nothing is half-stored when a request fails."""
+transaction — one per request — does), so nothing is half-stored when a request fails.
+
+Which site's rows a query sees is not decided here but by the session's scope
+(``persistence/scope.py``), applied to every ORM statement on a site's tables.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,19 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from cartrial.persistence.auth import (
+    dummy_hash,
     hash_password,
     hash_token,
     needs_rehash,
+    new_session_key,
     new_token,
+    username_key,
     verify_password,
 )
 from cartrial.persistence.models import (
@@ -29,16 +35,11 @@ from cartrial.persistence.models import (
     LoginFailure,
     PatientRecord,
     Screening,
+    Site,
     User,
+    WebSession,
     utcnow,
 )
-
-
-@cache
-def _dummy_hash() -> str:
-    """Verified against when the user does not exist: a wrong username costs as much time as a
-    wrong password."""
-    return hash_password("not-a-real-password")
 
 
 class RepositoryError(ValueError):
@@ -53,7 +54,8 @@ class Users:
         return self.db.get(User, user_id)
 
     def by_username(self, username: str) -> User | None:
-        return self.db.scalar(select(User).where(User.username == username.strip()))
+        """The account named ``username``, whatever its case ("VERA" finds "vera")."""
+        return self.db.scalar(select(User).where(User.username_key == username_key(username)))
 
     def count(self) -> int:
         return int(self.db.scalar(select(func.count()).select_from(User)) or 0)
@@ -61,50 +63,139 @@ class Users:
     def all(self) -> Sequence[User]:
         return self.db.scalars(select(User).order_by(User.username)).all()
 
-    def create(self, username: str, password: str, role: str) -> User:
+    def create(
+        self, username: str, password: str, role: str, *, site_id: int | None = None
+    ) -> User:
+        """A new account at ``site_id`` (default: the first site). Usernames are unique
+        regardless of case; a name only control characters or spaces is refused."""
         username = username.strip()
         if not username or len(username) > 80:
             raise RepositoryError("username must be 1-80 characters")
+        if not username.isprintable() or not _encodable(username):
+            raise RepositoryError("username must be printable text")
         if role not in ROLES:
             raise RepositoryError(f"role must be one of {', '.join(ROLES)}")
         if len(password) < 8:
             raise RepositoryError("password must be at least 8 characters")
+        if not _encodable(password):
+            raise RepositoryError("password must be valid text")
         if self.by_username(username) is not None:
             raise RepositoryError(f"user {username!r} already exists")
-        user = User(username=username, password_hash=hash_password(password), role=role)
+        site = Sites(self.db).get(site_id) if site_id is not None else Sites(self.db).default()
+        if site is None:
+            raise RepositoryError(f"there is no site {site_id}")
+        user = User(
+            username=username,
+            username_key=username_key(username),
+            password_hash=hash_password(password),
+            role=role,
+            site_id=site.id,
+        )
         self.db.add(user)
         self.db.flush()
         return user
 
+    def set_role(self, user: User, role: str) -> bool:
+        """Change ``user``'s role; their sessions end (a session never outlives its rights)."""
+        if role not in ROLES:
+            raise RepositoryError(f"role must be one of {', '.join(ROLES)}")
+        if user.role == role:
+            return False
+        user.role = role
+        WebSessions(self.db).revoke_user(user.id)
+        self.db.flush()
+        return True
+
+    def set_site(self, user: User, site_id: int) -> bool:
+        """Move ``user`` to another site; their sessions end."""
+        site = Sites(self.db).get(site_id)
+        if site is None:
+            raise RepositoryError(f"there is no site {site_id}")
+        if user.site_id == site.id:
+            return False
+        user.site_id = site.id
+        WebSessions(self.db).revoke_user(user.id)
+        self.db.flush()
+        return True
+
     def set_active(self, user: User, active: bool) -> bool:
         """Deactivate or reactivate ``user``; returns whether anything changed.
 
-        A deactivated user cannot sign in, their open sessions end at the next request and
-        their API tokens are refused until they are reactivated.
+        A deactivated user cannot sign in, their open sessions are revoked and their API
+        tokens are refused until they are reactivated.
         """
         if user.is_active == active:
             return False
         user.is_active = active
+        if not active:
+            WebSessions(self.db).revoke_user(user.id)
         self.db.flush()
         return True
 
     def set_password(self, user: User, password: str) -> None:
-        """A new password (argon2id); the user's open sessions end at their next request."""
+        """A new password (argon2id); every open session of the user is revoked (the caller
+        opens a fresh one when users change their own password)."""
         if len(password) < 8:
             raise RepositoryError("password must be at least 8 characters")
+        if not _encodable(password):
+            raise RepositoryError("password must be valid text")
         user.password_hash = hash_password(password)
+        WebSessions(self.db).revoke_user(user.id)
         self.db.flush()
 
     def authenticate(self, username: str, password: str) -> User | None:
+        if not _encodable(username) or not _encodable(password):
+            verify_password(dummy_hash(), "")
+            return None
         user = self.by_username(username)
         if user is None or not user.is_active:
-            verify_password(_dummy_hash(), password)
+            verify_password(dummy_hash(), password)
             return None
         if not verify_password(user.password_hash, password):
             return None
         if needs_rehash(user.password_hash):  # argon2 parameters were raised since
             user.password_hash = hash_password(password)
         return user
+
+
+def _encodable(text: str) -> bool:
+    """False for strings with lone surrogates (which no database or response can encode)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class Sites:
+    """Trial centres. Administrators create and rename them; users and patients belong to one."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def get(self, site_id: int) -> Site | None:
+        return self.db.get(Site, site_id)
+
+    def all(self) -> Sequence[Site]:
+        return self.db.scalars(select(Site).order_by(Site.name)).all()
+
+    def default(self) -> Site | None:
+        """The first site (created by the migration as "Main site")."""
+        return self.db.scalar(select(Site).order_by(Site.id).limit(1))
+
+    def by_name(self, name: str) -> Site | None:
+        return self.db.scalar(select(Site).where(func.lower(Site.name) == name.strip().lower()))
+
+    def create(self, name: str) -> Site:
+        name = " ".join(name.split())
+        if not name or len(name) > 120 or not _encodable(name) or not name.isprintable():
+            raise RepositoryError("site name must be 1-120 printable characters")
+        if self.by_name(name) is not None:
+            raise RepositoryError(f"site {name!r} already exists")
+        site = Site(name=name)
+        self.db.add(site)
+        self.db.flush()
+        return site
 
 
 class Tokens:
@@ -125,7 +216,9 @@ class Tokens:
         token = self.db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
         if token is None or token.revoked_at is not None or not token.user.is_active:
             return None
-        token.last_used_at = utcnow()
+        now = utcnow()
+        if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+            token.last_used_at = now  # at most once a minute: not a write per request
         return token.user
 
     def revoke_all(self, user: User) -> int:
@@ -192,8 +285,18 @@ class Patients:
         bundle: dict[str, Any],
         source_id: str | None = None,
         notes: str = "",
+        site_id: int | None = None,
     ) -> PatientRecord:
+        """A new record at ``site_id`` (default: the owner's site, else the first site)."""
+        if site_id is None:
+            site_id = owner.site_id if owner is not None else None
+        if site_id is None:
+            first = Sites(self.db).default()
+            if first is None:
+                raise RepositoryError("there is no site to hold the patient")
+            site_id = first.id
         record = PatientRecord(
+            site_id=site_id,
             owner_id=owner.id if owner else None,
             label=_label(label),
             bundle=bundle,
@@ -279,6 +382,7 @@ class Screenings:
                 Screening(
                     run_id=run_id,
                     patient_id=patient.id,
+                    site_id=patient.site_id,
                     trial_id=trial,
                     verdict=res["verdict"],
                     as_of=date.fromisoformat(res["as_of"]),
@@ -366,16 +470,35 @@ class Audit:
         self.db = db
 
     def record(
-        self, user: User | None, action: str, patient_id: int | None, detail: str = ""
+        self,
+        user: User | None,
+        action: str,
+        patient_id: int | None,
+        detail: str = "",
+        *,
+        site_id: int | None = None,
     ) -> AuditEntry:
+        """Append one entry. Its site: ``site_id``, else the patient's, else the (non-admin)
+        user's; installation-wide events (an admin's, or about users and sites) have none.
+
+        There is deliberately no method to change or delete an entry, and the database
+        refuses both (triggers of migration 0003).
+        """
         if action not in AUDIT_ACTIONS:
             raise RepositoryError(f"audit action must be one of {', '.join(AUDIT_ACTIONS)}")
+        if site_id is None and patient_id is not None:
+            site_id = self.db.scalar(
+                select(PatientRecord.site_id).where(PatientRecord.id == patient_id)
+            )
+        if site_id is None and user is not None and user.role != "admin":
+            site_id = user.site_id
         entry = AuditEntry(
             user_id=user.id if user else None,
             username=user.username if user else "system",
             action=action,
             patient_id=patient_id,
             detail=detail[:200],
+            site_id=site_id,
         )
         self.db.add(entry)
         self.db.flush()
@@ -448,6 +571,66 @@ class LoginThrottle:
         """Forget the failures of ``key`` (after a successful sign-in or a password reset)."""
         self.db.execute(delete(LoginFailure).where(LoginFailure.username_key == key))
         self.db.flush()
+
+
+class WebSessions:
+    """Server-side browser sessions: the cookie holds a random key, this table its SHA-256,
+    the user and the session's small data (CSRF token, display name)."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def create(self, data: dict[str, Any], now: datetime) -> tuple[WebSession, str]:
+        """A new session holding ``data``; returns the row and the key for the cookie."""
+        key = new_session_key()
+        uid = data.get("uid")
+        row = WebSession(
+            key_hash=hash_token(key),
+            user_id=uid if isinstance(uid, int) else None,
+            data=data,
+            created_at=now,
+            last_seen_at=now,
+        )
+        self.db.add(row)
+        self.db.flush()
+        return row, key
+
+    def live(
+        self, key: str, now: datetime, *, idle: timedelta, absolute: timedelta
+    ) -> WebSession | None:
+        """The session of ``key`` if it is neither revoked nor past a timeout."""
+        row = self.db.scalar(select(WebSession).where(WebSession.key_hash == hash_token(key)))
+        if row is None or row.revoked_at is not None:
+            return None
+        if now - row.last_seen_at > idle or now - row.created_at > absolute:
+            return None
+        return row
+
+    def revoke(self, row: WebSession, now: datetime) -> None:
+        if row.revoked_at is None:
+            row.revoked_at = now
+            self.db.flush()
+
+    def revoke_user(self, user_id: int, now: datetime | None = None) -> int:
+        """End every open session of one user (sign-out elsewhere, password, deactivation)."""
+        result = self.db.execute(
+            update(WebSession)
+            .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+            .values(revoked_at=now or utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def purge(self, now: datetime, *, idle: timedelta, absolute: timedelta) -> int:
+        """Delete rows no cookie can use any more (revoked, idle or too old)."""
+        result = self.db.execute(
+            delete(WebSession).where(
+                (WebSession.revoked_at.is_not(None))
+                | (WebSession.last_seen_at < now - idle)
+                | (WebSession.created_at < now - absolute)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class Meta:

@@ -13,21 +13,23 @@ from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import cartrial
-from cartrial.persistence.db import make_engine, session_factory, upgrade
+from cartrial.persistence.auth import HashProfile, use_profile
+from cartrial.persistence.db import make_engine, read_session_factory, session_factory, upgrade
 from cartrial.services.catalog import load_protocols
 from cartrial.web import errors
 from cartrial.web.api import router as api_router
-from cartrial.web.bodies import FORM_OVERHEAD, BodySizeLimit
+from cartrial.web.bodies import FORM_OVERHEAD, BodySizeLimit, JsonGuard
 from cartrial.web.catalog import Catalog
+from cartrial.web.contract import document_problems, reject_repeated_query
 from cartrial.web.deps import AppState
 from cartrial.web.pages import router as pages_router
 from cartrial.web.seed import seed_first_start
+from cartrial.web.sessions import ServerSessions
 from cartrial.web.settings import Settings
 from cartrial.web.templating import make_templates
 
@@ -79,6 +81,13 @@ def create_app(
 ) -> FastAPI:
     """Build the web application; ``say`` prints the one-time start-up messages."""
     settings = settings or Settings()
+    use_profile(
+        HashProfile(
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        )
+    )
     engine = make_engine(settings.database_url)
     secret_key = settings.resolved_secret_key()
     state = AppState(
@@ -86,6 +95,7 @@ def create_app(
         engine=engine,
         sessions=session_factory(engine),
         secret_key=secret_key,
+        read_sessions=read_session_factory(engine),
     )
     speak = say or (lambda text: print(text, file=sys.stderr, flush=True))
 
@@ -115,7 +125,9 @@ def create_app(
         docs_url=None,  # the interactive explorers load assets from a CDN: /api/docs is ours
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        dependencies=[Depends(reject_repeated_query)],
     )
+    app.openapi = document_problems(app)  # type: ignore[method-assign]
     app.state.cartrial = state
     app.state.templates = make_templates()
     errors.install(app)
@@ -127,17 +139,21 @@ def create_app(
     # innermost first: the catch-all sees what the exception handlers did not answer
     app.add_middleware(errors.CatchAll)
     app.add_middleware(
+        JsonGuard,
+        max_depth=settings.max_json_depth,
+        max_number_chars=settings.max_json_number_chars,
+    )
+    app.add_middleware(
         BodySizeLimit,
         limit=settings.max_bundle_bytes + FORM_OVERHEAD,
         bundle_limit=settings.max_bundle_bytes,
     )
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=secret_key,
-        session_cookie="cartrial_session",
-        max_age=settings.session_max_age_seconds,
-        same_site="lax",
-        https_only=settings.session_cookie_secure,
+        ServerSessions,
+        sessions=state.sessions,
+        idle_seconds=settings.session_idle_seconds,
+        max_age_seconds=settings.session_max_age_seconds,
+        secure=settings.session_cookie_secure,
     )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(errors.AccessLog)

@@ -2,6 +2,9 @@
 
 Tests override :func:`get_today`, :func:`get_now`, :func:`get_db` or :func:`get_catalog` through
 ``app.dependency_overrides``; nothing here reads a global.
+
+A request's database session sees no site's rows until a user is authenticated; then it sees
+that user's site (administrators: every site) — see ``persistence/scope.py``.
 """
 
 from __future__ import annotations
@@ -12,19 +15,29 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from fastapi import Depends, HTTPException, Request, Security
+from fastapi import Depends, HTTPException, Path, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cartrial.persistence.models import User
 from cartrial.persistence.repositories import Tokens, Users
+from cartrial.persistence.scope import NOBODY, scope_for, set_scope
 from cartrial.web.bodies import read_form
 from cartrial.web.catalog import Catalog
+from cartrial.web.sessions import rotate_session
 from cartrial.web.settings import Settings
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+MAX_ID = 2**63 - 1
+"""The largest row id any supported database stores (signed 64-bit)."""
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="Row id (1 … 2^63-1)")]
+"""A bounded path id: anything outside answers 422 instead of overflowing the driver."""
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Rows to skip")]
 
 
 @dataclass
@@ -34,7 +47,12 @@ class AppState:
     sessions: sessionmaker[Session]
     catalog: Catalog | None = None
     secret_key: str = ""
-    """The resolved SECRET_KEY (signs the session cookie, keys the login-failure hashes)."""
+    """The resolved SECRET_KEY (keys the login-failure hashes)."""
+    read_sessions: sessionmaker[Session] | None = None
+    """Read-only sessions (no write lock on SQLite): authentication, reads before a write."""
+
+    def reader(self) -> Session:
+        return (self.read_sessions or self.sessions)()
 
 
 def get_state(request: Request) -> AppState:
@@ -66,8 +84,12 @@ def get_now() -> datetime:
 
 
 def get_db(state: State) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
+    """One transaction per request: committed when the handler returns, rolled back on error.
+
+    The session starts scoped to no site at all; authentication widens it to the user's site.
+    """
     session = state.sessions()
+    set_scope(session, NOBODY)
     try:
         yield session
         session.commit()
@@ -96,33 +118,42 @@ class LoginRequired(Exception):
         super().__init__(next_url)
 
 
-def current_user(request: Request, db: DB) -> User | None:
+def current_user(request: Request, db: DB, state: State) -> User | None:
+    """The signed-in user of this (server-side, unrevoked, unexpired) session; scopes ``db``.
+
+    The user is read in a short read-only session and attached to ``db`` without a query, so
+    the request's own transaction (and, on SQLite, its write lock) starts only when the
+    handler first touches the database.
+    """
     uid = request.session.get("uid")
     if not isinstance(uid, int):
         return None
-    user = Users(db).get(uid)
-    if user is None or not user.is_active or request.session.get("pw") != _pw_tag(user):
+    with state.reader() as reader:
+        user = Users(reader).get(uid)
+    if user is None or not user.is_active:
         request.session.clear()
         return None
-    return user
+    return _attach(db, user)
 
 
-def _pw_tag(user: User) -> str:
-    """Ties a session to the password it was opened with: a password change logs out others."""
-    return user.password_hash[-12:]
+def _attach(db: Session, user: User) -> User:
+    attached = db.merge(user, load=False)
+    set_scope(db, scope_for(attached))
+    return attached
 
 
 def login_session(request: Request, user: User) -> None:
+    """Sign ``user`` in: the session gets a fresh id and CSRF token (nothing secret inside)."""
     request.session.clear()
     request.session.update(
         {
             "uid": user.id,
             "username": user.username,
             "role": user.role,
-            "pw": _pw_tag(user),
             "csrf": secrets.token_urlsafe(32),
         }
     )
+    rotate_session(request)
 
 
 def require_user(request: Request, user: Annotated[User | None, Depends(current_user)]) -> User:
@@ -158,13 +189,33 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def same_origin(request: Request) -> bool:
+    """False when the browser says the request came from another site (Origin, else Referer).
+
+    Defence in depth beside the token: a browser always sends Origin on a cross-site POST.
+    Requests without either header (non-browser clients) pass on to the token check.
+    """
+    sent = request.headers.get("origin") or request.headers.get("referer")
+    if not sent:
+        return True
+    if sent == "null":
+        return False
+    here = request.headers.get("host", request.url.netloc).lower()
+    return urlsplit(sent).netloc.lower() == here
+
+
 async def csrf_protect(request: Request, settings: AppSettings) -> None:
-    """Every state-changing page request must carry the session's CSRF token.
+    """Every state-changing page request must come from our own pages (Origin/Referer) and
+    carry the session's CSRF token.
 
     The token comes from the ``csrf_token`` form field or the ``X-CSRF-Token`` header (htmx).
     """
     if request.method not in UNSAFE_METHODS:
         return
+    if not same_origin(request):
+        raise HTTPException(
+            403, "The request came from another site (Origin/Referer): it was refused."
+        )
     expected = request.session.get("csrf")
     sent = request.headers.get("x-csrf-token")
     if not sent:
@@ -186,20 +237,24 @@ _bearer = HTTPBearer(auto_error=False, description="API token (create one in the
 
 def api_user(
     db: DB,
+    state: State,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> User:
+    """The token's user; scopes ``db`` to the user's site (looked up in a short transaction
+    of its own, like :func:`current_user`)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             401,
             "an API token is required (Authorization: Bearer <token>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    user = Tokens(db).user_for(credentials.credentials)
+    with state.sessions.begin() as auth_db:
+        user = Tokens(auth_db).user_for(credentials.credentials)
     if user is None:
         raise HTTPException(
             401, "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"}
         )
-    return user
+    return _attach(db, user)
 
 
 def api_editor(user: Annotated[User, Depends(api_user)]) -> User:

@@ -1,33 +1,88 @@
 """Errors as responses: 4xx with a message naming the problem, a generic 500, never a trace.
 
-API paths (``/api/...``) answer JSON ``{"detail": ...}``; pages answer an HTML error page.
-Log lines carry the exception type, the route and the code location — never the exception
-message or request data, which could contain patient data.
+API paths (``/api/...``) answer RFC 9457 problem details (``application/problem+json``:
+``type``, ``title``, ``status``, ``detail`` and, for 422, ``errors`` — one entry per invalid
+field); pages answer an HTML error page. Every message is made safe to encode whatever the
+client sent (lone surrogates become U+FFFD). Log lines carry the exception type, the route and
+the code location — never the exception message or request data, which could contain patient
+data.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import traceback
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cartrial.domain.errors import CartrialError
 from cartrial.persistence.repositories import RepositoryError
-from cartrial.web.bodies import BadInput, BodyTooLarge, too_large_message
+from cartrial.persistence.scope import OutOfScope
+from cartrial.web.bodies import PROBLEM_JSON, BadInput, BodyTooLarge, safe_text, too_large_message
 from cartrial.web.deps import LoginRequired
 
 log = logging.getLogger("cartrial.web")
 
 GENERIC_500 = "Internal server error. The problem has been logged without request data."
+CONFLICT = (
+    "The patient record was changed by someone else meanwhile: reload it and apply your change "
+    "again."
+)
+
+
+class ProblemResponse(JSONResponse):
+    """``application/problem+json`` (RFC 9457), rendered ASCII-safe."""
+
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        return {_safe(k): _safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return safe_text(str(value))
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> ProblemResponse:
+    """The one error body of the API (RFC 9457; ``type`` about:blank, ``title`` the phrase)."""
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": _safe(detail),
+    }
+    if errors is not None:
+        body["errors"] = _safe(errors)
+    return ProblemResponse(body, status_code=status, headers=dict(headers) if headers else None)
 
 
 def is_api(request: Request) -> bool:
@@ -39,11 +94,13 @@ def _error_page(
 ) -> Response:
     from cartrial.web.templating import render
 
+    message = safe_text(message)
+    details = [safe_text(d) for d in details or []]
     try:
         return render(
             request,
             "error.html",
-            {"status": status, "message": message, "details": details or []},
+            {"status": status, "message": message, "details": details},
             status_code=status,
         )
     except Exception:  # the error page itself must never fail
@@ -57,14 +114,9 @@ def _respond(
     *,
     details: list[str] | None = None,
     headers: Mapping[str, str] | None = None,
-    api_detail: Any = None,
 ) -> Response:
     if is_api(request):
-        return JSONResponse(
-            {"detail": api_detail if api_detail is not None else message},
-            status_code=status,
-            headers=headers,
-        )
+        return problem(status, message, headers=headers)
     response = _error_page(request, status, message, details)
     if headers:
         response.headers.update(headers)
@@ -76,22 +128,58 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "request"
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path (for the ``Allow`` header of a 405)."""
+    methods: set[str] = set()
+    scope = dict(request.scope)
+    for route in request.app.router.routes:
+        for method in getattr(route, "methods", None) or ():
+            scope["method"] = method
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
-        return _respond(
-            request, exc.status_code, message, headers=exc.headers, api_detail=exc.detail
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            headers["Allow"] = ", ".join(allowed)
+            message = f"{request.method} is not allowed here (allowed: {', '.join(allowed)})"
+        return _respond(request, exc.status_code, message, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
         lines = [f"{_field(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in errors]
         if is_api(request):
-            cleaned = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors]
-            return JSONResponse({"detail": jsonable_encoder(cleaned)}, status_code=422)
+            cleaned = [
+                {
+                    "loc": [str(p) for p in e.get("loc", ())],
+                    "msg": str(e.get("msg", "invalid")),
+                    "type": str(e.get("type", "invalid")),
+                }
+                for e in errors
+            ]
+            summary = "; ".join(lines[:5]) + (
+                f" (and {len(lines) - 5} more)" if len(lines) > 5 else ""
+            )
+            return problem(422, summary or "the request is invalid", errors=cleaned)
         return _error_page(request, 422, "Some values could not be used.", lines)
+
+    @app.exception_handler(StaleDataError)
+    async def conflict(request: Request, exc: StaleDataError) -> Response:
+        return _respond(request, 409, CONFLICT)
+
+    @app.exception_handler(OutOfScope)
+    async def out_of_scope(request: Request, exc: OutOfScope) -> Response:
+        return _respond(request, 404, "There is no such record at your site.")
 
     @app.exception_handler(BadInput)
     async def bad_input(request: Request, exc: BadInput) -> Response:
@@ -216,7 +304,7 @@ class CatchAll:
                 return
             response: Response
             if scope.get("path", "").startswith("/api/"):
-                response = JSONResponse({"detail": GENERIC_500}, status_code=500)
+                response = problem(500, GENERIC_500)
             else:
                 response = PlainTextResponse(GENERIC_500, status_code=500)
             await response(scope, receive, send)

@@ -25,9 +25,23 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(None, validation_alias=_env("secret_key"))
     var_dir: Path = Field(Path("var"), validation_alias=_env("var_dir"))
     max_bundle_bytes: int = Field(5_000_000, gt=0, validation_alias=_env("max_bundle_bytes"))
-    session_cookie_secure: bool = Field(False, validation_alias=_env("session_cookie_secure"))
+    session_cookie_secure: bool = Field(
+        False,
+        validation_alias=_env("session_cookie_secure"),
+        description="always mark the session cookie Secure (it is anyway when the request came "
+        "over HTTPS or a proxy says so with X-Forwarded-Proto: https)",
+    )
     session_max_age_seconds: int = Field(
-        8 * 3600, gt=0, validation_alias=_env("session_max_age_seconds")
+        8 * 3600,
+        gt=0,
+        validation_alias=_env("session_max_age_seconds"),
+        description="absolute lifetime of a browser session (seconds since sign-in)",
+    )
+    session_idle_seconds: int = Field(
+        30 * 60,
+        gt=0,
+        validation_alias=_env("session_idle_seconds"),
+        description="a browser session unused for this long (seconds) has ended",
     )
     login_max_attempts: int = Field(
         5,
@@ -40,6 +54,34 @@ class Settings(BaseSettings):
         gt=0,
         validation_alias=_env("login_window_seconds"),
         description="the window (seconds) in which failed sign-ins are counted",
+    )
+    login_max_attempts_per_address: int = Field(
+        30,
+        gt=0,
+        validation_alias=_env("login_max_attempts_per_address"),
+        description="failed sign-ins from one client address (any usernames) within the window "
+        "before it is refused",
+    )
+    trust_forwarded_for: bool = Field(
+        False,
+        validation_alias=_env("trust_forwarded_for"),
+        description="take the client address from X-Forwarded-For (only behind a proxy that "
+        "sets it)",
+    )
+    argon2_time_cost: int = Field(3, ge=1, validation_alias=_env("argon2_time_cost"))
+    argon2_memory_kib: int = Field(65536, ge=8, validation_alias=_env("argon2_memory_kib"))
+    argon2_parallelism: int = Field(4, ge=1, validation_alias=_env("argon2_parallelism"))
+    max_json_depth: int = Field(
+        100,
+        ge=8,
+        validation_alias=_env("max_json_depth"),
+        description="deepest nesting of arrays/objects accepted in a JSON body",
+    )
+    max_json_number_chars: int = Field(
+        50,
+        ge=20,
+        validation_alias=_env("max_json_number_chars"),
+        description="longest number (characters) accepted in a JSON body",
     )
     admin_username: str = Field("admin", validation_alias=_env("admin_username"))
     admin_password: SecretStr | None = Field(

@@ -1,0 +1,177 @@
+"""The API contract: one error shape documented for every status, strict query strings.
+
+:func:`document_problems` rewrites the generated OpenAPI so that every operation lists each
+error status it can answer — 400 (malformed body, repeated parameter), 401/403 (token-secured
+operations), 404 (path parameters), 409/412 (conditional writes, when the route says so),
+413/415 (request bodies), 422 (validation) and 500 — each with the RFC 9457
+``application/problem+json`` schema. :func:`reject_repeated_query` refuses a query parameter
+given twice unless the route declares it as a list.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+
+from cartrial.web.bodies import PROBLEM_JSON
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details: the one error body of this API.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "always about:blank (see title)"},
+        "title": {"type": "string", "description": "the HTTP status phrase"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "what is wrong, in words"},
+        "errors": {
+            "type": "array",
+            "description": "422 only: one entry per invalid field",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg", "type"],
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": "string"}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+DESCRIPTIONS = {
+    "400": "malformed request (a query parameter given twice, an unreadable form)",
+    "401": "no or unknown API token",
+    "403": "the token's role may not do this",
+    "404": "no such resource (or not at your site)",
+    "409": "the record was changed by someone else meanwhile: reload and retry",
+    "412": "If-Match does not match the record's current ETag",
+    "413": "request body over the size limit",
+    "415": "unsupported Content-Type",
+    "422": "a parameter or the body is invalid: not JSON within the limits (depth, number "
+    "length, Unicode), or a field fails validation (errors names each)",
+    "428": "this write needs an If-Match header",
+    "500": "internal error (generic message; nothing of the request is logged)",
+}
+
+
+def _problem_response(code: str, existing: dict[str, Any] | None) -> dict[str, Any]:
+    description = (existing or {}).get("description") or DESCRIPTIONS.get(code, "error")
+    if description in ("Validation Error", "Successful Response"):
+        description = DESCRIPTIONS.get(code, description)
+    out: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if code == "401":
+        out["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    return out
+
+
+def _add_problems(operation: dict[str, Any], path: str) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    codes = {"400", "422", "500"}
+    if "{" in path:
+        codes.add("404")
+    if operation.get("security"):
+        codes |= {"401", "403"}
+    if "requestBody" in operation:
+        codes |= {"413", "415"}
+    codes |= {c for c in responses if c.startswith(("4", "5"))}
+    for code in sorted(codes):
+        responses[code] = _problem_response(code, responses.get(code))
+
+
+def document_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """An ``app.openapi`` replacement: the generated schema with problem+json everywhere."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = PROBLEM_SCHEMA
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        for path, item in schema.get("paths", {}).items():
+            for method, operation in item.items():
+                if method in ("get", "put", "post", "delete", "patch", "head", "options"):
+                    _add_problems(operation, path)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
+
+
+# ------------------------------------------------------------------ repeated query parameters
+
+_list_params: dict[int, frozenset[str]] = {}
+
+
+def _is_sequence(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (list, set, tuple, frozenset):
+        return True
+    if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+        return any(_is_sequence(a) for a in typing.get_args(annotation))
+    return False
+
+
+def _declared_lists(route: Any) -> frozenset[str]:
+    """Names of the query parameters ``route`` declares as lists (they may repeat)."""
+    key = id(route)
+    if key in _list_params:
+        return _list_params[key]
+    names: set[str] = set()
+    dependant = getattr(route, "dependant", None)
+    pending = [dependant] if dependant is not None else []
+    while pending:
+        dep = pending.pop()
+        pending.extend(dep.dependencies)
+        for field in dep.query_params:
+            annotation = field.field_info.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                for name, sub in annotation.model_fields.items():
+                    if _is_sequence(sub.annotation):
+                        names.add(sub.alias or name)
+            elif _is_sequence(annotation):
+                names.add(field.alias)
+    _list_params[key] = frozenset(names)
+    return _list_params[key]
+
+
+def reject_repeated_query(request: Request) -> None:
+    """A query parameter given twice is an error (400), unless the route takes a list."""
+    items = request.query_params.multi_items()
+    if len(items) < 2:
+        return
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for name, _ in items:
+        if name in seen and name not in repeated:
+            repeated.append(name)
+        seen.add(name)
+    if not repeated:
+        return
+    allowed = _declared_lists(request.scope.get("route"))
+    bad = [n for n in repeated if n not in allowed]
+    if bad:
+        raise HTTPException(
+            400,
+            "query parameter given more than once: "
+            + ", ".join(repr(n[:40]) for n in bad[:5])
+            + " (give each once)",
+        )
