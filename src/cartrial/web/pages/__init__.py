@@ -3,11 +3,21 @@
 from fastapi import APIRouter, Depends
 
 from cartrial.web.deps import csrf_protect
-from cartrial.web.pages import auth, conduct, engage, finder, prescreen, public, workspace
+from cartrial.web.pages import (
+    auth,
+    conduct,
+    engage,
+    finder,
+    prescreen,
+    public,
+    trial_course,
+    workspace,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 router.include_router(prescreen.router)
 router.include_router(public.router)
+router.include_router(trial_course.router)
 router.include_router(auth.router)
 router.include_router(workspace.router)
 router.include_router(finder.router)
