@@ -38,6 +38,7 @@ from cartrial.criteria.nodes import (
 )
 from cartrial.domain.patient import Sex
 from cartrial.domain.timewindow import TimeUnit, Window
+from cartrial.ingest.parse import grammar
 from cartrial.ingest.parse import lexicon as lx
 from cartrial.ingest.parse.normalize import Normalized
 from cartrial.ingest.parse.patterns import (
@@ -1601,108 +1602,90 @@ def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
 
 # ====================================================================== age & sex
 
-_AGE_UNIT = r"(?:years?|yrs?|y)(?:\s*(?:old|of\s+age))?"
-_AGE_RXS = [
-    re.compile(
-        rf"(?:\b(?:aged?|age[sd]?)\b\s*(?::|of|is|between|from)?\s*(?:between\s+)?)?(?P<lo>\d{{1,2}})\s*"
-        rf"(?:years?\s*)?(?:-|to|~|and)\s*(?P<hi>\d{{1,3}})\s*(?P<u>{_AGE_UNIT})"
-        rf"(?:\s*\((?:both\s+)?inclusive\)|\s*(?:,\s*)?inclusive)?",
-        _I,
-    ),
-    re.compile(
-        r"\b(?:aged?|age)\b\s*(?::|of|is)?\s*(?P<lo>\d{1,2})\s*(?:-|to|~)\s*(?P<hi>\d{1,3})\b",
-        _I,
-    ),
-    re.compile(
-        rf"(?:\b(?:aged?|age)\b\s*:?\s*)?(?P<c1>{CMP_PREFIX})\s*(?P<v1>\d{{1,3}})\s*(?P<u1>{_AGE_UNIT})?"
-        rf"(?:\s*(?:and|,|to|but)\s*(?P<c2>{CMP_PREFIX})\s*(?P<v2>\d{{1,3}})\s*(?P<u2>{_AGE_UNIT})?)?",
-        _I,
-    ),
-    re.compile(
-        r"(?P<v1>\d{1,3})\s*(?:years?|yrs?)\s*(?:old\s+|of\s+age\s+)?(?:or|and)\s+(?P<p1>older|above|over|more)",
-        _I,
-    ),
-]
+_AGE_CUE = re.compile(
+    r"\b(?:aged?|ages)\b\s*(?:range\s*)?(?::|of|is|at)?\s*(?=[<>\d]|between|from|at\s+least|"
+    r"(?:greater|more|less|older|younger|no|not)\b|equal)",
+    _I,
+)
+_AGE_TAIL = re.compile(r"[\s-]*(?:old|of\s+age)\b", _I)  # also found inside the grammar's unit
+_AGE_START = re.compile(r"(?<![\w.])(?:\d|[<>]|at\s+least|between|from|greater|more|less)", _I)
+_AGE_WHO = re.compile(
+    r"(?:adults?|patients?|participants?|subjects?|men|women|males?|females?|children|persons?)"
+    r"\s*(?:,\s*)?(?:aged?\s*)?$",
+    _I,
+)
+
+
+def _age_constraint(text: str, pos: int) -> tuple[grammar.Constraint, int] | None:
+    """A constraint in years at ``pos`` ("18-65 years", ">= 18 and <= 65", "18 and over")."""
+    c = grammar.constraint(text, pos)
+    if c is None or any(b.multiple or b.unit not in (None, "a") for b in c.bounds):
+        return None
+    if any(not (0 <= b.value <= 120) or b.value != int(b.value) for b in c.bounds):
+        return None
+    end = c.end
+    tail = _AGE_TAIL.match(text, end)
+    if tail is not None:
+        end = tail.end()
+    return c, end
 
 
 def _age(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    """Age constraints read by the quantity grammar after an age cue, or in years + "old"."""
     if not ctx.has("age", "year", "yr", "old"):
         return []
-    for i, rx in enumerate(_AGE_RXS):
-        for m in rx.finditer(text):
-            g = m.groupdict()
-            whole = m.group(0)
-            has_age_word = bool(re.search(r"\bage", whole, _I)) or bool(
-                re.search(r"\bage[ds]?\b", text[max(0, m.start() - 25) : m.start()], _I)
+    found: tuple[grammar.Constraint, int, int] | None = None
+    for m in _AGE_CUE.finditer(text):
+        got = _age_constraint(text, m.end())
+        if got is not None:
+            found = (got[0], m.start(), got[1])
+            break
+    if found is None:
+        for m in _AGE_START.finditer(text):
+            got = _age_constraint(text, m.start())
+            if got is None:
+                continue
+            c, end = got
+            in_years = any(b.unit == "a" for b in c.bounds)
+            aged = _AGE_TAIL.search(text, m.start(), end) or _AGE_WHO.search(
+                text[max(0, m.start() - 40) : m.start()]
             )
-            if i in (0, 1):
-                lo, hi = int(g["lo"]), int(g["hi"])
-                if not (
-                    has_age_word or re.search(r"old|of\s+age", g.get("u") or "", _I)
-                ) and not re.fullmatch(r"\W*", text[: m.start()] + text[m.end() :]):
-                    continue
-                if lo >= hi or hi > 120:
-                    continue
-                lo_i = hi_i = True
-                lo_v: float | None = float(lo)
-                hi_v: float | None = float(hi)
-            elif i == 2:
-                unit_ok = g.get("u1") and re.search(r"old|of\s+age", g["u1"] or "", _I)
-                if not (has_age_word or unit_ok):
-                    continue
-                if not g.get("u1") and not has_age_word:
-                    continue
-                if not g.get("u1") and not re.search(r"\bage", whole, _I):
-                    continue
-                lo_v = hi_v = None
-                lo_i = hi_i = True
-                ok = True
-                for c_raw, v_raw in ((g["c1"], g["v1"]), (g.get("c2"), g.get("v2"))):
-                    if not c_raw or not v_raw:
-                        continue
-                    cmp = comparator(c_raw)
-                    if cmp in (Comparator.GE, Comparator.GT):
-                        lo_v, lo_i = float(v_raw), cmp is Comparator.GE
-                    elif cmp in (Comparator.LE, Comparator.LT):
-                        hi_v, hi_i = float(v_raw), cmp is Comparator.LE
-                    else:
-                        ok = False
-                if not ok or (lo_v is None and hi_v is None) or (lo_v and hi_v and lo_v > hi_v):
-                    continue
-            else:
-                lo_v, hi_v, lo_i, hi_i = float(g["v1"]), None, True, True
-                if (
-                    not has_age_word
-                    and not re.search(r"old|of\s+age", whole, _I)
-                    and not re.search(
-                        r"adults?|patients?|participants?|subjects?|men|women",
-                        text[: m.start()],
-                        _I,
-                    )
-                ):
-                    continue
+            whole = re.fullmatch(r"\W*", text[: m.start()] + text[end:]) is not None
+            if in_years and (aged or whole):
+                found = (c, m.start(), end)
+                break
+    if found is None:
+        return []
+    c, start, end = found
+    bounds = c.bounds
+    if c.joiner == "and" and len(bounds) == 2 and bounds[0].value > bounds[1].value:
+        return []
 
-            def build(
-                c: Ctx,
-                w: WindowHit | None,
-                a: int,
-                b: int,
-                cf: float,
-                lo_v: float | None = lo_v,
-                hi_v: float | None = hi_v,
-                lo_i: bool = lo_i,
-                hi_i: bool = hi_i,
-            ) -> Criterion:
-                return Age(
-                    min_years=lo_v,
-                    max_years=hi_v,
-                    min_inclusive=lo_i,
-                    max_inclusive=hi_i,
-                    **c.common(a, b, cf),
-                )
+    def age_node(cc: Ctx, bs: Sequence[grammar.Bound], a: int, b: int, cf: float) -> Age:
+        lo = next((x for x in bs if x.comparator in (Comparator.GE, Comparator.GT)), None)
+        hi = next((x for x in bs if x.comparator in (Comparator.LE, Comparator.LT)), None)
+        return Age(
+            min_years=lo.value if lo else None,
+            max_years=hi.value if hi else None,
+            min_inclusive=lo is None or lo.comparator is Comparator.GE,
+            max_inclusive=hi is None or hi.comparator is Comparator.LE,
+            **cc.common(a, b, cf),
+        )
 
-            return [Hit(base + m.start(), base + m.end(), build, frozenset(), 0.95)]
-    return []
+    if any(
+        b.comparator not in (Comparator.GE, Comparator.GT, Comparator.LE, Comparator.LT)
+        for b in bounds
+    ):
+        return []
+
+    def build(cc: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+        if c.joiner == "or" and len(bounds) == 2:
+            return AnyOf(
+                items=tuple(age_node(cc, [x], a, b, cf) for x in bounds), **cc.common(a, b, cf)
+            )
+        return age_node(cc, bounds, a, b, cf)
+
+    return [Hit(base + start, base + end, build, frozenset(), 0.95)]
 
 
 _SEX_RX = re.compile(
