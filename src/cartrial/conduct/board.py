@@ -27,7 +27,7 @@ from cartrial.schedule.dlt import (
 )
 
 EXAMPLE_LABEL = (
-    "example DLT rules, not from a trial: the protocol file has no `dlt` definition "
+    "example DLT rules, not from a trial: the protocol file has no DLT definition "
     "(schedule/dlt.py EXAMPLE_DLT_DEFINITION)"
 )
 

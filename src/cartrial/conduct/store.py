@@ -956,5 +956,9 @@ class ConductStore:
     def decision(self, decision_id: int) -> EscalationRecord | None:
         return self.db.get(EscalationRecord, decision_id)
 
+    def record_export(self, trial_id: str, what: str, cut: dt.date) -> None:
+        """Audit an export (report, CSV) of the trial's records at a data cut."""
+        self._audit(trial_id, "report", f"{what}@{cut.isoformat()}", "export")
+
     def trials_in_conduct(self) -> list[str]:
         return list(self.db.scalars(select(ConductSetup.trial_id).order_by(ConductSetup.trial_id)))

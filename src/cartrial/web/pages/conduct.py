@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
@@ -47,11 +49,27 @@ from cartrial.persistence.conduct_models import ConductSetup, Enrolment
 from cartrial.persistence.models import PatientRecord, User
 from cartrial.persistence.repositories import Patients
 from cartrial.web.bodies import form_file, form_text, read_form
-from cartrial.web.deps import DB, AppSettings, CatalogDep, PageEditor, PageUser, Today
+from cartrial.web.deps import DB, AppSettings, CatalogDep, PageEditor, PageUser, State, Today
 from cartrial.web.escalation import board_values, decide
 from cartrial.web.templating import render
 
 router = APIRouter(prefix="/workspace")
+
+
+def _read_db(state: State) -> Iterator[Session]:
+    """A session for reading only (no write lock on SQLite where the app has a read-only
+    factory): pictures and exports take a while to draw, and the browser may abandon an
+    image request, so they must never hold the write lock."""
+    factory = getattr(state, "read_sessions", None) or state.sessions
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+ReadDB = Annotated[Session, Depends(_read_db)]
 
 SVG = "image/svg+xml"
 
@@ -597,7 +615,7 @@ def _series(store: ConductStore, enrolments: list[Enrolment], analyte: str) -> l
 
 @router.get("/trials/{nct_id}/conduct/kinetics.svg")
 def trial_kinetics(
-    nct_id: str, db: DB, user: PageUser,
+    nct_id: str, db: ReadDB, user: PageUser,
     analyte: Annotated[str, Query(max_length=40)] = "cd19_abs",
     by: Annotated[str, Query(pattern="^(patient|level)$")] = "patient",
 ) -> Response:  # fmt: skip
@@ -610,7 +628,7 @@ def trial_kinetics(
 
 @router.get("/conduct/enrolments/{enrolment_id}/kinetics.svg")
 def patient_kinetics(
-    enrolment_id: int, db: DB, user: PageUser,
+    enrolment_id: int, db: ReadDB, user: PageUser,
     analyte: Annotated[str, Query(max_length=40)] = "cd19_abs",
 ) -> Response:  # fmt: skip
     if analyte not in KINETICS_ANALYTES:
@@ -636,7 +654,7 @@ def _data(store: ConductStore, catalog: CatalogDep, nct_id: str, cut: dt.date) -
 
 @router.get("/trials/{nct_id}/conduct/swimmer.svg")
 def swimmer(
-    nct_id: str, db: DB, user: PageUser, catalog: CatalogDep, today: Today,
+    nct_id: str, db: ReadDB, user: PageUser, catalog: CatalogDep, today: Today,
     cut: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:  # fmt: skip
     data = _data(ConductStore(db, user), catalog, nct_id, _cut(cut, today))
@@ -645,23 +663,29 @@ def swimmer(
 
 @router.get("/trials/{nct_id}/conduct/heatmap.svg")
 def heatmap(
-    nct_id: str, db: DB, user: PageUser, catalog: CatalogDep, today: Today,
+    nct_id: str, db: ReadDB, user: PageUser, catalog: CatalogDep, today: Today,
     cut: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:  # fmt: skip
     data = _data(ConductStore(db, user), catalog, nct_id, _cut(cut, today))
     return _svg(heatmap_svg(teae_table(data), data.dose_labels))
 
 
+def _record_export(state: State, user: User, nct_id: str, what: str, cut: dt.date) -> None:
+    """The export is audited in its own short write transaction, after the reading."""
+    with state.sessions.begin() as db:
+        ConductStore(db, user).record_export(nct_id, what, cut)
+
+
 @router.get("/trials/{nct_id}/conduct/report.pdf")
 def report(
-    nct_id: str, db: DB, user: PageUser, catalog: CatalogDep, today: Today,
+    nct_id: str, db: ReadDB, user: PageUser, catalog: CatalogDep, today: Today, state: State,
     cut: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:  # fmt: skip
     store = ConductStore(db, user)
     when = _cut(cut, today)
     data = _data(store, catalog, nct_id, when)
     pdf = report_pdf(data, generated=dt.datetime.now(dt.UTC))
-    store.record_export(nct_id, "safety report PDF", when)
+    _record_export(state, user, nct_id, "safety report PDF", when)
     name = f"{nct_id}-safety-{when.isoformat()}.pdf"
     return Response(pdf, media_type="application/pdf",
                     headers={"content-disposition": f'inline; filename="{name}"'})  # fmt: skip
@@ -669,7 +693,8 @@ def report(
 
 @router.get("/trials/{nct_id}/conduct/{kind}.csv")
 def csv_export(
-    nct_id: str, kind: str, db: DB, user: PageUser, catalog: CatalogDep, today: Today,
+    nct_id: str, kind: str, db: ReadDB, user: PageUser, catalog: CatalogDep, today: Today,
+    state: State,
     cut: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:  # fmt: skip
     writers = {"teae": teae_csv, "adsl": adsl_csv, "adae": adae_csv}
@@ -678,7 +703,7 @@ def csv_export(
     store = ConductStore(db, user)
     when = _cut(cut, today)
     text = writers[kind](_data(store, catalog, nct_id, when))
-    store.record_export(nct_id, f"{kind}.csv", when)
+    _record_export(state, user, nct_id, f"{kind}.csv", when)
     name = f"{nct_id}-{kind}-{when.isoformat()}.csv"
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}"'})  # fmt: skip
