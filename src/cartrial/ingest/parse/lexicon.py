@@ -135,6 +135,14 @@ CLASS_EXPANSIONS: Table = {k: tuple(v) for k, v in _DATA["class_expansions"].ite
 DEFAULT_UNITS: dict[str, str] = dict(_DATA["default_units"])
 #: analytes whose percentage threshold means "% of predicted" (note on the node).
 PERCENT_PREDICTED: frozenset[str] = frozenset(_DATA["percent_predicted"])
+#: score instruments written on a 0-100 % scale (Karnofsky)
+PERCENT_SCORES: frozenset[str] = frozenset(_DATA.get("percent_scores") or ())
+#: (lowest, highest) value of score scales: a bound at either end states nothing
+SCALE_RANGES: dict[str, tuple[float, float]] = {
+    k: (float(v[0]), float(v[1])) for k, v in (_DATA.get("scale_ranges") or {}).items()
+}
+#: observations whose threshold is a time ("life expectancy > 12 weeks")
+TIME_OBSERVATIONS: frozenset[str] = frozenset(_DATA.get("time_observations") or ())
 #: classification criteria -> (score instrument key, disease keys).
 CLASSIFICATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     k: (v[0], tuple(v[1])) for k, v in _DATA["classifications"].items()

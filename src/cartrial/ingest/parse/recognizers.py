@@ -333,10 +333,99 @@ _DEFINITION_RX = re.compile(
 )
 
 
+_SCALE_SET = re.compile(
+    r"(?:of\s+)?0(?:\s*,\s*(?:1|2|3))*\s*,?\s*(?:or|and)\s+(?P<max>[1-4])\b", _I
+)
+
+
+def _grammar_bounds(
+    text: str, m: re.Match[str], family: str
+) -> tuple[tuple[grammar.Bound, ...], str, int] | None:
+    """Two bounds (a range, or an either/and pair with a shared unit), or a score read as a
+    contiguous set of grades from 0 ("ECOG 0 or 1" = at most 1), by the quantity grammar."""
+    pos = m.start("cmp") if m.group("cmp") is not None else m.start("val")
+    bare = m.group("cmp") is None or m.group("cmp").strip().lower() in ("of", "=", "==")
+    if family == "score" and bare:
+        s = _SCALE_SET.match(text, m.start("val"))
+        if s is not None and re.fullmatch(
+            r"[\s(]*(?:of|score\s+of|status\s+of|=)?\s*", m.group("fill") or ""
+        ):
+            b = grammar.Bound(Comparator.LE, float(s.group("max")), None, None, s.start(), s.end())
+            return (b,), "and", s.end()
+    gc = grammar.constraint(text, pos)
+    if gc is None or len(gc.bounds) != 2:
+        return None
+    return gc.bounds, gc.joiner, gc.end
+
+
+def _pair_hit(
+    ctx: Ctx,
+    text: str,
+    base: int,
+    m: re.Match[str],
+    family: str,
+    bounds: tuple[grammar.Bound, ...],
+    joiner: str,
+    end: int,
+) -> Hit | None:
+    """Nodes for a threshold with two bounds ("BMI <= 18.5 or >= 35 kg/m2", "EDSS 0 - 5.5")."""
+    table = lx.SCORES if family == "score" else lx.ANALYTES
+    keys, _j = _group_keys(table, m.group("names"), text[m.end("names") : m.end("names") + 60])
+    if not keys or len(keys) > 1 or any(b.comparator is Comparator.EQ for b in bounds):
+        return None
+    key = _score_key(keys[0], text) if family == "score" else keys[0]
+    lo_end, hi_end = lx.SCALE_RANGES.get(key, (None, None))
+    bounds = tuple(
+        b
+        for b in bounds
+        if not (b.comparator is Comparator.GE and b.value == lo_end)
+        and not (b.comparator is Comparator.LE and b.value == hi_end)
+    )
+    fields: list[dict[str, object]] = []
+    for b in bounds:
+        f: dict[str, object] = {"comparator": b.comparator}
+        if family == "score":
+            if b.multiple or (
+                b.unit not in (None, "%") or (b.unit == "%" and key not in lx.PERCENT_SCORES)
+            ):
+                return None
+            f["instrument"], f["value"] = key, b.value
+        else:
+            if b.multiple:
+                f["uln_multiple" if b.multiple == "ULN" else "lln_multiple"] = b.value
+            else:
+                unit = b.unit or lx.DEFAULT_UNITS.get(key)
+                allowed = _ALLOWED_UNITS.get(key)
+                if unit is None or (allowed is not None and unit not in allowed):
+                    return None
+                f["value"], f["unit"] = b.value, unit
+            f["concept"] = key
+        fields.append(f)
+    start = m.start()
+    note = _vocab_note(key)
+
+    def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+        cls = Score if family == "score" else Measurement
+        nodes: list[Criterion] = [
+            cls(lookback=_window(w), **f, **c.common(base + start, base + end, cf, note))  # type: ignore[arg-type]
+            for f in fields
+        ]
+        if len(nodes) == 1:
+            return nodes[0]
+        group = AnyOf if joiner == "or" else AllOf
+        return group(items=tuple(nodes), **c.common(a, b, cf))
+
+    return Hit(base + start, base + end, build, frozenset({"within"}), 0.9)
+
+
 def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str) -> Hit | None:
     fill = m.group("fill") or ""
     if _ANY_NAME_RX.search(re.sub(r"\([^()]*\)", "", fill)):
         return None  # the comparator belongs to a later name
+    if family in ("lab", "score"):
+        pair = _grammar_bounds(text, m, family)
+        if pair is not None:
+            return _pair_hit(ctx, text, base, m, family, *pair)
     cmp = comparator(m.group("cmp"), m.group("post"))
     implicit = False
     if (
@@ -444,6 +533,9 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
         if mult:
             f["uln_multiple" if mult.endswith("ULN") else "lln_multiple"] = value
         else:
+            if k_unit is None and key in lx.TIME_OBSERVATIONS:
+                q = grammar.quantity(text, m.start("val"))
+                k_unit = q.unit if q is not None and q.unit in ("a", "mo", "wk", "d") else None
             if k_unit is None:
                 k_unit = lx.DEFAULT_UNITS.get(key)
                 if k_unit is None:

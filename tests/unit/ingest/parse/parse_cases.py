@@ -1028,7 +1028,22 @@ CASES: list[Case] = [
         [MANUAL],
         [],
     ),
-    ("manual-survival", INC, "Estimated survival time> 12 weeks;", [MANUAL], []),
+    # was [MANUAL]: life expectancy is now a read threshold (issue 10), in weeks as written
+    (
+        "survival-threshold",
+        INC,
+        "Estimated survival time> 12 weeks;",
+        [
+            {
+                "kind": "measurement",
+                "concept": "life_expectancy",
+                "comparator": ">",
+                "value": 12,
+                "unit": "wk",
+            }
+        ],
+        [],
+    ),
     (
         "manual-consent",
         INC,
