@@ -269,7 +269,7 @@ class ContactRequests:
         *,
         status: str | None,
         note: str,
-        user_id: int,
+        user_id: int | None,
         username: str,
         now: datetime,
     ) -> None:

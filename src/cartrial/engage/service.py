@@ -8,7 +8,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import URLSafeSerializer
 from sqlalchemy.orm import Session, sessionmaker
 
 from cartrial.engage.crypto import FieldCipher
@@ -32,8 +32,10 @@ class Engage:
             parallelism=1,
         )
 
-    def signer(self, salt: str) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self.secret, salt=f"cartrial-engage-{salt}")
+    def signer(self, salt: str) -> URLSafeSerializer:
+        """Signs link payloads; expiry, where a link has one, is checked against the caller's
+        clock (an issued-at field in the payload), not the process clock."""
+        return URLSafeSerializer(self.secret, salt=f"cartrial-engage-{salt}")
 
     def hash_passcode(self, passcode: str) -> str:
         return self.hasher.hash(passcode)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired
+from itsdangerous import BadSignature
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -117,27 +117,39 @@ class Volunteers:
         self.engage = engage
 
     # ---- links
-    def _token(self, v: Volunteer, salt: str) -> str:
-        return str(self.engage.signer(salt).dumps({"v": v.id, "k": v.manage_hash[:16]}))
+    def _token(self, v: Volunteer, salt: str, now: datetime | None = None) -> str:
+        payload: dict[str, Any] = {"v": v.id, "k": v.manage_hash[:16]}
+        if now is not None:
+            payload["t"] = int(now.timestamp())
+        return str(self.engage.signer(salt).dumps(payload))
 
-    def link(self, v: Volunteer, kind: str, base_url: str | None) -> str:
+    def link(
+        self, v: Volunteer, kind: str, base_url: str | None, now: datetime | None = None
+    ) -> str:
+        """A signed link; ``confirm`` links carry their issue time (``now``) and expire."""
         paths = {
             "confirm": "/volunteer/confirm/",
             "manage": "/volunteer/manage/",
             "unsubscribe": "/volunteer/unsubscribe/",
         }
-        return self.engage.link(base_url, paths[kind] + self._token(v, kind))
+        if kind == "confirm" and now is None:
+            raise ValueError("a confirmation link needs its issue time")
+        return self.engage.link(base_url, paths[kind] + self._token(v, kind, now))
 
-    def from_token(self, token: str, salt: str) -> Volunteer:
-        max_age = self.engage.settings.confirm_max_age_seconds if salt == "confirm" else None
+    def from_token(self, token: str, salt: str, now: datetime | None = None) -> Volunteer:
         try:
-            data = self.engage.signer(salt).loads(token, max_age=max_age)
-        except SignatureExpired:
-            raise LinkError("This confirmation link has expired: please sign up again.") from None
+            data = self.engage.signer(salt).loads(token)
         except BadSignature:
             raise LinkError("This link is not valid.") from None
-        v = self.db.get(Volunteer, data.get("v")) if isinstance(data, dict) else None
-        if v is None or not isinstance(data, dict) or v.manage_hash[:16] != data.get("k"):
+        if not isinstance(data, dict):
+            raise LinkError("This link is not valid.")
+        if salt == "confirm":
+            issued = data.get("t")
+            max_age = self.engage.settings.confirm_max_age_seconds
+            if now is None or not isinstance(issued, int) or now.timestamp() - issued > max_age:
+                raise LinkError("This confirmation link has expired: please sign up again.")
+        v = self.db.get(Volunteer, data.get("v"))
+        if v is None or v.manage_hash[:16] != data.get("k"):
             raise LinkError("This link is no longer valid (the sign-up was changed or deleted).")
         return v
 
@@ -204,7 +216,7 @@ class Volunteers:
         body = (
             "Hello,\n\nplease confirm your volunteer sign-up for new CAR-cell therapy trials "
             "that could fit you:\n  "
-            + self.link(v, "confirm", base_url)
+            + self.link(v, "confirm", base_url, now)
             + "\n\nThe link is valid for "
             + f"{self.engage.settings.confirm_max_age_seconds // 3600} hours. "
             "If you did not sign up, ignore this email: nothing will be sent again.\n\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request
@@ -398,7 +399,7 @@ async def volunteer_submit(
                 "volunteer-ip",
                 client_ip(request),
                 limit=engage.settings.contact_per_ip_per_hour,
-                window=_hour(),
+                window=timedelta(hours=1),
                 now=now,
                 what="this network address",
             )
@@ -422,15 +423,11 @@ async def volunteer_submit(
     )
 
 
-def _hour() -> Any:
-    from datetime import timedelta
-
-    return timedelta(hours=1)
-
-
-def _volunteer(db: DB, engage: Engage, token: str, salt: str) -> Volunteer:
+def _volunteer(
+    db: DB, engage: Engage, token: str, salt: str, now: datetime | None = None
+) -> Volunteer:
     try:
-        return Volunteers(db, engage).from_token(token, salt)
+        return Volunteers(db, engage).from_token(token, salt, now)
     except LinkError as exc:
         raise HTTPException(404, str(exc)) from None
 
@@ -439,7 +436,7 @@ def _volunteer(db: DB, engage: Engage, token: str, salt: str) -> Volunteer:
 def volunteer_confirm(
     request: Request, token: str, db: DB, engage: EngageDep, now: Now
 ) -> Response:
-    v = _volunteer(db, engage, token, "confirm")
+    v = _volunteer(db, engage, token, "confirm", now)
     Volunteers(db, engage).confirm(v, now)
     return see_other(Volunteers(db, engage).link(v, "manage", "") + "?confirmed=1")
 
@@ -557,7 +554,7 @@ async def privacy_export(
             "export-ip",
             client_ip(request),
             limit=5,
-            window=_hour(),
+            window=timedelta(hours=1),
             now=now,
             what="this network address",
         )
@@ -571,6 +568,11 @@ async def privacy_export(
 
 
 # ------------------------------------------------------------------ notes and share links
+
+
+def json_error(status: int, message: str) -> Response:
+    """The notes endpoints answer the page's script in JSON, errors included."""
+    return JSONResponse({"detail": message}, status_code=status)
 
 
 def _notebook_key(request: Request) -> str | None:
@@ -629,16 +631,16 @@ async def _json_body(request: Request) -> dict[str, Any]:
     try:
         data = json.loads(raw or b"{}")
     except ValueError:
-        raise BadInput("the body is not JSON") from None
+        raise NoteError("the body is not JSON") from None
     if not isinstance(data, dict):
-        raise BadInput("the body must be a JSON object")
+        raise NoteError("the body must be a JSON object")
     return data
 
 
 def _str(data: dict[str, Any], name: str) -> str:
     value = data.get(name, "")
     if not isinstance(value, str):
-        raise BadInput(f"{name}: must be text")
+        raise NoteError(f"{name}: must be text")
     return value
 
 
@@ -654,9 +656,9 @@ async def notes_add(
     now: Now,
 ) -> Response:
     entry = entry_or_404(finder, nct_id)
-    data = await _json_body(request)
     nb, new_key = _notebook(db, engage, request, user, create=True)
     try:
+        data = await _json_body(request)
         note = Notes(db, engage).add(
             nb,
             nct_id=nct_id,
@@ -668,7 +670,7 @@ async def notes_add(
             now=now,
         )
     except NoteError as exc:
-        raise BadInput(str(exc)) from None
+        return json_error(422, str(exc))
     response = JSONResponse(Notes(db, engage).view(note).as_json(), status_code=201)
     if new_key:
         _set_notebook_cookie(response, new_key, settings)
@@ -683,7 +685,7 @@ def notes_delete(
     notes = Notes(db, engage)
     note = notes.get(nb, note_id) if nb is not None else None
     if note is None:
-        raise HTTPException(404, f"There is no note {note_id} in your notebook.")
+        return json_error(404, f"There is no note {note_id} in your notebook.")
     notes.delete(note)
     return Response(status_code=204)
 
@@ -699,19 +701,19 @@ async def notes_share(
     now: Now,
 ) -> Response:
     entry_or_404(finder, nct_id)
-    data = await _json_body(request)
     nb, _ = _notebook(db, engage, request, user, create=False)
     if nb is None:
-        raise BadInput("there are no notes on this trial to share yet")
-    days = data.get("expires_days")
-    if days is not None and not isinstance(days, int):
-        raise BadInput("expires_days: must be a whole number of days")
+        return json_error(422, "there are no notes on this trial to share yet")
     try:
+        data = await _json_body(request)
+        days = data.get("expires_days")
+        if days is not None and (not isinstance(days, int) or isinstance(days, bool)):
+            raise NoteError("expires_days: must be a whole number of days")
         link, token, passcode = Notes(db, engage).share(
             nb, nct_id=nct_id, passcode=_str(data, "passcode") or None, expires_days=days, now=now
         )
     except NoteError as exc:
-        raise BadInput(str(exc)) from None
+        return json_error(422, str(exc))
     return JSONResponse(
         {
             "id": link.id,
@@ -729,7 +731,7 @@ def notes_revoke(
 ) -> Response:
     nb, _ = _notebook(db, engage, request, user, create=False)
     if nb is None or not Notes(db, engage).revoke(nb, share_id, now):
-        raise HTTPException(404, f"There is no share link {share_id} of yours.")
+        return json_error(404, f"There is no share link {share_id} of yours.")
     return Response(status_code=204)
 
 
