@@ -132,3 +132,49 @@ def test_batch_missing_file_exit_2(app: typer.Typer, tmp_path: Path) -> None:
     res = runner.invoke(app, ["calc", "--batch", str(tmp_path / "none.jsonl")])
     assert res.exit_code == 2
     assert "cannot read" in res.stderr
+
+
+def test_calculator_help_lists_inputs_with_units(app: typer.Typer) -> None:
+    """Issue 9: ``cartrial calc NAME --help`` shows that calculator's inputs (it used to show
+    the generic help)."""
+    res = runner.invoke(app, ["calc", "crcl_cockcroft_gault", "--help"])
+    assert res.exit_code == 0, res.output
+    assert "scr_mg_dl [mg/dL]: float, required" in res.stdout
+    assert "weight_kg [kg]" in res.stdout and "weight_basis: str, default 'actual'" in res.stdout
+    generic = runner.invoke(app, ["calc", "--help"])
+    assert generic.exit_code == 0 and "--batch" in generic.stdout
+    unknown = runner.invoke(app, ["calc", "crcl_cockroft", "--help"])
+    assert unknown.exit_code == 2 and "did you mean" in unknown.stderr
+
+
+def test_batch_turns_every_calculator_failure_into_one_json_line(
+    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A calculator that fails in its arithmetic (not a DataError) still yields one JSON error
+    line for that input and the other lines are computed: never a traceback."""
+    from cartrial.calculators import registry
+
+    def broken(**_: object) -> object:
+        raise ArithmeticError("decimal overflow")
+
+    calc = registry.get_calculator("bsa_mosteller")
+    monkeypatch.setitem(registry._REGISTRY, "bsa_broken",
+                        registry.Calculator("bsa_broken", "test", calc.inputs, broken))  # type: ignore[arg-type]
+    batch = tmp_path / "b.jsonl"
+    batch.write_text("\n".join(json.dumps(x) for x in [
+        {"calculator": "bsa_mosteller", "inputs": {"height_cm": 170, "weight_kg": 70}},
+        {"calculator": "bsa_broken", "inputs": {"height_cm": 170, "weight_kg": 70}},
+        {"calculator": "lymphodepletion_daily_doses", "inputs": {
+            "bsa_m2": 1.7, "fludarabine_mg_per_m2": 30, "cyclophosphamide_mg_per_m2": 500,
+            "crcl_ml_min": 90, "fludarabine_rounding_mg": 1e308}},
+        {"calculator": "bsa_mosteller", "inputs": {"height_cm": 180, "weight_kg": 80}},
+    ]) + "\n")
+    res = runner.invoke(app, ["calc", "--batch", str(batch)])
+    assert res.exit_code == 1
+    lines = [json.loads(x) for x in res.stdout.splitlines()]
+    assert len(lines) == 4
+    assert lines[1] == {"error": "the calculator could not compute this input "
+                                 "(ArithmeticError)", "line": 2}
+    assert lines[2]["line"] == 3 and lines[2]["field"] == "fludarabine_rounding_mg"
+    assert lines[0]["calculator"] == lines[3]["calculator"] == "bsa_mosteller"
+    assert "Traceback" not in res.output

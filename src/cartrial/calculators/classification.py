@@ -104,7 +104,10 @@ def sle_eular_acr_2019(
 
     ``criteria`` are keys of :data:`SLE_2019_DOMAINS` (count only if not better explained by
     another cause; need not be simultaneous). ``ana_titer`` is "1:N" or None.
-    ``value`` is the total score (0-51). Source: Aringer M et al. ARD 2019;78:1151-9.
+    ``value`` is the total score (0-51), or None when the entry criterion is not met: the
+    criteria are then not applied at all (Aringer 2019: "if absent, do not classify as SLE"),
+    so no total exists that a threshold such as "score >= 10" could read.
+    Source: Aringer M et al. ARD 2019;78:1151-9.
     """
     name = "sle_eular_acr_2019"
     titer: int | None = None
@@ -132,14 +135,14 @@ def sle_eular_acr_2019(
         category = "not classified as SLE"
     return CalcResult(
         calculator=name,
-        value=total,
+        value=total if entry else None,
         category=category,
         components={
             "ana_titer": ana_titer,
             "entry_criterion_met": entry,
             "clinical_criterion_present": clinical,
             "classified": classified,
-            "domains": domains,
+            "domains": domains if entry else {},
         },
         conventions={
             "threshold": ">= 10 with >= 1 clinical criterion",

@@ -106,7 +106,18 @@ def _decreased(
 def ctcae_neutrophil_count_decreased(
     *, anc_10e9_l: float, lln_10e9_l: float | None = None
 ) -> CalcResult:
-    """CTCAE v5.0 Neutrophil count decreased: <LLN-1.5 G1; <1.5-1.0 G2; <1.0-0.5 G3; <0.5 G4."""
+    """CTCAE v5.0 Neutrophil count decreased: <LLN-1.5 G1; <1.5-1.0 G2; <1.0-0.5 G3; <0.5 G4.
+
+    ANC in 10⁹/L; a value of 100 or more is a count per µL (no ANC reaches 100 × 10⁹/L) and is
+    refused with the conversion."""
+    name = "ctcae_neutrophil_count_decreased"
+    for field, v in (("anc_10e9_l", anc_10e9_l), ("lln_10e9_l", lln_10e9_l)):
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 100:
+            raise DataError(
+                f"{v:g} ×10⁹/L looks like a count in cells/µL; this grade takes ×10⁹/L: "
+                f"{v:g} cells/µL = {v / 1000:g} ×10⁹/L",
+                where=name, field=field,
+            )
     return _decreased(
         "ctcae_neutrophil_count_decreased",
         "Neutrophil count decreased",

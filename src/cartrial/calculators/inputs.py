@@ -105,6 +105,32 @@ class LymphodepletionDoses(CalcInput):
     cyclophosphamide_rounding_mg: float | None = None
 
 
+class LymphodepletionFromBody(CalcInput):
+    height_cm: HeightCm
+    weight_kg: WeightKg
+    fludarabine_mg_per_m2: float
+    cyclophosphamide_mg_per_m2: float
+    crcl_ml_min: float | None
+    bsa_formula: str = "mosteller"
+    scheme: str = "fludara_us_label"
+    days: int = 3
+    cyclophosphamide_days: int | None = None
+    fludarabine_rounding_mg: float | None = None
+    cyclophosphamide_rounding_mg: float | None = None
+
+
+class IdealBodyWeight(CalcInput):
+    height_cm: HeightCm
+    sex: str
+
+
+class AdjustedBodyWeight(CalcInput):
+    height_cm: HeightCm
+    weight_kg: WeightKg
+    sex: str
+    factor: float = 0.4
+
+
 # --- cell-therapy toxicity -----------------------------------------------------------------
 
 
@@ -374,20 +400,22 @@ class EularResponse(CalcInput):
 
 
 class AcrResponse(CalcInput):
-    tjc68_baseline: int
-    tjc68_followup: int
-    sjc66_baseline: int
-    sjc66_followup: int
-    pain_baseline: float
-    pain_followup: float
-    patient_global_baseline: float
-    patient_global_followup: float
-    physician_global_baseline: float
-    physician_global_followup: float
-    haq_di_baseline: float
-    haq_di_followup: float
-    acute_phase_reactant_baseline: float
-    acute_phase_reactant_followup: float
+    """Every measure may be missing (null or absent): decided only when it cannot matter."""
+
+    tjc68_baseline: int | None = None
+    tjc68_followup: int | None = None
+    sjc66_baseline: int | None = None
+    sjc66_followup: int | None = None
+    pain_baseline: float | None = None
+    pain_followup: float | None = None
+    patient_global_baseline: float | None = None
+    patient_global_followup: float | None = None
+    physician_global_baseline: float | None = None
+    physician_global_followup: float | None = None
+    haq_di_baseline: float | None = None
+    haq_di_followup: float | None = None
+    acute_phase_reactant_baseline: float | None = None
+    acute_phase_reactant_followup: float | None = None
 
 
 class ItpResponse(CalcInput):

@@ -105,9 +105,12 @@ def fludarabine_renal_adjustment(
 
 
 def _increment(value: float | None, field: str, where: str) -> float | None:
+    """A rounding step in mg: 0.01 to 500 mg (sites round to 1, 5 or 10 mg); anything else
+    would round a dose to nothing or fail in the arithmetic."""
     if value is None:
         return None
-    return real(value, field, where=where, lo=0.0, lo_open=True, unit="mg")
+    return real(value, field, where=where, lo=0.01, hi=500.0, unit="mg",
+                hint="a rounding increment such as 1, 5 or 10 mg")
 
 
 def lymphodepletion_daily_doses(
@@ -218,3 +221,46 @@ def lymphodepletion_daily_doses(
         },
         reference=REF_LD + " " + SCHEMES[scheme][1],
     )
+
+
+BSA_FORMULAS = ("mosteller", "dubois")
+
+
+def lymphodepletion_doses_from_body(
+    *,
+    height_cm: float,
+    weight_kg: float,
+    fludarabine_mg_per_m2: float,
+    cyclophosphamide_mg_per_m2: float,
+    crcl_ml_min: float | None,
+    bsa_formula: str = "mosteller",
+    scheme: str = "fludara_us_label",
+    days: int = 3,
+    cyclophosphamide_days: int | None = None,
+    fludarabine_rounding_mg: float | None = None,
+    cyclophosphamide_rounding_mg: float | None = None,
+) -> CalcResult:
+    """Lymphodepletion doses from height and weight in one call: BSA by ``bsa_formula``
+    (Mosteller, default, or DuBois; unrounded, reference sheet §2.1), then
+    :func:`lymphodepletion_daily_doses` (§2.2). The BSA and its formula are in the result."""
+    from cartrial.calculators.bsa import bsa_dubois, bsa_mosteller
+
+    name = "lymphodepletion_doses_from_body"
+    formula = choice(bsa_formula, "bsa_formula", where=name, options=BSA_FORMULAS)
+    bsa = (bsa_mosteller if formula == "mosteller" else bsa_dubois)(
+        height_cm=height_cm, weight_kg=weight_kg)
+    assert isinstance(bsa.value, float)
+    doses = lymphodepletion_daily_doses(
+        bsa_m2=bsa.value, fludarabine_mg_per_m2=fludarabine_mg_per_m2,
+        cyclophosphamide_mg_per_m2=cyclophosphamide_mg_per_m2, crcl_ml_min=crcl_ml_min,
+        scheme=scheme, days=days, cyclophosphamide_days=cyclophosphamide_days,
+        fludarabine_rounding_mg=fludarabine_rounding_mg,
+        cyclophosphamide_rounding_mg=cyclophosphamide_rounding_mg,
+    )
+    return doses.model_copy(update={
+        "calculator": name,
+        "components": {"height_cm": bsa.components["height_cm"],
+                       "weight_kg": bsa.components["weight_kg"], **doses.components},
+        "conventions": {**doses.conventions, "bsa_formula": formula},
+        "reference": f"{bsa.reference} {doses.reference}",
+    })

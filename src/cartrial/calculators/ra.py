@@ -253,73 +253,102 @@ def _improvement_pct(baseline: float, followup: float) -> Decimal | None:
 
 def acr_response(
     *,
-    tjc68_baseline: int,
-    tjc68_followup: int,
-    sjc66_baseline: int,
-    sjc66_followup: int,
-    pain_baseline: float,
-    pain_followup: float,
-    patient_global_baseline: float,
-    patient_global_followup: float,
-    physician_global_baseline: float,
-    physician_global_followup: float,
-    haq_di_baseline: float,
-    haq_di_followup: float,
-    acute_phase_reactant_baseline: float,
-    acute_phase_reactant_followup: float,
+    tjc68_baseline: int | None = None,
+    tjc68_followup: int | None = None,
+    sjc66_baseline: int | None = None,
+    sjc66_followup: int | None = None,
+    pain_baseline: float | None = None,
+    pain_followup: float | None = None,
+    patient_global_baseline: float | None = None,
+    patient_global_followup: float | None = None,
+    physician_global_baseline: float | None = None,
+    physician_global_followup: float | None = None,
+    haq_di_baseline: float | None = None,
+    haq_di_followup: float | None = None,
+    acute_phase_reactant_baseline: float | None = None,
+    acute_phase_reactant_followup: float | None = None,
 ) -> CalcResult:
     """ACR20/50/70 (Felson 1995): ≥ N % improvement in tender (68) and swollen (66) joint counts
     and in ≥ 3 of 5: pain, patient global, physician global, HAQ-DI, acute-phase reactant (ESR
     or CRP, same one at both visits). Percent improvement = (B − F)/B × 100, exact decimal; a
     measure with baseline 0 cannot improve. ``value`` is 70, 50, 20 or 0.
+
+    A measure missing at either visit is unknown. Each level is decided only when the missing
+    measures could not change it (e.g. the joint counts fail, or 3 of the 5 core measures are
+    already met and both counts improve); ``value`` is then given and ``components.missing``
+    lists what was not needed. When a missing measure could change the response level, ``value``
+    is None and the category names the levels left open.
     """
     name = "acr_response"
-    pairs: dict[str, tuple[float, float]] = {
-        "tjc68": (
-            _joints(tjc68_baseline, "tjc68_baseline", name, 68),
-            _joints(tjc68_followup, "tjc68_followup", name, 68),
-        ),
-        "sjc66": (
-            _joints(sjc66_baseline, "sjc66_baseline", name, 66),
-            _joints(sjc66_followup, "sjc66_followup", name, 66),
-        ),
-    }
-    core_raw: dict[str, tuple[float, float]] = {
+    given: dict[str, tuple[object, object]] = {
+        "tjc68": (tjc68_baseline, tjc68_followup),
+        "sjc66": (sjc66_baseline, sjc66_followup),
         "pain": (pain_baseline, pain_followup),
         "patient_global": (patient_global_baseline, patient_global_followup),
         "physician_global": (physician_global_baseline, physician_global_followup),
         "haq_di": (haq_di_baseline, haq_di_followup),
         "acute_phase_reactant": (acute_phase_reactant_baseline, acute_phase_reactant_followup),
     }
-    for key, (b, f) in core_raw.items():
-        pairs[key] = (
-            real(b, f"{key}_baseline", where=name, lo=0.0, hi=1000.0),
-            real(f, f"{key}_followup", where=name, lo=0.0, hi=1000.0),
-        )
+    pairs: dict[str, tuple[float, float]] = {}
+    missing: list[str] = []
+    for key, (b, f) in given.items():
+        if b is None or f is None:
+            missing.append(key)
+            continue
+        if key in ("tjc68", "sjc66"):
+            top = 68 if key == "tjc68" else 66
+            pairs[key] = (_joints(b, f"{key}_baseline", name, top),
+                          _joints(f, f"{key}_followup", name, top))
+        else:
+            pairs[key] = (real(b, f"{key}_baseline", where=name, lo=0.0, hi=1000.0),
+                          real(f, f"{key}_followup", where=name, lo=0.0, hi=1000.0))
     pct = {k: _improvement_pct(b, f) for k, (b, f) in pairs.items()}
-    met: dict[int, bool] = {}
+    met: dict[int, bool | None] = {}
     for level in (20, 50, 70):
         cut = Decimal(level)
 
-        def ok(p: Decimal | None, cut: Decimal = cut) -> bool:
+        def ok(key: str, cut: Decimal = cut) -> bool | None:
+            if key not in pct:
+                return None
+            p = pct[key]
             return p is not None and p >= cut
 
-        core = sum(1 for k in ACR_CORE_SET if ok(pct[k]))
-        met[level] = ok(pct["tjc68"]) and ok(pct["sjc66"]) and core >= 3
-    value = max((lvl for lvl, m in met.items() if m), default=0)
+        joints = [ok("tjc68"), ok("sjc66")]
+        core = [ok(k) for k in ACR_CORE_SET]
+        sure, open_ = sum(c is True for c in core), sum(c is None for c in core)
+        if False in joints or sure + open_ < 3:
+            met[level] = False
+        elif all(j is True for j in joints) and sure >= 3:
+            met[level] = True
+        else:
+            met[level] = None
+    decided = all(m is not None for m in met.values())
+    value: int | None = None
+    if decided:
+        value = max((lvl for lvl, m in met.items() if m), default=0)
+        category = f"ACR{value}" if value else "no ACR20"
+    else:
+        reached = max((lvl for lvl, m in met.items() if m), default=0)
+        open_levels = ", ".join(f"ACR{lvl}" for lvl, m in met.items() if m is None)
+        category = (f"{'ACR' + str(reached) if reached else 'no certain ACR20'}; {open_levels} "
+                    f"undetermined (missing: {', '.join(missing)})")
+    if missing and decided:
+        category += f" (decided without {', '.join(missing)})"
     return CalcResult(
         calculator=name,
         value=value,
-        category=f"ACR{value}" if value else "no ACR20",
+        category=category,
         components={
             "improvement_percent": {k: None if p is None else float(p) for k, p in pct.items()},
             "acr20": met[20],
             "acr50": met[50],
             "acr70": met[70],
+            "missing": missing,
         },
         conventions={
             "percent": "(baseline - follow-up) / baseline x 100, exact decimal",
             "baseline_zero": "cannot improve",
+            "missing": "a level is decided only if no value of the missing measures could change it",
         },
         reference=REF_ACR,
     )

@@ -37,15 +37,56 @@ class Calculator:
             ann = info.annotation
             type_name = getattr(ann, "__name__", None) or str(ann)
             type_name = type_name.replace("typing.", "")
+            if type_name == "Optional":
+                type_name = "number | None"
             out.append(
                 {
                     "name": fname,
                     "type": type_name,
                     "required": info.is_required(),
                     "default": None if info.is_required() else info.default,
+                    "unit": input_unit(fname),
                 }
             )
         return out
+
+
+# input names carry their unit as a suffix (reference sheet §6.3): the unit shown in listings
+_UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("_mg_per_m2", "mg/m²/day"),
+    ("_per_ul_by_day", "cells/µL per day"),
+    ("_per_ul", "cells/µL"),
+    ("_10e9_l", "×10⁹/L"),
+    ("_mg_dl", "mg/dL"),
+    ("_umol_l", "µmol/L"),
+    ("_mg_l", "mg/L"),
+    ("_g_dl", "g/dL"),
+    ("_u_l", "U/L"),
+    ("_mm_h", "mm/h"),
+    ("_ml_min", "mL/min"),
+    ("_mg_day", "mg/day"),
+    ("_rounding_mg", "mg"),
+    ("_m2", "m²"),
+    ("_cm", "cm"),
+    ("_kg", "kg"),
+    ("_years", "years"),
+    ("_days", "days"),
+    ("_40c", "hours"),
+    ("temperature_c", "°C"),
+    ("_0_100", "0-100 mm VAS"),
+    ("_0_10", "0-10 cm VAS"),
+    ("_percent_predicted", "% predicted"),
+)
+
+
+def input_unit(name: str) -> str | None:
+    """The unit an input is taken in, read from its name's suffix (None: unitless/choice)."""
+    for suffix, unit in _UNIT_SUFFIXES:
+        if name.endswith(suffix):
+            return unit
+    if name in ("days", "days_between_counts", "join_gap_days", "late_end_day"):
+        return "days"
+    return None
 
 
 _REGISTRY: dict[str, Calculator] = {}
@@ -116,6 +157,7 @@ def run_calculator(name: str, inputs: Mapping[str, Any]) -> CalcResult:
 
 def _register_all() -> None:
     from cartrial.calculators import (
+        body_weight,
         bsa,
         classification,
         crs,
@@ -194,6 +236,24 @@ def _register_all() -> None:
         m.LymphodepletionDoses,
         "Daily and total fludarabine/cyclophosphamide mg from BSA and CrCl",
         lymphodepletion.lymphodepletion_daily_doses,
+    )
+    register(
+        "lymphodepletion_doses_from_body",
+        m.LymphodepletionFromBody,
+        "Fludarabine/cyclophosphamide doses from height, weight (BSA Mosteller or DuBois) and CrCl",
+        lymphodepletion.lymphodepletion_doses_from_body,
+    )
+    register(
+        "ideal_body_weight_devine",
+        m.IdealBodyWeight,
+        "Devine ideal body weight (kg) from height and sex",
+        body_weight.ideal_body_weight,
+    )
+    register(
+        "adjusted_body_weight",
+        m.AdjustedBodyWeight,
+        "Adjusted body weight IBW + 0.4 x (actual - IBW), kg",
+        body_weight.adjusted_body_weight,
     )
 
     register(

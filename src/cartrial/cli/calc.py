@@ -7,6 +7,7 @@ line, a result or ``{"error": ..., "line": N}``; the exit code is 1 if any line 
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cartrial.calculators.registry import list_calculators, run_calculator
+from cartrial.calculators.registry import get_calculator, list_calculators, run_calculator
 from cartrial.domain import DataError
 
 EXIT_BAD_INPUT = 2
@@ -60,7 +61,8 @@ def _print_list() -> None:
     table.add_column("inputs (* = required)")
     for calc in list_calculators():
         fields = [
-            f"{f['name']}*" if f["required"] else f"{f['name']}={f['default']!r}"
+            (f"{f['name']}*" if f["required"] else f"{f['name']}={f['default']!r}")
+            + (f" [{f['unit']}]" if f["unit"] else "")
             for f in calc.input_fields()
         ]
         table.add_row(calc.name, calc.description, ", ".join(fields))
@@ -96,6 +98,10 @@ def _run_batch(path: Path) -> int:
             if exc.field:
                 error["field"] = exc.field
             typer.echo(_dumps(error))
+        except Exception as exc:  # noqa: BLE001 - one line per input, never a traceback
+            failed += 1
+            typer.echo(_dumps({"error": f"the calculator could not compute this input "
+                                        f"({type(exc).__name__})", "line": number}))
     if failed:
         typer.echo(f"error: {failed} of the lines in {path} failed", err=True)
         return EXIT_SOME_LINES_FAILED
@@ -103,6 +109,7 @@ def _run_batch(path: Path) -> int:
 
 
 def calc(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="Calculator name (see --list).")] = None,
     input_: Annotated[
         str | None,
@@ -115,8 +122,19 @@ def calc(
             "--batch", help='JSONL file: one {"calculator": NAME, "inputs": {...}} a line.'
         ),
     ] = None,
+    help_: Annotated[
+        bool,
+        typer.Option("--help", "-h", help="Show this help; with NAME, that calculator's inputs "
+                     "and their units."),
+    ] = False,
 ) -> None:
     """Run a clinical calculator and print its result as JSON."""
+    if help_:
+        if name is None:
+            typer.echo(ctx.get_help())
+        else:
+            _print_calculator_help(name)
+        raise typer.Exit(0)
     if list_:
         _print_list()
         return
@@ -136,9 +154,37 @@ def calc(
         result = run_calculator(name, inputs)
     except DataError as exc:
         raise _fail(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - a clear line, never a traceback
+        raise _fail(f"{name}: the calculator could not compute this input "
+                    f"({type(exc).__name__})") from None
     typer.echo(_dumps(result.to_json_dict()))
+
+
+def _print_calculator_help(name: str) -> None:
+    """``cartrial calc NAME --help``: the calculator's description and inputs with units."""
+    try:
+        calc = get_calculator(name)
+    except DataError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"{calc.name}: {calc.description}")
+    doc = inspect.cleandoc(calc.function.__doc__ or "")
+    if doc:
+        typer.echo("")
+        typer.echo(doc)
+    typer.echo("")
+    typer.echo("Inputs (a bare number is in the unit shown; or {\"value\": x, \"unit\": \"...\"}):")
+    for f in calc.input_fields():
+        unit = f" [{f['unit']}]" if f["unit"] else ""
+        need = "required" if f["required"] else f"default {f['default']!r}"
+        typer.echo(f"  {f['name']}{unit}: {f['type']}, {need}")
+    typer.echo("")
+    typer.echo(f"Example: cartrial calc {calc.name} --input '{{...}}'")
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``calc`` command to the top-level app."""
-    app.command("calc", help="Clinical calculators: --list, NAME --input JSON, --batch FILE.")(calc)
+    app.command(
+        "calc",
+        help="Clinical calculators: --list, NAME --input JSON, --batch FILE.",
+        add_help_option=False,
+    )(calc)

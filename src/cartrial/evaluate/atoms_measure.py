@@ -387,19 +387,44 @@ def _calculate(node: Derived, inputs: dict[str, Any]) -> Any:
 _DESCRIPTOR_SCORES = {"sledai_2k", "selena_sledai", "clinical_sledai"}
 
 
-def score_from_items(instrument: str, components: Mapping[str, Any]) -> tuple[float, str]:
-    """Compute a score from item-level observation components through the calculator registry."""
+_CLASSIFICATION_FLAGS = {
+    "sle_eular_acr_2019": frozenset({"ana_titer", "ana_equivalent_positive"}),
+    "ssc_acr_eular_2013": frozenset({"skin_thickening_sparing_fingers",
+                                     "better_explained_by_other_disorder"}),
+}
+
+
+def score_from_items(
+    instrument: str, components: Mapping[str, Any]
+) -> tuple[float | None, str, str | None]:
+    """(total, citation, category) from item-level observation components through the
+    calculator registry. The total is None when the instrument gives none (the 2019 EULAR/ACR
+    SLE entry criterion not met): such a result meets no threshold of that score."""
     if instrument in _DESCRIPTOR_SCORES:
         inputs: dict[str, Any] = {"descriptors": [k for k, v in components.items() if v is True]}
     elif instrument == "mrss":
         inputs = {"scores": dict(components)}
     elif instrument == "essdai":
         inputs = {"levels": dict(components)}
+    elif instrument in _CLASSIFICATION_FLAGS:
+        # classification criteria as components: one boolean per criterion present, plus the
+        # instrument's own flags (and for SLE 2019 the ANA titre, "1:N" or N)
+        flags = _CLASSIFICATION_FLAGS[instrument]
+        inputs = {k: v for k, v in components.items() if k in flags}
+        listed = "criteria" if instrument == "sle_eular_acr_2019" else "items"
+        inputs[listed] = sorted(k for k, v in components.items() if v is True and k not in flags)
+        titre = inputs.get("ana_titer")
+        if isinstance(titre, (int, float)) and not isinstance(titre, bool):
+            inputs["ana_titer"] = f"1:{titre:g}"
+        if instrument == "sle_eular_acr_2019":
+            inputs.setdefault("ana_titer", None)
     else:
         inputs = dict(components)
     result = run_calculator(instrument, inputs)
+    if result.value is None:
+        return None, result.reference, result.category
     assert isinstance(result.value, (int, float))
-    return float(result.value), result.reference
+    return float(result.value), result.reference, result.category
 
 
 @handles(Score)
@@ -430,7 +455,7 @@ def _score(node: Score, ctx: Context) -> NodeResult:
         ev = _obs_evidence(obs, threshold=node.value)
     else:
         try:
-            value, ref = score_from_items(node.instrument, obs.components)
+            total, ref, category = score_from_items(node.instrument, obs.components)
         except CartrialError as exc:
             return NodeResult(
                 **_base(node),
@@ -438,6 +463,18 @@ def _score(node: Score, ctx: Context) -> NodeResult:
                 reason=f"items of {node.instrument} could not be scored: {exc}",
                 missing=(f"a complete {node.instrument} assessment",),
             )
+        if total is None:
+            # no total (entry criterion not met): below every threshold of the score, whatever
+            # the comparator; the rest of the items are not added up
+            return NodeResult(
+                **_base(node), status=Truth.FALSE,
+                reason=f"{node.instrument}: {category} ({obs.effective}); no total, so it meets "
+                f"no threshold of the score",
+                evidence=(Evidence(resource=f"Observation/{obs.id}", concept=node.instrument,
+                                   date=obs.effective, value=None, detail=ref,
+                                   inputs=dict(obs.components)),),
+            )
+        value = total
         how = "computed from items"
         ev = Evidence(resource=f"Observation/{obs.id}", concept=node.instrument,
                       date=obs.effective, value=value, threshold=node.value, detail=ref,

@@ -263,9 +263,10 @@ def test_sle_2019_hand_example_classified() -> None:
 
 def test_sle_2019_entry_and_clinical_requirements() -> None:
     crit = ["joint_involvement", "low_c3_and_low_c4"]
-    assert sle_eular_acr_2019(ana_titer="1:40", criteria=crit).category == (
-        "entry criterion not met"
-    )
+    no_entry = sle_eular_acr_2019(ana_titer="1:40", criteria=crit)
+    assert no_entry.category == "entry criterion not met"
+    # issue 9: no total when the entry fails (it used to report 10 here)
+    assert no_entry.value is None and no_entry.components["domains"] == {}
     assert sle_eular_acr_2019(ana_titer="1:80", criteria=crit).category == "SLE"  # 1:80 enough
     assert (
         sle_eular_acr_2019(ana_titer=None, criteria=crit, ana_equivalent_positive=True).category
