@@ -107,6 +107,9 @@ def test_seropositive_ra_snomed_descendant_counts_as_ra() -> None:
                                      "display": "Seropositive rheumatoid arthritis"}]}
     res = run("NCT06464679", b)
     assert res.verdict is ELIGIBLE, res.decisive
+    ev = [e for c in res.criteria if c.kind == "condition" for e in c.evidence
+          if e.concept == "rheumatoid_arthritis"]
+    assert ev and "descendant of 69896004" in (ev[0].detail or "")
 
 
 def test_text_only_epilepsy_is_not_eligible() -> None:

@@ -76,6 +76,7 @@ class ConditionRecord(BaseModel):
     abatement: date | None = None
     active: bool = True
     recorded: date | None = None
+    recognized_by: str | None = None  # how a code not listed itself was recognised
 
 
 class MedicationExposure(BaseModel):

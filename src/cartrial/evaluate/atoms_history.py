@@ -138,8 +138,10 @@ def _condition(node: ConditionHistory, ctx: Context) -> NodeResult:
     pending: list[date] = []  # when a too-recent diagnosis becomes old enough
     leaving: list[date] = []  # when a recent diagnosis leaves the "within" window
     for c in records:
+        status = "active" if c.active else "resolved"
         ev = Evidence(resource=f"Condition/{c.id}", concept=c.concept, date=c.onset,
-                      detail="active" if c.active else "resolved")
+                      detail=f"{status}; recognised as {c.recognized_by}" if c.recognized_by
+                      else status)
         if (node.onset_within or node.onset_at_least) and c.onset is None:
             maybe.append(f"onset date of Condition/{c.id} ({c.concept})")
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from cartrial import vocab
 from cartrial.domain.patient import (
     ConditionRecord,
     ProcedureRecord,
@@ -72,6 +73,7 @@ class ConditionReader(ReaderState):
                         abatement=abatement,
                         active=active,
                         recorded=recorded,
+                        recognized_by=_how(ref, coding),
                     )
                 )
             else:  # e.g. ICD-10-CM Z94.84 "stem cells transplant status" -> procedure history
@@ -93,3 +95,16 @@ class ConditionReader(ReaderState):
             return b.replace(year=b.year + years)
         except ValueError:  # 29 February
             return b.replace(year=b.year + years, day=28)
+
+
+def _how(ref: vocab.ConceptRef, coding: Any) -> str | None:
+    """How a code that is not itself listed was recognised (for the explanation)."""
+    if ref.match == "exact" or coding is None:
+        return None
+    code = str(coding.code)
+    if ref.match == "snomed_descendant":
+        parent = vocab.hierarchy.snomed_ancestors(code).get(ref.key)
+        return f"SNOMED CT {code}, a descendant of {parent} (OMOP hierarchy)"
+    if ref.match in ("icd_descendant", "icd_prefix"):
+        return f"ICD-10 {code}, in the {ref.key} code family"
+    return f"{ref.match} {code}"
