@@ -342,9 +342,23 @@ def _curated_view(curated: Trial, registry: Trial) -> Trial:
         > sum(s.latitude is not None for s in curated.sites)
     ):
         update["sites"] = registry.sites
-    for name in ("sponsor", "status", "last_updated", "product", "summary"):
-        if getattr(curated, name) in (None, "") and getattr(registry, name):
+    for name in (
+        "sponsor",
+        "status",
+        "last_updated",
+        "product",
+        "summary",
+        "conditions",
+        "phases",
+        "enrollment",
+        "start_date",
+        "min_age_years",
+        "max_age_years",
+        "primary_endpoints",
+        "interventions",
+        "target_antigens",
+        "cell_type",
+    ):
+        if getattr(curated, name) in (None, "", ()) and getattr(registry, name) not in (None, ()):
             update[name] = getattr(registry, name)
-    if not curated.conditions and registry.conditions:
-        update["conditions"] = registry.conditions
     return curated.model_copy(update=update) if update else curated

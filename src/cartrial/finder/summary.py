@@ -163,7 +163,7 @@ def _instrument(key: str) -> str:
     if key in INSTRUMENT_NAMES:
         return INSTRUMENT_NAMES[key]
     if "eular" in key and "acr" in key:
-        return "EULAR/ACR classification score"
+        return "EULAR/ACR classification"
     return key.replace("_", " ").upper()
 
 
@@ -193,9 +193,9 @@ def _requirement(node: Criterion, top: Criterion) -> tuple[tuple[str | Fact, ...
         words = _CMP_WORDS.get(node.comparator, "{v}").split("{v}")
         return (
             (
-                f"a disease score ({name}) of {words[0]}",
+                f"a score of {words[0]}",
                 Fact(_num(node.value), src, anchor),
-                words[1],
+                f"{words[1]} on the {name} scale",
             ),
             name,
         )
@@ -368,12 +368,10 @@ def plain_summary(
     out.append(Sentence("Who can join", tuple(who)))
     if protocol is not None:
         reqs = _requirements(protocol)
-        if reqs:
-            out.append(Sentence("Who can join", ("They also need:",)))
-            for parts, name in reqs:
-                if name:
-                    named.add(name.casefold())
-                out.append(Sentence("Who can join", ("• ", *parts, ".")))
+        for parts, name in reqs:
+            if name:
+                named.add(name.casefold())
+            out.append(Sentence("Who can join", ("You also need ", *parts, ".")))
 
     # -- what happens
     ld = t.lymphodepletion
@@ -447,21 +445,20 @@ def plain_summary(
         nearest = next((s for s in (sites or ()) if s.km is not None), None)
         if nearest is not None and place:
             city = nearest.site.city or nearest.site.facility or "a site"
-            out.append(
-                Sentence(
-                    "Where",
-                    (
-                        f"The nearest is in {city}, about ",
-                        Fact(
-                            f"{nearest.km:,.0f}",
-                            f"Great-circle distance from {place} to "
-                            f"{nearest.site.facility or city}",
-                            "#sites",
+            if nearest.km is not None and nearest.km < 5:
+                out.append(Sentence("Where", (f"The nearest is in {city}, close to {place}.",)))
+            else:
+                source = f"Great-circle distance from {place} to {nearest.site.facility or city}"
+                out.append(
+                    Sentence(
+                        "Where",
+                        (
+                            f"The nearest is in {city}, about ",
+                            Fact(f"{nearest.km:,.0f}", source, "#sites"),
+                            f" km from {place}.",
                         ),
-                        f" km from {place}.",
-                    ),
+                    )
                 )
-            )
     else:
         out.append(Sentence("Where", ("The registry lists no study centers yet.",)))
     return PlainSummary(tuple(out), frozenset(named), reviewed=entry.reviewed)
