@@ -175,7 +175,7 @@ def seed_conduct_demo(
             )  # fmt: skip
         base = ["arthritis", "rash", "proteinuria", "low_complement", "increased_dna_binding"]
         visits = {ev["key"]: ev for ev in e.course["events"]}
-        plan = (
+        plan: tuple[tuple[str, list[str], float | None], ...] = (
             ("screening", base, None),
             ("visit-efficacy-efficacy-w4", ["proteinuria", "low_complement"], None),
             ("visit-efficacy-efficacy-w12", ["low_complement"], None),

@@ -66,7 +66,7 @@ def report_html(data: ReportData, *, generated: dt.datetime, figures: bool = Tru
 
 def report_pdf(data: ReportData, *, generated: dt.datetime) -> bytes:
     """The PDF bytes of the safety report (WeasyPrint; no network: figures are inline)."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # type: ignore[import-untyped]
 
     pdf = HTML(string=report_html(data, generated=generated), base_url=str(TEMPLATES)).write_pdf()
     assert pdf is not None

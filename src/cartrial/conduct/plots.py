@@ -89,10 +89,11 @@ def kinetics_svg(analyte: str, series: Sequence[Series], *, by_level: bool = Fal
         for s in series:
             if not s.points:
                 continue
-            days, values = zip(*sorted(s.points), strict=True)
+            xs = [d for d, _ in sorted(s.points)]
+            ys = [v for _, v in sorted(s.points)]
             label = f"DL{s.dose_level}" if s.dose_level not in seen else None
             seen.add(s.dose_level)
-            ax.plot(days, values, marker="o", ms=3, color=_colour(s.dose_level), label=label)
+            ax.plot(xs, ys, marker="o", ms=3, color=_colour(s.dose_level), label=label)
     if log:
         ax.set_yscale("symlog", linthresh=1.0)
     ax.set_xlabel("days after infusion")

@@ -140,7 +140,8 @@ def teae_table(data: ReportData) -> list[dict[str, Any]]:
     terms = ["Any TEAE", *sorted(soc_of, key=lambda t: (soc_of[t], t))]
     rows: list[dict[str, Any]] = []
     for term in terms:
-        for level in (*data.levels, ALL):
+        levels: tuple[int | str, ...] = (*data.levels, ALL)
+        for level in levels:
             grades = [
                 g
                 for (t, subject), g in worst.items()
@@ -184,7 +185,8 @@ def onset_summary(data: ReportData, category: str) -> list[dict[str, Any]]:
         lv, g, d = by_subject.get(ae.subject, (ae.dose_level, 0, day))
         by_subject[ae.subject] = (lv, max(g, ae.grade), min(d, day))
     rows = []
-    for level in (*data.levels, ALL):
+    levels: tuple[int | str, ...] = (*data.levels, ALL)
+    for level in levels:
         vals = [v for v in by_subject.values() if level == ALL or v[0] == level]
         days = [v[2] for v in vals]
         row: dict[str, Any] = {

@@ -69,8 +69,10 @@ def patient_inputs(
 def trial_board(
     store: ConductStore, protocol: Protocol, setup: ConductSetup, as_of: dt.date
 ) -> Board:
+    """The board over every site's patients (the decision is trial-wide); pages show only the
+    rows of :meth:`ConductStore.enrolments` (the session's site)."""
     definition, label = dlt_definition(protocol.dlt)
-    enrolments = store.enrolments(protocol.trial.nct_id)
+    enrolments = store.all_enrolments(protocol.trial.nct_id)
     return build_board(
         patient_inputs(store, enrolments, as_of),
         definition=definition,

@@ -4,9 +4,11 @@ write them (each write audited with its reason, nothing deleted, corrections app
 Like the other repositories it never commits: the caller's transaction (one per request, or
 the CLI's ``sessions.begin()``) does, so nothing is half-stored when a step fails.
 
-Site scoping: the workspace has no site scope yet (issue 15 adds it); every query here is by
-trial and goes through :meth:`ConductStore._enrolment_query` so the scope can be added in one
-place.
+Site scoping: enrolments are read joined to their workspace patient, so the session's site
+scope (:mod:`cartrial.persistence.scope`, which filters ``patients`` rows) hides another site's
+enrolments and everything reached through them (404). Only the DLT counts per dose level, which
+the escalation decision needs trial-wide, are taken over every site
+(:meth:`ConductStore.all_enrolments`): numbers, no patient rows.
 """
 
 from __future__ import annotations
@@ -166,7 +168,13 @@ class ConductStore:
     def audit_trail(
         self, trial_id: str, *, enrolment_id: int | None = None, entity_key: str | None = None
     ) -> Sequence[ConductAudit]:
-        stmt = select(ConductAudit).where(ConductAudit.trial_id == trial_id)
+        visible = (
+            self._scoped().where(Enrolment.trial_id == trial_id).with_only_columns(Enrolment.id)
+        )
+        stmt = select(ConductAudit).where(
+            ConductAudit.trial_id == trial_id,
+            ConductAudit.enrolment_id.is_(None) | ConductAudit.enrolment_id.in_(visible),
+        )
         if enrolment_id is not None:
             stmt = stmt.where(ConductAudit.enrolment_id == enrolment_id)
         if entity_key is not None:
@@ -240,14 +248,25 @@ class ConductStore:
         return trial.model_copy(update={"lymphodepletion": regimen})
 
     # -------------------------------------------------------------- enrolment
+    @staticmethod
+    def _scoped() -> Select[tuple[Enrolment]]:
+        """Enrolments joined to their patient: the session's site scope applies."""
+        return select(Enrolment).join(PatientRecord, PatientRecord.id == Enrolment.patient_id)
+
     def _enrolment_query(self, trial_id: str) -> Select[tuple[Enrolment]]:
-        return select(Enrolment).where(Enrolment.trial_id == trial_id)
+        return self._scoped().where(Enrolment.trial_id == trial_id)
 
     def enrolments(self, trial_id: str) -> Sequence[Enrolment]:
+        """The trial's enrolments the session may see (its site's, or all for an admin)."""
         return self.db.scalars(self._enrolment_query(trial_id).order_by(Enrolment.id)).all()
 
+    def all_enrolments(self, trial_id: str) -> Sequence[Enrolment]:
+        """Every site's enrolments, for the trial-wide DLT counts only (never shown)."""
+        stmt = select(Enrolment).where(Enrolment.trial_id == trial_id).order_by(Enrolment.id)
+        return self.db.scalars(stmt).all()
+
     def enrolment(self, enrolment_id: int) -> Enrolment | None:
-        return self.db.get(Enrolment, enrolment_id)
+        return self.db.scalar(self._scoped().where(Enrolment.id == enrolment_id))
 
     def enrol(
         self,
@@ -276,7 +295,9 @@ class ConductStore:
                 "the infusion cannot be planned before enrolment", field="planned_infusion"
             )
         already = self.db.scalar(
-            self._enrolment_query(trial.nct_id).where(Enrolment.patient_id == record.id)
+            select(Enrolment).where(
+                Enrolment.trial_id == trial.nct_id, Enrolment.patient_id == record.id
+            )
         )
         if already is not None:
             raise DataError(

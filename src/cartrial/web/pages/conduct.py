@@ -48,6 +48,7 @@ from cartrial.ingest.fhir import patient_from_bundle
 from cartrial.persistence.conduct_models import ConductSetup, Enrolment
 from cartrial.persistence.models import PatientRecord, User
 from cartrial.persistence.repositories import Patients
+from cartrial.persistence.scope import scope_for, set_scope
 from cartrial.web.bodies import form_file, form_text, read_form
 from cartrial.web.deps import DB, AppSettings, CatalogDep, PageEditor, PageUser, State, Today
 from cartrial.web.escalation import board_values, decide
@@ -56,12 +57,14 @@ from cartrial.web.templating import render
 router = APIRouter(prefix="/workspace")
 
 
-def _read_db(state: State) -> Iterator[Session]:
+def _read_db(state: State, user: PageUser) -> Iterator[Session]:
     """A session for reading only (no write lock on SQLite where the app has a read-only
-    factory): pictures and exports take a while to draw, and the browser may abandon an
-    image request, so they must never hold the write lock."""
+    factory), scoped to the user's site like the request's own session: pictures and exports
+    take a while to draw, and the browser may abandon an image request, so they must never
+    hold the write lock."""
     factory = getattr(state, "read_sessions", None) or state.sessions
     session = factory()
+    set_scope(session, scope_for(user))
     try:
         yield session
     finally:
@@ -236,7 +239,8 @@ def _trial_ctx(
         except ValueError:
             esc = None
     enrolments = store.enrolments(nct)
-    enrolled = {e.patient_id for e in enrolments}
+    visible = {e.subject_code for e in enrolments}
+    enrolled = {e.patient_id for e in store.all_enrolments(nct)}
     patients = [p for p in Patients(store.db).search(limit=500) if p.id not in enrolled]
     decisions = store.decisions(nct)
     next_level = (
@@ -253,6 +257,8 @@ def _trial_ctx(
         "esc_values": values,
         "esc": esc,
         "enrolments": enrolments,
+        "visible": visible,
+        "hidden_count": sum(1 for r in board.rows if r.subject not in visible),
         "infusions": {e.id: store.infusion_date(e) for e in enrolments},
         "patients": patients,
         "decisions": decisions,
@@ -305,13 +311,15 @@ def show_decision(
     if record is None or record.trial_id != nct_id:
         raise HTTPException(404, f"There is no decision {decision_id} for {nct_id}.")
     again = board_from_snapshot(record.snapshot)
+    visible = {e.subject_code for e in store.enrolments(nct_id)}
     reproduced = again.decision.to_dict() if again.decision else None
     return render(
         request,
         "conduct_decision.html",
         {"user": user, "nct_id": nct_id, "record": record, "reproduced": reproduced,
          "same": reproduced == record.decision,
-         "pairs": list(zip(record.snapshot["patients"], again.rows, strict=True))},
+         "pairs": [(p, row) for p, row in zip(record.snapshot["patients"], again.rows, strict=True)
+                   if p["subject"] in visible]},
     )  # fmt: skip
 
 
