@@ -126,3 +126,35 @@ def test_site_scope_hides_other_sites_patients(env: Env, admin_client: TestClien
     assert adsl.strip().count("\n") == 0  # the header only
     login(client, "admin", ADMIN_PASSWORD)
     assert client.get("/workspace/conduct/enrolments/1").status_code == 200
+
+
+def test_api_labs_board_and_teae(env: Env, client: TestClient) -> None:
+    from cartrial.conduct.fhir_labs import observation, observation_bundle
+
+    _seed(env)
+    env.add_user("viewer-1", "viewer")
+    auth = {"Authorization": f"Bearer {env.token('admin')}"}
+    obs = observation("alt", 200, "U/L", AS_OF, ident="alt-1", subject="demo-conduct-1",
+                      ref_high=40)  # fmt: skip
+    body = observation_bundle("demo-conduct-1", [obs])
+    r = client.post("/api/v1/conduct/enrolments/1/labs", json=body, headers=auth)
+    assert r.status_code == 201, r.text
+    stored = r.json()["stored"]
+    assert stored[0]["analyte"] == "alt" and stored[0]["source_id"] == "alt-1"
+    assert stored[0]["adverse_event"]["term"] == "Alanine aminotransferase increased"
+    assert stored[0]["adverse_event"]["computed_grade"] == 2  # 5.0 x ULN is grade 2 (> 3-5)
+    viewer = {"Authorization": f"Bearer {env.token('viewer-1')}"}
+    assert (
+        client.post("/api/v1/conduct/enrolments/1/labs", json=body, headers=viewer).status_code
+        == 403
+    )
+    bad = {"resourceType": "Bundle", "type": "collection", "entry": []}
+    r = client.post("/api/v1/conduct/enrolments/1/labs", json=bad, headers=auth)
+    assert r.status_code == 422
+    b = client.get(f"/api/v1/trials/{TRIAL}/conduct/board", headers=auth).json()
+    assert (b["n"], b["y"], b["current_level"]) == ([6, 2, 0], [1, 0, 0], 2)
+    assert b["decision"]["action"] == "escalate" and len(b["patients"]) == 8
+    t = client.get(f"/api/v1/trials/{TRIAL}/conduct/teae?cut={AS_OF}", headers=auth).json()
+    alt = [row for row in t["rows"] if row["term"] == "Alanine aminotransferase increased"]
+    assert next(r for r in alt if r["dose_level"] == 1)["n"] == 1
+    assert client.get("/api/v1/trials/NCT00000000/conduct/board", headers=auth).status_code == 404
