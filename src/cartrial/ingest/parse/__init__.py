@@ -65,6 +65,8 @@ class ParseResult:
     has_headers: bool
     warnings: tuple[str, ...] = ()
     manual_windows: dict[tuple[int, int], WindowHit] = field(default_factory=dict)
+    #: facts read exactly on review nodes the criteria model cannot compute (dose caps...)
+    manual_facts: dict[tuple[int, int], tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
     def section(self, name: str) -> tuple[ParsedCriterion, ...]:
         return tuple(c for c in self.criteria if c.section == name)
@@ -151,6 +153,7 @@ def _parse(src: str, norm: Normalized, warnings: list[str]) -> ParseResult:
         has_headers=layout.has_headers,
         warnings=tuple(warnings),
         manual_windows=manual_windows,
+        manual_facts=dict(doc.get("manual_facts") or {}),
     )
 
 

@@ -11,11 +11,8 @@ Every node gets ``text``/``span`` from the original text, ``review: auto`` and a
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from dataclasses import dataclass
 
 from cartrial.criteria.nodes import (
     Age,
@@ -30,7 +27,6 @@ from cartrial.criteria.nodes import (
     MedicationHistory,
     Not,
     ProcedureHistory,
-    Review,
     Score,
     Serology,
     SexIs,
@@ -38,9 +34,9 @@ from cartrial.criteria.nodes import (
 )
 from cartrial.domain.patient import Sex
 from cartrial.domain.timewindow import TimeUnit, Window
-from cartrial.ingest.parse import grammar
+from cartrial.ingest.parse import grammar, therapy
 from cartrial.ingest.parse import lexicon as lx
-from cartrial.ingest.parse.normalize import Normalized
+from cartrial.ingest.parse.hits import BuildFn, Ctx, Hit, merge_notes, window
 from cartrial.ingest.parse.patterns import (
     CMP_POSTFIX,
     CMP_PREFIX,
@@ -55,107 +51,9 @@ from cartrial.ingest.parse.temporal import WindowHit, find_windows
 
 __all__ = ["Ctx", "Hit", "recognize"]
 
-_I = re.IGNORECASE
-
-
-@dataclass
-class Ctx:
-    """What a builder needs: the texts, the section and the cohort's disease keys."""
-
-    norm: Normalized
-    section: str
-    cohort_keys: tuple[str, ...] = ()
-    manual_windows: dict[tuple[int, int], WindowHit] = field(default_factory=dict)
-    low: str = ""  # the current clause, lower-cased (cheap pre-checks)
-    words: frozenset[str] = frozenset()
-    doc: dict[str, Any] = field(default_factory=dict, repr=False)  # per-document memo
-
-    def windows_in(self, start: int, end: int) -> list[WindowHit]:
-        """The time windows inside ``[start, end)`` of the cleaned text (one scan per document,
-        shared by every Ctx of the document through ``doc``)."""
-        found = self.doc.get("windows")
-        if found is None:
-            found = find_windows(self.norm.text)
-            self.doc["windows"] = found
-            self.doc["window_starts"] = [w.start for w in found]
-        starts = self.doc["window_starts"]
-        i = bisect_left(starts, start)
-        out: list[WindowHit] = []
-        while i < len(found) and found[i].start < end:
-            if found[i].end <= end:
-                out.append(found[i])
-            i += 1
-        return out
-
-    def has(self, *needles: str) -> bool:
-        """Does the current clause contain any of these lower-case substrings?"""
-        return _needles_rx(needles).search(self.low) is not None
-
-    def has_word(self, *words: str) -> bool:
-        return any(w in self.words for w in words)
-
-    def span(self, a: int, b: int) -> tuple[int, int]:
-        return self.norm.span(a, b)
-
-    def text(self, a: int, b: int) -> str:
-        return self.norm.original_text(a, b).strip()
-
-    def common(
-        self, a: int, b: int, confidence: float, note: str | None = None
-    ) -> dict[str, object]:
-        s, e = self.span(a, b)
-        raw = self.norm.original[s:e]
-        lead = len(raw) - len(raw.lstrip())
-        trail = len(raw) - len(raw.rstrip())
-        s, e = s + lead, e - trail
-        out: dict[str, object] = {
-            "text": self.norm.original[s:e],
-            "span": (s, max(s, e)),
-            "review": Review.AUTO,
-            "confidence": round(max(0.0, min(1.0, confidence)), 2),
-        }
-        if note:
-            out["note"] = note
-        return out
-
-
-@lru_cache(maxsize=256)
-def _needles_rx(needles: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
-
-
 _IIM_RX = re.compile(lx.IIM_PATTERN, re.IGNORECASE)
 
-BuildFn = Callable[[Ctx, "WindowHit | None", int, int, float], Criterion]
-
-
-@dataclass
-class Hit:
-    start: int
-    end: int
-    build: BuildFn
-    accepts: frozenset[str] = frozenset()
-    confidence: float = 0.9
-    computable: bool = True
-    kind: str = "atom"
-    claim: tuple[int, int] | None = None
-    window: WindowHit | None = None
-    # an exception's text ("except NMSC disease-free > 5 years"): its windows are not this hit's
-    exc_zone: tuple[int, int] | None = None
-    # for merging condition hits
-    concepts: tuple[str, ...] = ()
-    active_only: bool = False
-
-
-def _window(w: WindowHit | None) -> Window | None:
-    if w is None or w.direction == "after":
-        return None
-    return Window(amount=w.amount, unit=w.unit, reference=w.reference)
-
-
-def _merge_notes(*notes: str | None) -> str | None:
-    parts = [n for n in notes if n]
-    return "; ".join(parts) if parts else None
+_I = re.IGNORECASE
 
 
 # ====================================================================== thresholds
@@ -407,7 +305,7 @@ def _pair_hit(
     def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
         cls = Score if family == "score" else Measurement
         nodes: list[Criterion] = [
-            cls(lookback=_window(w), **f, **c.common(base + start, base + end, cf, note))  # type: ignore[arg-type]
+            cls(lookback=window(w), **f, **c.common(base + start, base + end, cf, note))  # type: ignore[arg-type]
             for f in fields
         ]
         if len(nodes) == 1:
@@ -472,7 +370,7 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
     else:
         conf_adj = 1.0
     if implicit:
-        note = _merge_notes(note, "no comparator written: 'at least' assumed")
+        note = merge_notes(note, "no comparator written: 'at least' assumed")
         conf_adj *= 0.85
 
     if family == "derived":
@@ -503,8 +401,8 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
                     instrument=k,
                     comparator=cmp,
                     value=value,
-                    lookback=_window(w),
-                    **c.common(a, b, cf, _merge_notes(note, _vocab_note(k))),
+                    lookback=window(w),
+                    **c.common(a, b, cf, merge_notes(note, _vocab_note(k))),
                 )
                 for k in keys
             ]
@@ -522,7 +420,7 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
             if e not in expanded:
                 expanded.append(e)
     if expanded != keys:
-        note = _merge_notes(note, "muscle enzymes read as creatine kinase and aldolase")
+        note = merge_notes(note, "muscle enzymes read as creatine kinase and aldolase")
         joiner = "or"
     keys = expanded
     conf = 0.95 * conf_adj
@@ -554,7 +452,7 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
             if key in lx.PERCENT_PREDICTED:
                 f["note"] = "% of predicted"
         if key in lx.NOT_IN_VOCABULARY:
-            f["note"] = _merge_notes(str(f.get("note") or ""), _vocab_note(key))
+            f["note"] = merge_notes(str(f.get("note") or ""), _vocab_note(key))
         fields.append(f)
 
     # an exception right after the threshold ("(except Gilbert's syndrome, TBIL <= 3 x ULN)")
@@ -588,13 +486,13 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
             nodes.append(
                 Measurement(
                     comparator=cmp,
-                    lookback=_window(w),
+                    lookback=window(w),
                     **f,
                     **c.common(
                         inner[0],
                         inner[1],
                         cf,
-                        _merge_notes(note, str(extra) if extra else None),
+                        merge_notes(note, str(extra) if extra else None),
                     ),
                 )
             )
@@ -735,7 +633,7 @@ def _derived_hit(
     if m.group("mult"):
         return None
     conf *= conf_adj
-    note_all = _merge_notes(note, *notes)
+    note_all = merge_notes(note, *notes)
     exc = _exception_after(text, m.end())
     claim_end = m.end() + (exc.end() if exc else 0)
     exc_text = (m.end() + exc.start("body"), m.end() + exc.end("body")) if exc else None
@@ -761,7 +659,7 @@ def _derived_hit(
             comparator=cmp,
             value=value,
             unit=canonical,
-            lookback=_window(w),
+            lookback=window(w),
             **c.common(
                 *((a, b) if exc_text is None else (base + m.start(), base + m.end())), cf, note_all
             ),
@@ -839,14 +737,14 @@ def _bilag(ctx: Ctx, text: str, base: int) -> list[Hit]:
                             instrument="bilag_a_count",
                             comparator=Comparator.GE,
                             value=na,
-                            lookback=_window(w),
+                            lookback=window(w),
                             **c.common(s, e, cf, note),
                         ),
                         Score(
                             instrument="bilag_b_count",
                             comparator=Comparator.GE,
                             value=nb,
-                            lookback=_window(w),
+                            lookback=window(w),
                             **c.common(s, e, cf, note),
                         ),
                     ),
@@ -981,7 +879,7 @@ def _classification(ctx: Ctx, text: str, base: int) -> list[Hit]:
                     instrument=instrument,
                     comparator=cmp,
                     value=value,
-                    lookback=_window(w),
+                    lookback=window(w),
                     **c.common(a, b, cf, f"total score of the {names}"),
                 )
 
@@ -990,7 +888,7 @@ def _classification(ctx: Ctx, text: str, base: int) -> list[Hit]:
     def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
         return ConditionHistory(
             concepts=concepts,
-            onset_at_least=_window(w) if w and w.direction in ("at_least", "duration") else None,
+            onset_at_least=window(w) if w and w.direction in ("at_least", "duration") else None,
             **c.common(a, b, cf, f"classified by the {names}"),
         )
 
@@ -1168,7 +1066,7 @@ def _serology_group(
                     Serology(
                         concept=k,
                         result=result,
-                        lookback=_window(w),
+                        lookback=window(w),
                         **c.common(base + a, base + b, cf, note),
                     )
                     for k in _SERO_GROUPS[key]
@@ -1178,7 +1076,7 @@ def _serology_group(
         return Serology(
             concept=key,
             result=result,
-            lookback=_window(w),
+            lookback=window(w),
             **c.common(base + a, base + b, cf, note),
         )
 
@@ -1262,7 +1160,7 @@ def _pregnancy_tests(ctx: Ctx, text: str, base: int) -> list[Hit]:
         result = res or ("negative" if ctx.section == "inclusion" else "positive")
         conf = 0.85 if res else 0.65
         if ctx.section == "inclusion":
-            note = _merge_notes(note, "applies to participants of childbearing potential")
+            note = merge_notes(note, "applies to participants of childbearing potential")
         s, e = min(m.start(), ps), max(m.end(), pe)
 
         def build(
@@ -1279,7 +1177,7 @@ def _pregnancy_tests(ctx: Ctx, text: str, base: int) -> list[Hit]:
                 Serology(
                     concept=k,
                     result=result,
-                    lookback=_window(w),
+                    lookback=window(w),
                     **c.common(a, b, cf, note),
                 )
                 for k in concepts
@@ -1434,7 +1332,7 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
         ) -> Criterion:
             return MedicationHistory(
                 classes=classes,
-                within=_window(w),
+                within=window(w),
                 **c.common(
                     a,
                     b,
@@ -1453,7 +1351,7 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
 
         def build_c(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
             return ProcedureHistory(
-                concepts=("car_t_therapy",), within=_window(w), **c.common(a, b, cf)
+                concepts=("car_t_therapy",), within=window(w), **c.common(a, b, cf)
             )
 
         exc = _exception_after(text, m.end())
@@ -1468,7 +1366,7 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
         def build_g(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
             return MedicationHistory(
                 classes=("gene_therapy",),
-                within=_window(w),
+                within=window(w),
                 **c.common(a, b, cf, "'gene_therapy' is not in the shared vocabulary yet"),
             )
 
@@ -1476,7 +1374,7 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
     for m in _VACCINE_RX.finditer(text) if ctx.has("vaccin") else ():
 
         def build_v(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
-            return Vaccination(live_only=True, within=_window(w), **c.common(a, b, cf))
+            return Vaccination(live_only=True, within=window(w), **c.common(a, b, cf))
 
         hits.append(Hit(base + m.start(), base + m.end(), build_v, frozenset({"within"}), 0.9))
     procs = [
@@ -1495,7 +1393,7 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
             c: Ctx, w: WindowHit | None, a: int, b: int, cf: float, keys: tuple[str, ...] = keys
         ) -> Criterion:
             return ProcedureHistory(
-                concepts=keys, within=_window(w), **c.common(a, b, cf, _vocab_note(keys[0]))
+                concepts=keys, within=window(w), **c.common(a, b, cf, _vocab_note(keys[0]))
             )
 
         hits.append(Hit(base + s, base + e, build_p, frozenset({"within"}), 0.85))
@@ -1507,7 +1405,7 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
         def build_tr(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
             note = "participation in other trials is asked, not recorded"
             if w is not None and w.direction != "after":
-                note += f"; window: {_window(w)}"
+                note += f"; window: {window(w)}"
             return ManualReview(
                 data_hint="other clinical trial participation", **c.common(a, b, 1.0, note)
             )
@@ -1654,18 +1552,18 @@ def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
         )
         note = "treatment-failure requirement: check which drugs, how many and for how long"
     if exclude_routes:
-        note = _merge_notes(note, "routes excluded: " + ", ".join(exclude_routes))
+        note = merge_notes(note, "routes excluded: " + ", ".join(exclude_routes))
 
     def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
         within = min_duration = None
         extra = None
         if w is not None:
             if w.direction == "within":
-                within = _window(w)
+                within = window(w)
             elif w.direction == "duration" and w.unit is not TimeUnit.HALF_LIVES:
                 min_duration = Window(amount=w.amount, unit=w.unit, reference=w.reference)
             elif w.direction == "at_least":
-                extra = f"stopped at least {_window(w)}"
+                extra = f"stopped at least {window(w)}"
         return MedicationHistory(
             drugs=drug_keys,
             classes=class_keys,
@@ -1675,7 +1573,7 @@ def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
             min_dose_mg_per_kg_day=dose_kg,
             min_daily_dose_mg=dose_day,
             outcome=outcome,
-            **c.common(a, b, cf, _merge_notes(note, extra)),
+            **c.common(a, b, cf, merge_notes(note, extra)),
         )
 
     claim = (base + s, base + (exc.end() if exc and exc.end() > e else e))
@@ -1964,7 +1862,7 @@ def _conditions(ctx: Ctx, text: str, base: int, claimed: list[tuple[int, int]]) 
             # "except NMSC disease-free for more than 5 years": the carve-out is old enough
             other = ConditionHistory(
                 concepts=exc_concepts,
-                onset_at_least=_window(exc_w),
+                onset_at_least=window(exc_w),
                 **c.common(es, ee, cf),
             )
             return AllOf(
@@ -1991,9 +1889,9 @@ def _condition_node(
     within = at_least = None
     if w is not None:
         if w.direction == "within":
-            within = _window(w)
+            within = window(w)
         elif w.direction in ("at_least", "duration"):
-            at_least = _window(w)
+            at_least = window(w)
     return ConditionHistory(
         concepts=concepts,
         active_only=active,
@@ -2221,6 +2119,8 @@ _RECOGNIZERS: list[Callable[[Ctx, str, int], list[Hit]]] = [
     _pregnancy_tests,
     _serology,
     _contraception,
+    therapy.doses,
+    therapy.counts,
     _prior_therapy,
     _medications,
     _age,

@@ -5,8 +5,9 @@ kind (the completeness test covers it): each handler returns the node-specific f
 record. :func:`node_records` walks a :class:`ParseResult` and merges those fields into the common
 record (id, section, span, negation...). :func:`facts` turns a record into the comparable facts
 the gold-set benchmark scores: ``age``, ``threshold``, ``count``, ``dose``, ``titre``, ``window``,
-each with concept, comparator, value, unit and — for windows — anchor and direction. Manual-review
-leaves state no fact: what the parser did not read is not counted as read.
+each with concept, comparator, value, unit and — for windows — anchor and direction. A manual-review
+leaf states only what the parser read exactly but the criteria model cannot compute (a dose cap, a
+forward-looking period); what the parser did not read is not counted as read.
 """
 
 from __future__ import annotations
@@ -183,6 +184,8 @@ def node_records(result: ParseResult) -> list[Fields]:
                 "note": node.note,
             }
             rec.update(RECORD(node))
+            if isinstance(node, ManualReview) and node.span in result.manual_facts:
+                rec["read_facts"] = [dict(f) for f in result.manual_facts[node.span]]
             if isinstance(node, ManualReview) and node.span in result.manual_windows:
                 w = result.manual_windows[node.span]
                 rec["window"] = {
@@ -256,6 +259,8 @@ def facts(rec: Fields) -> list[Fields]:
     kind = rec["kind"]
     w = rec.get("window")
     if kind == "manual":
+        if rec.get("read_facts"):
+            return [{**f, "text": rec.get("text"), "id": rec.get("id")} for f in rec["read_facts"]]
         # a forward-looking period (contraception until N after the infusion) is read, though
         # not computable; any other manual leaf states nothing
         if isinstance(w, dict) and w.get("direction") == "after" and rec.get("concept"):
