@@ -266,6 +266,18 @@ def _summary(counts: dict[str, int], pages: int, store: TrialStore) -> None:
         f"{pages} page(s): {counts['new']} new, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged, {counts['invalid']} invalid -> {store.folder}"
     )
+    try:
+        trials = store.trials()
+    except DataError:
+        return
+    located = sum(1 for t in trials for s in t.sites if s.latitude is not None)
+    every = sum(len(t.sites) for t in trials)
+    Console(highlight=False, soft_wrap=True).print(
+        f"finder: {len(trials)} synced trial(s) replace their snapshot version "
+        f"({located} of {every} sites with coordinates from geoPoint); "
+        "`cartrial trials find` and the web app read them on their next start",
+        markup=False,
+    )
 
 
 # ------------------------------------------------------------------------------- draft
