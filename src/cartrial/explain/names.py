@@ -32,6 +32,7 @@ _SHORT: dict[str, str] = {
     "cd19_abs": "CD19+ B-cell count",
     "cd19_pct": "CD19+ B cells (% of lymphocytes)",
     "dlco": "DLCO (% predicted)",
+    "dlco_pct_pred": "DLCO (% predicted)",
     "fvc_pct_pred": "FVC (% predicted)",
     "lvef": "left ventricular ejection fraction (LVEF)",
     "mpap": "mean pulmonary artery pressure",
@@ -117,7 +118,9 @@ GROUP_TITLES: dict[str, str] = {
     "scores": "Scores and assessments",
     "history": "History",
 }
-_IMAGING = frozenset({"lvef", "dlco", "fvc_pct_pred", "mpap", "hrct", "ecg_qtc"})
+_IMAGING = frozenset(
+    {"lvef", "dlco", "dlco_pct_pred", "fvc_pct_pred", "mpap", "spo2", "hrct", "ecg_qtc"}
+)
 
 
 @cache

@@ -8,6 +8,7 @@ trial the patient is not already ineligible for. Nothing a visitor submits is st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -55,7 +56,9 @@ def _context(catalog: Catalog, today: date, **extra: Any) -> dict[str, Any]:
     return ctx
 
 
-def ask_next(results: list[dict[str, Any]], choices: dict[str, Any]) -> list[dict[str, Any]]:
+def ask_next(
+    results: list[dict[str, Any]], choices: dict[str, Any], fields: Mapping[str, str]
+) -> list[dict[str, Any]]:
     """The form fields that can still change a verdict: data missing for a trial that is not
     already lost (INELIGIBLE trials are left out), in the form's order, with the trials."""
     kinds: dict[str, str] = {}
@@ -68,6 +71,8 @@ def ask_next(results: list[dict[str, Any]], choices: dict[str, Any]) -> list[dic
     wanted: dict[str, dict[str, Any]] = {}
     for r in results:
         ex = r.get("explanation")
+        if ex and r["verdict"] == "INELIGIBLE":
+            _history_asks(r, ex, fields, wanted)
         if not ex or r["verdict"] == "INELIGIBLE":
             continue
         for group in ex["missing"]:
@@ -86,6 +91,48 @@ def ask_next(results: list[dict[str, Any]], choices: dict[str, Any]) -> list[dic
                 )
                 entry["trials"].append(r["trial"])
     return list(wanted.values())
+
+
+def _leaf_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for reason in reasons:
+        if reason.get("alternatives"):
+            for alt in reason["alternatives"]:
+                out.extend(_leaf_reasons(alt["reasons"]))
+        else:
+            out.append(reason)
+    return out
+
+
+def _history_asks(
+    result: dict[str, Any],
+    ex: dict[str, Any],
+    fields: Mapping[str, str],
+    wanted: dict[str, dict[str, Any]],
+) -> None:
+    """History the form reads as absent only because it is not filled in yet: no therapy
+    listed while a required treatment history decides, no years since diagnosis while a
+    required disease duration decides."""
+    crit = {c["id"]: c for c in result["criteria"]}
+    for reason in _leaf_reasons(ex["reasons"]):
+        c = crit.get(reason["id"])
+        if c is None or c["status"] != "not_met":
+            continue
+        if c["kind"] == "medication" and not fields.get("therapy.1.drug"):
+            key, field, label = "history:therapies", "t1-drug", "Therapies tried (past and current)"
+            why = "with none listed, a required treatment history cannot be shown"
+        elif (
+            c["kind"] == "condition"
+            and "with onset" in reason["text"]
+            and not fields.get("diagnosis_years")
+        ):
+            key, field, label = "history:onset", "f-dxy", "Years since diagnosis"
+            why = "a required disease duration cannot be shown"
+        else:
+            continue
+        entry = wanted.setdefault(key, {"id": field, "label": label, "when": why, "trials": []})
+        if result["trial"] not in entry["trials"]:
+            entry["trials"].append(result["trial"])
 
 
 @router.get("/prescreen")
@@ -145,7 +192,7 @@ async def prescreen_submit(
         ctx["patient_age"] = patient.age_on(as_of)
         ctx["patient_sex"] = patient.sex.value
         if mode == "form":
-            ctx["ask_next"] = ask_next(ctx["results"], ctx["choices"])
+            ctx["ask_next"] = ask_next(ctx["results"], ctx["choices"], fields)
     except prescreen_form.PrescreenFormError as exc:
         status = 422
         ctx["errors"] = [f"{p.field}: {p.message}" for p in exc.problems]
