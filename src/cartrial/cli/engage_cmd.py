@@ -110,14 +110,19 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--send/--no-send", help="Send the queued mail now.")
         ] = True,
     ) -> None:
-        """Alert confirmed volunteers about newly open trials that fit them (idempotent)."""
+        """Alert confirmed volunteers about newly open trials that fit them (idempotent).
+
+        Reads the trials the web app shows: the finder's store (registry snapshot, records
+        synced into VAR_DIR, the computable protocols of TRIALS_DIR).
+        """
         from cartrial.engage.alerts import run_alerts
         from cartrial.services.catalog import load_protocols
+        from cartrial.web.catalog import Catalog
 
         with clear_errors(), _context() as (settings, sessions, engage):
-            protocols = load_protocols(settings.trials_dir)
+            finder = Catalog(load_protocols(settings.trials_dir)).finder(settings.var_dir)
             with sessions.begin() as db:
-                report = run_alerts(db, protocols, engage, now=_now())
+                report = run_alerts(db, finder.store.entries.values(), engage, now=_now())
             if send:
                 engage.send_pending(sessions, now=_now())
         first = " (first run: the current trials are the baseline)" if report.baseline else ""
