@@ -13,18 +13,11 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from cartrial.criteria.nodes import (
-    Age,
-    Comparator,
-    Criterion,
-    MedicationHistory,
-    Not,
-    Score,
-    Serology,
-)
+from cartrial.criteria.nodes import Age, Criterion, Not
 from cartrial.criteria.protocol import Protocol
 from cartrial.criteria.walk import children
 from cartrial.finder.readability import readability
+from cartrial.finder.requirements import Fact, Requirement, requirement
 from cartrial.finder.store import Entry, SiteDistance
 
 __all__ = ["NUMBER_RE", "Fact", "PlainSummary", "Sentence", "link_numbers", "plain_summary"]
@@ -65,36 +58,6 @@ SHORT_NAMES: dict[str, str] = {
     "cgvhd": "graft-versus-host disease",
     "autoimmune": "an autoimmune disease",
 }
-
-INSTRUMENT_NAMES: dict[str, str] = {
-    "sledai_2k": "SLEDAI-2K",
-    "sledai": "SLEDAI",
-    "mrss": "skin score (mRSS)",
-    "das28": "DAS28",
-    "essdai": "ESSDAI",
-    "mmt8": "muscle test (MMT-8)",
-    "bvas": "BVAS",
-    "qmg": "QMG",
-    "mg_adl": "MG-ADL",
-    "edss": "EDSS",
-}
-
-_CMP_WORDS = {
-    Comparator.GE: "{v} or more",
-    Comparator.GT: "more than {v}",
-    Comparator.LE: "{v} or less",
-    Comparator.LT: "less than {v}",
-    Comparator.EQ: "{v}",
-}
-
-
-@dataclass(frozen=True)
-class Fact:
-    """A number (or a named criterion) with the sentence it came from and where that is."""
-
-    text: str
-    source: str
-    anchor: str
 
 
 @dataclass(frozen=True)
@@ -150,23 +113,6 @@ def _walk(node: Criterion) -> Iterator[Criterion]:
         yield from _walk(c)
 
 
-_INFECTIONS = re.compile(r"hiv|hbv|hbs|hbc|hcv|hepatitis|syphilis|tubercul|tb_|igra|covid|cmv|ebv")
-
-
-def _antibody(concept: str) -> str:
-    name = re.sub(r"_(presence|titer|titre|positive|level)$", "", concept)
-    name = name.replace("anti_", "anti-").replace("_", " ")
-    return name.upper() if len(name) <= 5 else name
-
-
-def _instrument(key: str) -> str:
-    if key in INSTRUMENT_NAMES:
-        return INSTRUMENT_NAMES[key]
-    if "eular" in key and "acr" in key:
-        return "EULAR/ACR classification"
-    return key.replace("_", " ").upper()
-
-
 def _age_fact(entry: Entry, protocol: Protocol | None) -> tuple[Fact | None, Fact | None]:
     t = entry.trial
     if protocol is not None:
@@ -185,53 +131,18 @@ def _age_fact(entry: Entry, protocol: Protocol | None) -> tuple[Fact | None, Fac
     return lo, hi
 
 
-def _requirement(node: Criterion, top: Criterion) -> tuple[tuple[str | Fact, ...], str] | None:
-    """A decisive requirement in plain words, with the name it mentions."""
-    src, anchor = (node.text or top.text or ""), f"#crit-{node.id or top.id}"
-    if isinstance(node, Score):
-        name = _instrument(node.instrument)
-        words = _CMP_WORDS.get(node.comparator, "{v}").split("{v}")
-        return (
-            (
-                f"a score of {words[0]}",
-                Fact(_num(node.value), src, anchor),
-                f"{words[1]} on the {name} scale",
-            ),
-            name,
-        )
-    if isinstance(node, Serology) and node.result == "positive":
-        if _INFECTIONS.search(node.concept):
-            return None
-        name = _antibody(node.concept)
-        return ((f"a positive blood test for {name}",), name)
-    if isinstance(node, MedicationHistory) and node.outcome != "any":
-        if node.min_distinct > 1:
-            return (
-                (
-                    "at least ",
-                    Fact(str(node.min_distinct), src, anchor),
-                    " earlier medicines that did not help enough",
-                ),
-                "",
-            )
-        return (("an earlier medicine that did not help enough",), "")
-    return None
-
-
-def _requirements(protocol: Protocol, limit: int = 4) -> list[tuple[tuple[str | Fact, ...], str]]:
-    out: list[tuple[tuple[str | Fact, ...], str]] = []
+def _requirements(protocol: Protocol, limit: int = 4) -> list[Requirement]:
+    """Up to ``limit`` requirements, one per top-level inclusion criterion, in protocol order."""
+    out: list[Requirement] = []
     seen: set[str] = set()
     for top in protocol.criteria.inclusion:
-        for n in _walk(top):
-            req = _requirement(n, top)
-            if req is None:
-                continue
-            key = "".join(p if isinstance(p, str) else p.text for p in req[0])
-            if key in seen:
-                continue
+        req = requirement(top)
+        if req is None:
+            continue
+        key = "".join(p if isinstance(p, str) else p.text for p in req.parts)
+        if key not in seen:
             seen.add(key)
             out.append(req)
-            break
         if len(out) >= limit:
             break
     return out
@@ -368,10 +279,10 @@ def plain_summary(
     out.append(Sentence("Who can join", tuple(who)))
     if protocol is not None:
         reqs = _requirements(protocol)
-        for parts, name in reqs:
-            if name:
-                named.add(name.casefold())
-            out.append(Sentence("Who can join", ("You also need ", *parts, ".")))
+        for req in reqs:
+            if req.name:
+                named.add(req.name)
+            out.append(Sentence("Who can join", ("You also need ", *req.parts, ".")))
 
     # -- what happens
     ld = t.lymphodepletion
