@@ -16,11 +16,11 @@ from functools import lru_cache
 from typing import Any
 
 from cartrial.criteria.nodes import Criterion, ManualReview, Review
-from cartrial.domain.timewindow import Window
+from cartrial.domain.timewindow import TimeUnit, Window
 from cartrial.ingest.parse.normalize import Normalized
 from cartrial.ingest.parse.temporal import WindowHit, find_windows
 
-__all__ = ["BuildFn", "Ctx", "Hit", "manual_fact_hit", "merge_notes", "window"]
+__all__ = ["BuildFn", "Ctx", "Hit", "duration", "manual_fact_hit", "merge_notes", "window"]
 
 
 @dataclass
@@ -121,6 +121,22 @@ def merge_notes(*notes: str | None) -> str | None:
     return "; ".join(parts) if parts else None
 
 
+def duration(w: WindowHit | None) -> Window | None:
+    """A "for at least N" window as a minimum treatment duration (half-lives are no duration)."""
+    if w is None or w.direction != "duration" or w.unit is TimeUnit.HALF_LIVES:
+        return None
+    return Window(amount=w.amount, unit=w.unit, reference=w.reference)
+
+
+_TIME_CODES = {
+    TimeUnit.DAYS: "d",
+    TimeUnit.WEEKS: "wk",
+    TimeUnit.MONTHS: "mo",
+    TimeUnit.YEARS: "a",
+    TimeUnit.HALF_LIVES: "half_lives",
+}
+
+
 def manual_fact_hit(
     start: int,
     end: int,
@@ -130,18 +146,33 @@ def manual_fact_hit(
     claim_end: int | None = None,
 ) -> Hit:
     """A review node for something read exactly that the criteria model cannot compute; the
-    facts read are kept on the node's span (``ParseResult.manual_facts``)."""
+    facts read (and a window attached to it) are kept on the node's span
+    (``ParseResult.manual_facts``)."""
 
     def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
         node = ManualReview(data_hint=hint, **c.common(a, b, 1.0, note))
-        c.doc.setdefault("manual_facts", {})[node.span or (0, 0)] = tuple(facts)
+        read = list(facts)
+        if w is not None and w.resolved and w.direction in ("within", "duration") and facts:
+            within = w.direction == "within"
+            read.append(
+                {
+                    "category": "window",
+                    "concept": facts[0]["concept"],
+                    "comparator": "<=" if within else ">=",
+                    "value": w.amount,
+                    "unit": _TIME_CODES[w.unit],
+                    "anchor": w.reference if within else None,
+                    "direction": "before" if within else "duration",
+                }
+            )
+        c.doc.setdefault("manual_facts", {})[node.span or (0, 0)] = tuple(read)
         return node
 
     return Hit(
         start,
         end,
         build,
-        frozenset(),
+        frozenset({"within", "duration"}),
         1.0,
         computable=False,
         kind="manual_fact",

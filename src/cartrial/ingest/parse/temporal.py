@@ -106,6 +106,10 @@ ANCHOR_PHRASES: tuple[tuple[Anchor, str], ...] = (
         rf"{_THE}(?:end|completion|stop|discontinuation)\s+of\s+{_STUDY}(?:treatment|therapy)",
     ),
     (
+        Anchor.LAST_DOSE,
+        rf"{_THE}{_PRODUCT}(?:treatment|therapy)\s+(?:stop|end|discontinuation|completion)",
+    ),
+    (
         Anchor.FIRST_DOSE,
         rf"{_THE}(?:first|initial)\s+(?:dose|infusion|administration|dosing)"
         rf"(?:\s+of\s+{_PRODUCT}\S+)?",
@@ -239,6 +243,17 @@ _WIN_PATTERNS: list[tuple[str, str]] = [
         rf"{_AMT}(?:drug\s+|pharmacokinetic\s+)?half[- ]?li(?:fe|ves)(?:\s+(?:of\s+the\s+\w+\s+)?"
         rf"(?P<rel>{BEFORE}))?",
         "half_lives",
+    ),
+    # stable for >= 4 weeks prior to baseline / at least 8 weeks of treatment prior to X:
+    # how long a treatment lasted (the anchor only says when the count ends)
+    (
+        rf"(?:(?:stable|unchanged|treated|administered|used|taken|given)\s+)?for\s+(?:a\s+period\s+of\s+)?"
+        rf"{_GE}\s*{_AMT}{TIME_UNIT}(?=\s+{BEFORE})",
+        "duration",
+    ),
+    (
+        rf"{_GE}\s*{_AMT}{TIME_UNIT}\s+of\s+(?:\w+\s+)?(?:treatment|therapy|use|exposure)\b",
+        "duration",
     ),
     # at least 6 months before screening / >= 6 months prior to
     (rf"{_GE}\s*{_AMT}{TIME_UNIT}\s+(?P<rel>{BEFORE})", "at_least"),

@@ -22,7 +22,7 @@ from typing import Any
 from cartrial.criteria.nodes import Comparator, Criterion, MedicationHistory
 from cartrial.ingest.parse import grammar
 from cartrial.ingest.parse import lexicon as lx
-from cartrial.ingest.parse.hits import Ctx, Hit, manual_fact_hit
+from cartrial.ingest.parse.hits import Ctx, Hit, duration, manual_fact_hit, window
 from cartrial.ingest.parse.patterns import ANYNUM, to_number
 from cartrial.ingest.parse.temporal import WindowHit
 
@@ -130,11 +130,13 @@ def _count_hit(start: int, end: int, cls: str, n: int, failed: bool) -> Hit:
         return MedicationHistory(
             classes=(cls,),
             min_distinct=n,
+            within=window(w) if w is not None and w.direction == "within" else None,
+            min_duration=duration(w),
             outcome="failure_or_intolerance" if failed else "any",
             **c.common(a, b, cf, "count of distinct agents of the class"),
         )
 
-    return Hit(start, end, build, frozenset(), 0.85, kind="count")
+    return Hit(start, end, build, frozenset({"within", "duration"}), 0.85, kind="count")
 
 
 # ---------------------------------------------------------------------------- doses
@@ -261,6 +263,8 @@ def _dose_hit(start: int, end: int, key: str, value: float, unit: str) -> Hit:
             classes=(key,) if is_class else (),
             min_daily_dose_mg=value if unit == "mg/d" else None,
             min_dose_mg_per_kg_day=value if unit == "mg/kg/d" else None,
+            within=window(w) if w is not None and w.direction == "within" else None,
+            min_duration=duration(w),
             **c.common(a, b, cf, "prednisone-equivalent dose" if is_class else None),
         )
 
