@@ -105,12 +105,14 @@ def test_catalogue_trial_prescreen_verdicts(
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
     page.goto(server + "/")
-    expect(page.locator(".trial-card")).to_have_count(len(protocols))
+    # every trial of the registry snapshot, 25 to a page, the reviewed protocols first
+    for curated in protocols:
+        expect(page.locator(f'.trial-card a[href="/trials/{curated}"]')).to_be_visible()
     antigen = protocols[nct].trial.target_antigens[0]
     page.select_option("#f-antigen", antigen)  # htmx swaps the list in place
     expect(page.locator(f'.trial-card a[href="/trials/{nct}"]')).to_be_visible()
     page.wait_for_function(
-        "n => document.querySelectorAll('.trial-card').length <= n", arg=len(protocols)
+        "n => document.querySelectorAll('.trial-card').length <= n", arg=25
     )
     assert f"antigen={antigen}" in page.url  # hx-push-url keeps the filter in the address
     page.screenshot(path=str(ARTIFACTS / "01-catalogue.png"), full_page=True)
