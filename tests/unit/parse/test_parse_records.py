@@ -1,0 +1,72 @@
+"""Node records (an Interpreter with one handler per node kind) and the facts they state."""
+
+from __future__ import annotations
+
+from cartrial.criteria.interpret import INTERPRETER_MODULES
+from cartrial.criteria.nodes import NODE_TYPES
+from cartrial.ingest.parse import parse_eligibility
+from cartrial.ingest.parse.records import RECORD, facts, node_records
+
+
+def _facts(text: str) -> list[tuple[object, ...]]:
+    out = []
+    for rec in node_records(parse_eligibility(text)):
+        for f in facts(rec):
+            out.append(
+                (
+                    f["category"],
+                    tuple(f["concept"]),
+                    f["comparator"],
+                    f["value"],
+                    f["unit"],
+                    f.get("anchor"),
+                    f.get("direction"),
+                )
+            )
+    return out
+
+
+def test_the_record_interpreter_is_complete_and_registered() -> None:
+    assert RECORD.missing(NODE_TYPES) == []
+    assert "cartrial.ingest.parse.records" in INTERPRETER_MODULES
+
+
+def test_threshold_and_age_facts() -> None:
+    got = _facts(
+        "Inclusion Criteria:\n* Age 18-65 years\n* Platelets ≥ 50 × 10^9/L\n* ALT ≤ 3 × ULN"
+    )
+    assert ("age", ("age",), ">=", 18.0, "a", None, None) in got
+    assert ("age", ("age",), "<=", 65.0, "a", None, None) in got
+    assert ("threshold", ("platelets",), ">=", 50.0, "10*9/L", None, None) in got
+    assert ("threshold", ("alt",), "<=", 3.0, "xULN", None, None) in got
+
+
+def test_an_exclusion_pair_keeps_the_written_comparators() -> None:
+    got = _facts("Exclusion Criteria:\n* BMI at Screening of ≤18.5 or ≥35 kg/m2")
+    assert ("threshold", ("bmi",), "<=", 18.5, "kg/m2", None, None) in got
+    assert ("threshold", ("bmi",), ">=", 35.0, "kg/m2", None, None) in got
+
+
+def test_window_facts_carry_anchor_and_direction() -> None:
+    got = _facts("Exclusion Criteria:\n* Use of rituximab within 6 months prior to randomization")
+    assert ("window", ("rituximab",), "<=", 6.0, "mo", "randomization", "before") in got
+
+
+def test_a_window_with_an_unknown_anchor_is_a_review_node_and_states_no_fact() -> None:
+    result = parse_eligibility(
+        "Exclusion Criteria:\n* Rituximab within 7 days before the laboratory test"
+    )
+    recs = node_records(result)
+    assert [r["kind"] for r in recs] == ["manual"]
+    assert "not an anchor the parser knows" in recs[0]["note"]
+    assert [f for r in recs for f in facts(r)] == []
+
+
+def test_a_dose_cap_is_a_review_node_with_the_dose_read() -> None:
+    result = parse_eligibility("Inclusion Criteria:\n* Prednisone (or equivalent) ≤ 30 mg/day")
+    recs = node_records(result)
+    assert [r["kind"] for r in recs] == ["manual"]
+    assert recs[0]["read_facts"][0]["comparator"] == "<="
+    assert _facts("Inclusion Criteria:\n* Prednisone (or equivalent) ≤ 30 mg/day") == [
+        ("dose", ("prednisone",), "<=", 30.0, "mg/d", None, None)
+    ]
