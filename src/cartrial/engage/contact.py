@@ -99,6 +99,7 @@ class ContactInput(BaseModel):
     @field_validator("preferred_time")
     @classmethod
     def _time(cls, v: str) -> str:
+        v = v or "any"
         if v not in PREFERRED_TIMES:
             raise ValueError(f"must be one of {', '.join(PREFERRED_TIMES)}")
         return v

@@ -39,6 +39,7 @@ from cartrial.finder.service import Finder
 from cartrial.finder.store import Entry
 from cartrial.persistence.engage_models import CONTACT_STATUSES, ContactRequest, Volunteer
 from cartrial.persistence.models import User
+from cartrial.persistence.repositories import Sites
 from cartrial.web.bodies import BadInput, read_body, read_form
 from cartrial.web.deps import (
     DB,
@@ -228,17 +229,12 @@ async def contact_submit(
 
 
 def _workspace_site_id(db: DB, facility: str | None) -> int | None:
-    """The workspace site named like the registry facility, when the sites table exists."""
+    """The workspace site named like the registry facility (case-insensitive), if any: its
+    coordinators see the request; administrators see every request."""
     if not facility:
         return None
-    try:
-        from cartrial.persistence.models import Site  # issue 15's sites
-    except ImportError:
-        return None
-    from sqlalchemy import func, select
-
-    found = db.scalar(select(Site.id).where(func.lower(Site.name) == facility.strip().lower()))
-    return int(found) if found is not None else None
+    site = Sites(db).by_name(facility)
+    return site.id if site is not None else None
 
 
 @router.get("/contact/sent")
