@@ -164,9 +164,9 @@ def _prefix(text: str, i: int) -> tuple[Comparator, int] | None:
     if m is None:
         return None
     raw = m.group(0)
-    for rx, cmp in _WORD_CMP:
+    for rx, word_cmp in _WORD_CMP:
         if rx.match(raw):
-            return cmp, m.end()
+            return word_cmp, m.end()
     cmp = comparator(raw)
     return (cmp, m.end()) if cmp is not None else None
 

@@ -305,7 +305,7 @@ def _pair_hit(
     def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
         cls = Score if family == "score" else Measurement
         nodes: list[Criterion] = [
-            cls(lookback=window(w), **f, **c.common(base + start, base + end, cf, note))  # type: ignore[arg-type]
+            cls(lookback=window(w), **f, **c.common(base + start, base + end, cf, note))
             for f in fields
         ]
         if len(nodes) == 1:

@@ -243,7 +243,7 @@ def _window_fact(concepts: list[str], w: Fields, rec: Fields) -> Fields:
         concepts,
         ">=" if direction in ("at_least", "duration") else "<=",
         w["amount"],
-        _TIME_UNITS.get(w["unit"], w["unit"]),
+        _TIME_UNITS.get(w["unit"], str(w["unit"])),
         rec,
     )
     if direction == "duration":

@@ -107,9 +107,9 @@ def counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
             "value": float(n),
             "unit": "",
         }
-        if cls == "*" or cmp is Comparator.LE or (low < 2 and cmp is not Comparator.LE):
-            if low < 2 and cmp is not Comparator.LE:
-                continue  # "at least one": any exposure, read by the medication reader
+        if low < 2 and cmp is not Comparator.LE:
+            continue  # "at least one": any exposure, read by the medication reader
+        if cls == "*" or cmp is Comparator.LE:
             hits.append(
                 manual_fact_hit(
                     base + start,
