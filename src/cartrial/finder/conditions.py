@@ -25,6 +25,7 @@ __all__ = [
     "family_of",
     "normalise",
     "query_keys",
+    "vocab_display",
 ]
 
 
@@ -419,6 +420,28 @@ def by_key(key: str) -> Condition | None:
 
 def by_slug(slug: str) -> Condition | None:
     return _BY_SLUG.get(slug.strip().lower())
+
+
+@cache
+def _vocab_names() -> dict[str, str]:
+    """Vocabulary condition key -> its display name (``vocab/data/conditions.json``)."""
+    import json
+    from importlib import resources
+
+    text = (resources.files("cartrial.vocab") / "data" / "conditions.json").read_text("utf-8")
+    return {str(c["key"]): str(c["display"]) for c in json.loads(text)}
+
+
+def vocab_display(key: str) -> str:
+    """A display name for a vocabulary disease key (``systemic_sclerosis`` -> "Systemic
+    sclerosis (SSc)"): the vocabulary's name with the abbreviation of the page covering it."""
+    name = _vocab_names().get(key) or key.replace("_", " ").capitalize()
+    for c in CONDITIONS:
+        if key == c.key or key in c.vocab_keys:
+            if len(c.vocab_keys) <= 1 and key in (c.key, *c.vocab_keys):
+                return c.label
+            return f"{name} ({c.abbreviation})" if c.abbreviation else name
+    return name
 
 
 def family_of(key: str) -> str:

@@ -37,3 +37,13 @@ def test_queries_use_synonyms_and_families() -> None:
     assert query_keys("rocket science") == ()
     page = by_slug("lupus-nephritis")
     assert page is not None and page.abbreviation == "LN" and page.family == "lupus"
+
+
+def test_vocabulary_keys_have_display_names() -> None:
+    from cartrial.finder.conditions import vocab_display
+
+    assert vocab_display("sle") == "Systemic lupus erythematosus (SLE)"
+    assert vocab_display("systemic_sclerosis") == "Systemic sclerosis (SSc)"
+    assert vocab_display("dermatomyositis") == "Dermatomyositis (IIM)"
+    assert vocab_display("crohns_disease") == "Crohn's disease (IBD)"
+    assert vocab_display("unknown_key") == "Unknown key"

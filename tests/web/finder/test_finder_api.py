@@ -154,3 +154,30 @@ def test_rewriter_through_the_page(
     llm.transform = lambda text: text.replace("can join", "may take part")
     page = client.get("/trials/NCT06121297")  # answers are cached per summary text
     assert "Wording polished" in page.text and "may take part" in page.text
+
+
+def test_prescreening_runs_on_drafted_criteria_with_the_label(
+    client: TestClient, bundle: dict[str, object]
+) -> None:
+    import json
+
+    headers = {"content-type": "application/fhir+json"}
+    r = client.post(
+        "/api/v1/trials/NCT06581198/screen",
+        params={"as_of": "2026-11-22"},
+        content=json.dumps(bundle),
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["reviewed"] is False and body["label"].startswith("not reviewed")
+    assert body["result"]["trial"] == "NCT06581198"
+    assert body["result"]["verdict"] in {"ELIGIBLE", "NEEDS_DATA", "INELIGIBLE"}
+    curated = client.post(
+        "/api/v1/trials/NCT05858684/screen", content=json.dumps(bundle), headers=headers
+    ).json()
+    assert curated["reviewed"] is True and curated["computable_share"] is None
+    no_text = client.post(
+        "/api/v1/trials/NCT04146051/screen", content=json.dumps(bundle), headers=headers
+    )
+    assert no_text.status_code == 409 and "no eligibility text" in no_text.json()["detail"]

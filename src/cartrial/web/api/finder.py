@@ -3,13 +3,20 @@ and condition listings, and the snapshot's source and licence."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
+from cartrial.evaluate import ScreeningResult
 from cartrial.finder.store import Group
+from cartrial.services.screening import screen_patient
+from cartrial.web.api.screen import BUNDLE_BODY, check_bundle_type
 from cartrial.web.api.trials import place_error
+from cartrial.web.bodies import bundle_to_patient, parse_bundle_json, read_body
 from cartrial.web.catalog import finder_summary_json, place_json, site_json
+from cartrial.web.deps import AppSettings, Today
 from cartrial.web.finder_deps import FinderDep, resolve_place
 
 router = APIRouter(tags=["finder"])
@@ -67,6 +74,49 @@ def similar_trials(
             for s in finder.similar(entry, limit, origin=origin)
         ],
         "data_source": finder.info.to_json(),
+    }
+
+
+@router.post(
+    "/trials/{nct_id}/screen",
+    summary="Pre-screen one patient against one trial, drafted criteria included",
+    openapi_extra={"requestBody": BUNDLE_BODY},
+)
+async def screen_one(
+    nct_id: str,
+    request: Request,
+    settings: AppSettings,
+    finder: FinderDep,
+    today: Today,
+    as_of: Annotated[date | None, Query(description="Screening date (default: today)")] = None,
+) -> dict[str, Any]:
+    """The verdict for one trial of the catalogue. A trial without a reviewed protocol is
+    screened on the parser's draft of its registry criteria: ``reviewed`` is false and
+    ``computable_share`` says how much of the text the draft could read. Nothing is stored."""
+    entry = finder.store.get(nct_id)
+    if entry is None:
+        raise HTTPException(404, f"no trial {nct_id!r} in the catalogue")
+    tp = finder.protocol_for(entry)
+    if tp.protocol is None:
+        raise HTTPException(
+            409, f"{entry.nct_id} has no eligibility text in the snapshot: nothing to screen"
+        )
+    check_bundle_type(request)
+    body = await read_body(request, settings.max_bundle_bytes)
+    day = as_of or today
+    protocol = tp.protocol
+
+    def work() -> list[ScreeningResult]:
+        patient = bundle_to_patient(parse_bundle_json(body))
+        return screen_patient(patient, as_of=day, protocols=[protocol])
+
+    results = await run_in_threadpool(work)
+    return {
+        "nct_id": entry.nct_id,
+        "reviewed": tp.reviewed,
+        "label": "reviewed protocol" if tp.reviewed else "not reviewed: parser's draft",
+        "computable_share": None if tp.draft is None else round(tp.draft.computable_share, 3),
+        "result": results[0].to_json() if results else None,
     }
 
 
