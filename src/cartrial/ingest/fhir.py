@@ -11,15 +11,31 @@ Rules
   Observation, Condition, MedicationStatement/Request/Administration, Immunization, Procedure,
   Medication) -- e.g. a malformed date. Resources of other types are not validated.
 * ``UnknownUnitError``: an Observation with a numeric value (or referenceRange) whose unit is
-  unknown or not convertible to the concept's canonical unit. Never guessed.
-* Everything else that is not understood is listed in ``Patient.unrecognized`` with a reason:
-  other resource types, codes not in the vocabulary, refuted / entered-in-error records,
-  not-done / not-taken / cancelled records, records without a usable date.
+  unknown or not convertible to the concept's canonical unit. Never guessed. UCUM annotations
+  (``{#}``, ``{points}``, ``{score}``, ``1``) are the dimensionless unit of a count or score.
+* One resource rejected, the rest read (listed in ``Patient.unrecognized`` with the reason): a
+  value outside the physical limits (``vocab/data/plausible_ranges.json``: a negative count, an
+  SpO2 of 101 %), a ``valueString`` that is neither a number (with its unit, or unitless for a
+  score) nor a result word.
+* Everything else that is not understood is listed in ``Patient.unrecognized`` with a reason and,
+  for Conditions, medications, procedures and Observations not in the vocabulary, the record's
+  words and codes (so a criterion about the same thing can ask the investigator): other resource
+  types, codes not in the vocabulary, refuted / entered-in-error records, not-done / not-taken /
+  cancelled records, records without a usable date.
+* Recognition: a code listed in the vocabulary; for Conditions also a SNOMED CT descendant of a
+  listed code (``vocab/data/snomed_descendants.json``) or an ICD-10(-CM) child of a listed code;
+  for Observations with no known code, a curated instrument name in ``code.text`` or a coding
+  display (``vocab/data/instrument_names.json``, exact after normalisation; evidence says
+  "recognised by name").
 * Dates: a FHIR dateTime with a time zone is read as the calendar date *as written*
   (``2024-03-01T23:30:00-05:00`` -> 2024-03-01; no conversion to UTC). Partial dates take the
   first day of the period (``2024-03`` -> 2024-03-01) for starts/onsets/effective dates and the
-  last day for ends/abatements. A partial ``Patient.birthDate`` is not used (age UNKNOWN) and is
-  listed as unrecognized. A missing ``Patient.birthDate`` is not an error: ``birth_date`` is None.
+  last day for ends/abatements. A partial ``Patient.birthDate`` (``1981``, ``1981-08``) is kept
+  as the interval of possible days (``Patient.birth_date_range``; ``birth_date`` None): an age
+  limit or a CrCl is decided when every possible age agrees. A missing ``Patient.birthDate`` is
+  not an error. An Observation keeps its time of day (``effective_at``): within a day the later
+  result is the latest; results at the same instant (or the same day with a time missing) are
+  all weighed and the more conservative one counts, which the explanation says.
 * Observations: the first coding that maps to a lab concept wins; the value is converted to the
   canonical unit (original value/unit kept); referenceRange low/high converted too. Components
   whose code maps to a lab concept (blood-pressure panels) become their own Observations with id
