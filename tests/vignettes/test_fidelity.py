@@ -236,3 +236,58 @@ def test_ana_titre_without_reference_range_is_read_against_1_to_80() -> None:
     assert outcome(res, "inc-3.ana-titre") == "pass"
     ev = crit(res, "inc-3.ana-titre").evidence[0]
     assert ev.value == 1280 and "1:80" in (ev.uln_source or "")
+
+
+# ------------------------------------------------------------------ medications, procedures
+
+
+def _gc012f(pid: str) -> BundleBuilder:
+    from tests.vignettes import test_nct05858684 as gc012f
+
+    return gc012f.sle_patient(pid)
+
+
+@pytest.mark.parametrize(("end", "verdict"), [("2026-11-19", NEEDS_DATA), ("2020-03-01", ELIGIBLE)])
+def test_unrecognised_medication_naming_a_washout_drug(end: str, verdict: object) -> None:
+    """NCT05858684 exclusion 5: immunosuppressive therapy within 1 week. A MedicationStatement
+    worded "methotrexate / leflunomide combination" names two drugs, so it is not recognised;
+    stopped 3 days ago it may be that therapy (NEEDS_DATA, the record to review); stopped in
+    2020 it is outside the week and changes nothing."""
+    b = _gc012f(f"gc-med-{end}")
+    b.entries.append({"resourceType": "MedicationStatement", "id": "combo", "status": "completed",
+                      "subject": {"reference": f"Patient/gc-med-{end}"},
+                      "medicationCodeableConcept": {"text": "methotrexate / leflunomide combination"},
+                      "effectivePeriod": {"start": "2019-01-01", "end": end}})
+    res = run("NCT05858684", b)
+    assert res.verdict is verdict, (res.decisive, res.missing)
+    if verdict is NEEDS_DATA:
+        assert outcome(res, "exc-5") == "unknown"
+        assert any("combo" in m and "methotrexate" in m for m in res.missing)
+
+
+@pytest.mark.parametrize(("when", "verdict"), [("2026-11-17", NEEDS_DATA), ("2019-05-01", ELIGIBLE)])
+def test_unrecognised_procedure_that_may_be_major_surgery(when: str, verdict: object) -> None:
+    """NCT05858684 exclusion 11: major surgery within 2 weeks. A text-only Procedure "Open bowel
+    resection" 5 days ago may be one (NEEDS_DATA); in 2019 it is outside the window."""
+    b = _gc012f(f"gc-proc-{when}")
+    b.entries.append({"resourceType": "Procedure", "id": "op", "status": "completed",
+                      "subject": {"reference": f"Patient/gc-proc-{when}"},
+                      "code": {"text": "Open bowel resection"}, "performedDateTime": when})
+    res = run("NCT05858684", b)
+    assert res.verdict is verdict, (res.decisive, res.missing)
+    if verdict is NEEDS_DATA:
+        assert outcome(res, "exc-11.recent") == "unknown"
+
+
+def test_same_instant_creatinines_take_the_conservative_one_for_crcl() -> None:
+    """Creatinine 3.5 and 0.9 mg/dL at the same instant: CrCl >= 60 is judged on 3.5
+    ((140-45) x 55 / (72 x 3.5) x 0.85 = 17.6 mL/min, fails) and the evidence says why."""
+    for order in ("forward", "reverse"):
+        b = _two_creatinines(order)
+        for e in b.entries:
+            if e.get("id") in ("crea-0800", "crea-1400"):
+                e["effectiveDateTime"] = f"{LAB_DAY}T08:00:00+01:00"
+        res = run("NCT06464679", b)
+        assert outcome(res, "inc-2.3") == "fail"
+        scr = [e for e in crit(res, "inc-2.3").evidence if e.concept == "creatinine"]
+        assert scr[0].value == 3.5 and "more conservative" in (scr[0].detail or "")

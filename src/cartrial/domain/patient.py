@@ -132,6 +132,7 @@ class Unrecognized(BaseModel):
     reason: str
     text: str | None = None  # the record's own words (code.text / displays), for review
     codes: tuple[Code, ...] = ()
+    date: dt.date | None = None  # the record's latest known date (onset, performed, end)
 
 
 class Patient(BaseModel):

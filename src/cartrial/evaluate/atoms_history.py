@@ -83,16 +83,20 @@ def _drug_words(keys: set[str]) -> list[tuple[str, str]]:
 
 def possible_matches(
     ctx: Context, resource_types: tuple[str, ...], group: str, concepts: set[str],
+    since: date | None = None,
 ) -> tuple[str, ...]:
     """Records the engine could not recognise by code that could be one of ``concepts``: their
     words name it (``vocab.mentions``; drug names for medications) or an ICD-10 code falls in
-    the same 3-character category (the same body system's family). Each becomes a question for
-    the investigator; a criterion resting on the record's absence is then UNKNOWN, not FALSE."""
+    the same 3-character category (the same body system's family), and its date (when known)
+    is inside the criterion's window (``since``). Each becomes a question for the investigator;
+    a criterion resting on the record's absence is then UNKNOWN, not FALSE."""
     out: list[str] = []
     drug_words = _drug_words(concepts) if group == "medications" else []
     for u in ctx.patient.unrecognized:
         if u.resource_type not in resource_types or not (u.text or u.codes):
             continue
+        if u.date is not None and (u.date > ctx.as_of or (since is not None and u.date < since)):
+            continue  # dated outside the criterion's window: it cannot be what is asked
         text = " ".join((u.text or "").lower().split())
         if group == "medications":
             hit = {k for k, w in drug_words if vocab.mentions_phrase(text, w)}
@@ -175,8 +179,9 @@ def _condition(node: ConditionHistory, ctx: Context) -> NodeResult:
                           reason=f"{label} diagnosed too recently", flips_on=min(pending),
                           window_based=True)
     absent = NodeResult(**_base(node), status=Truth.FALSE, reason=f"no {label} in the record")
+    since = node.onset_within.start(as_of) if node.onset_within else None
     return _or_unknown(absent, possible_matches(ctx, ("Condition",), "conditions",
-                                                set(node.concepts)))
+                                                set(node.concepts), since))
 
 
 # ------------------------------------------------------------------- medications
@@ -293,9 +298,12 @@ def _medication(node: MedicationHistory, ctx: Context) -> NodeResult:
         evidence=evidence,
     )
     drugs = set(node.drugs) | {d for c in node.classes for d in _class_members(c)}
+    since = None
+    if node.within is not None and node.within.unit is not TimeUnit.HALF_LIVES:
+        since = node.within.start(as_of)
     candidates = possible_matches(
         ctx, ("MedicationStatement", "MedicationRequest", "MedicationAdministration"),
-        "medications", drugs)
+        "medications", drugs, since)
     if n_def + n_maybe + len(candidates) < node.min_distinct:
         return failed  # even if every unrecognised one were a match, too few
     return _or_unknown(failed, candidates)
@@ -479,4 +487,4 @@ def _procedure(node: ProcedureHistory, ctx: Context) -> NodeResult:
                           reason=f"{label} on record without a date", missing=tuple(unsure))
     absent = NodeResult(**_base(node), status=Truth.FALSE, reason=f"no {label} in the window")
     return _or_unknown(absent, possible_matches(ctx, ("Procedure", "Condition"), "procedures",
-                                                set(node.concepts)))
+                                                set(node.concepts), start))

@@ -268,11 +268,23 @@ def _derived(node: Derived, ctx: Context) -> NodeResult:
             evidence.append(_obs_evidence(reported, threshold=node.value))
             unsettled = (f"an exact {node.calculator} value (reported as {shown})",)
     scr, stale = latest(ctx, "creatinine", node.lookback, accept=_numeric)
+    tie_note = ""
+    if scr is not None:
+        ties = same_instant(ctx, scr, "creatinine", _numeric)
+        if len(ties) > 1:
+            # several creatinines at the same instant: the conservative one (CrCl/eGFR fall as
+            # creatinine rises; the highest fails a lower bound in an inclusion first)
+            upward = node.comparator in (Comparator.GE, Comparator.GT)
+            pick = max if upward == ctx.favourable else min
+            scr = pick(ties, key=lambda o: o.value or 0.0)
+            tie_note = (f"{len(ties)} creatinine results at the same time "
+                        f"({', '.join(f'{o.value:g}' for o in ties)}): the more conservative "
+                        "one counts")
     if scr is None or scr.value is None:
         missing.append(_missing(ctx, "serum creatinine (mg/dL)", node.lookback, stale))
     else:
         inputs["scr_mg_dl"] = scr.value
-        evidence.append(_obs_evidence(scr))
+        evidence.append(_obs_evidence(scr, **({"detail": tie_note} if tie_note else {})))
     patient = ctx.patient
     ages = patient.age_range_on(ctx.as_of)
     needs_sex = node.calculator != "egfr_bedside_schwartz"

@@ -226,9 +226,12 @@ class ReaderState:
         *,
         text: str | None = None,
         codes: tuple[Code, ...] = (),
+        date: dt.date | None = None,
     ) -> None:
         self.unrecognized.append(
-            Unrecognized(resource_type=rt, id=rid, reason=reason, text=text or None, codes=codes)
+            Unrecognized(
+                resource_type=rt, id=rid, reason=reason, text=text or None, codes=codes, date=date
+            )
         )
 
     def _med_keys_of(self, med: Any) -> list[str]:

@@ -41,6 +41,9 @@ class ConditionReader(ReaderState):
                 f"code not in the vocabulary: {_describe_codes(res.code)}",
                 text=_cc_text(res.code),
                 codes=_all_codes(res.code),
+                date=_first_day(res.onsetDateTime)
+                or (_first_day(res.onsetPeriod.start) if res.onsetPeriod else None)
+                or _first_day(res.recordedDate),
             )
             return
         onset = (

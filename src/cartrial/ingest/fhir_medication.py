@@ -97,7 +97,8 @@ class MedicationReader(ReaderState):
                     res.medicationReference.display if res.medicationReference is not None else None
                 )
             )
-            self._skip(rt, rid, why, text=text, codes=_all_codes(cc))
+            start, end = self._period(res, self._dosages(res))
+            self._skip(rt, rid, why, text=text, codes=_all_codes(cc), date=end or start)
             return
         ref = refs[0]
         dosages = self._dosages(res)

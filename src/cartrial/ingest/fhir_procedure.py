@@ -35,6 +35,12 @@ class ProcedureReader(ReaderState):
                 f"code not in the vocabulary: {_describe_codes(res.code)}",
                 text=_cc_text(res.code),
                 codes=_all_codes(res.code),
+                date=_first_day(res.performedDateTime)
+                or (
+                    _last_day(res.performedPeriod.end) or _first_day(res.performedPeriod.start)
+                    if res.performedPeriod
+                    else None
+                ),
             )
             return
         date = _first_day(res.performedDateTime)
