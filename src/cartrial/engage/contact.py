@@ -82,6 +82,8 @@ class ContactInput(BaseModel):
     preferred_time: str = "any"
     site: str = Field(min_length=1, max_length=32)
     message: str = Field("", max_length=2000)
+    summary: str = Field("", max_length=4000)
+    """A pre-screening summary the visitor chose to attach (optional)."""
     consent: bool = False
 
     @field_validator("email")
@@ -127,6 +129,7 @@ class ContactView:
     language: str
     preferred_time: str
     message: str
+    summary: str
     consent_version: str
     consent_text: str
     created_at: datetime
@@ -191,6 +194,7 @@ class ContactRequests:
             email_enc=c.encrypt_opt(data.email),
             phone_enc=c.encrypt_opt(data.phone),
             message_enc=c.encrypt_opt(data.message),
+            summary_enc=c.encrypt_opt(data.summary),
             language=data.language,
             preferred_time=data.preferred_time,
             consent_version=CONSENT_VERSION,
@@ -239,6 +243,7 @@ class ContactRequests:
             language=row.language,
             preferred_time=row.preferred_time,
             message=c.decrypt_opt(row.message_enc),
+            summary=c.decrypt_opt(row.summary_enc),
             consent_version=row.consent_version,
             consent_text=row.consent_text,
             created_at=row.created_at,

@@ -99,6 +99,7 @@ def export_for(db: Session, engage: Engage, email: str) -> dict[str, Any]:
                 "language": v.language,
                 "preferred_time": v.preferred_time,
                 "message": v.message,
+                "prescreening_summary": v.summary,
                 "consent_version": v.consent_version,
                 "consent_text": v.consent_text,
                 "created_at": v.created_at.isoformat(),

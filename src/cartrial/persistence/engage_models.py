@@ -57,6 +57,8 @@ class ContactRequest(Base):
     email_enc: Mapped[str | None] = mapped_column(Text, default=None)
     phone_enc: Mapped[str | None] = mapped_column(Text, default=None)
     message_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    summary_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    """The pre-screening summary the visitor chose to share, if any."""
     language: Mapped[str] = mapped_column(String(40), default="")
     preferred_time: Mapped[str] = mapped_column(String(40), default="")
     consent_version: Mapped[str] = mapped_column(String(40))

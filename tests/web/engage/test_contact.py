@@ -140,3 +140,20 @@ def test_inbox_status_notes_and_trail(eng: EngageEnv) -> None:
 def test_inbox_needs_sign_in(eng: EngageEnv) -> None:
     r = eng.client.get("/workspace/inbox", follow_redirects=False)
     assert r.status_code == 303 and "/login" in r.headers["location"]
+
+
+def test_prescreening_summary_attached_by_choice(eng: EngageEnv) -> None:
+    summary = "Pre-screening: NEEDS DATA — SLEDAI-2K not recorded"
+    token = csrf_of(eng.client, f"/trials/{NCT}/contact")
+    page = eng.client.post(
+        f"/trials/{NCT}/contact/prefill", data={"summary": summary, "csrf_token": token}
+    )
+    assert page.status_code == 200 and summary in page.text
+    with eng.sessions() as db:  # prefilling stores nothing
+        assert db.execute(text("SELECT count(*) FROM engage_contact_requests")).scalar() == 0
+    assert _submit(eng, summary=summary).status_code == 303  # type: ignore[attr-defined]
+    login(eng.client, "admin", ADMIN_PASSWORD)
+    assert summary in eng.client.get("/workspace/inbox/1").text
+    with eng.sessions() as db:
+        stored = db.execute(text("SELECT summary_enc FROM engage_contact_requests")).scalar()
+    assert stored and "SLEDAI" not in stored

@@ -337,6 +337,23 @@ def test_note_share_passcode_lockout_highlight(server: Server, browser: Any) -> 
     assert page.locator("#engage-share-code").inner_text() == "tulip-kettle-9"
     assert len(share_url.rsplit("/", 1)[1]) >= 43  # ≥ 256 random bits
     page.screenshot(path=str(ARTIFACTS / "engage-03-note.png"), full_page=False)
+    # a note whose passage left the page (a protocol update) is listed as orphaned, not lost
+    status = page.evaluate(
+        """async (nct) => {
+            const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token'];
+            const r = await fetch('/notes/' + nct, {method: 'POST', headers: {
+                'Content-Type': 'application/json', 'X-CSRF-Token': token},
+                body: JSON.stringify({exact: 'a sentence removed by the update', prefix: '',
+                                      suffix: '', body: 'orphan to be'})});
+            return r.status;
+        }""",
+        NOTES_TRIAL,
+    )
+    assert status == 201
+    page.reload()
+    expect(page.locator("#engage-note-list li")).to_have_count(2)
+    expect(page.locator("#engage-note-list li.orphaned")).to_contain_text("orphan to be")
+    expect(page.locator("#eligibility mark.engage-hl")).to_have_text(exact)
 
     friend, friend_errors = _page(browser)  # another browser: no cookie, no session
     friend.goto(share_url)

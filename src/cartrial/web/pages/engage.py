@@ -163,6 +163,24 @@ def contact_page(
     return render(request, name, {"entry": entry, "trial": entry.trial, **ctx})
 
 
+@router.post("/trials/{nct_id}/contact/prefill")
+async def contact_prefill(
+    request: Request,
+    nct_id: str,
+    finder: FinderDep,
+    engage: EngageDep,
+    settings: AppSettings,
+) -> Response:
+    """The contact page with a pre-screening summary filled in (posted by a results page; the
+    visitor still reads, edits or removes it before sending). Nothing is stored here."""
+    entry = entry_or_404(finder, nct_id)
+    form = await read_form(request, settings.max_bundle_bytes)
+    summary = form.get("summary")
+    values = {"summary": summary[:4000] if isinstance(summary, str) else ""}
+    ctx = contact_context(finder, entry, engage, engage_values=values)
+    return render(request, "engage_contact.html", {"entry": entry, "trial": entry.trial, **ctx})
+
+
 @router.post("/trials/{nct_id}/contact")
 async def contact_submit(
     request: Request,
@@ -177,7 +195,18 @@ async def contact_submit(
     entry = entry_or_404(finder, nct_id)
     form = await read_form(request, settings.max_bundle_bytes)
     fields = _form_dict(
-        form, ("name", "email", "phone", "language", "preferred_time", "site", "message", "website")
+        form,
+        (
+            "name",
+            "email",
+            "phone",
+            "language",
+            "preferred_time",
+            "site",
+            "message",
+            "summary",
+            "website",
+        ),
     )
     if fields.pop("website"):  # the honeypot: people never see it, form robots fill it in
         return see_other(f"/contact/sent?trial={nct_id}")

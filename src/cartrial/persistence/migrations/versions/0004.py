@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("email_enc", sa.Text(), nullable=True),
         sa.Column("phone_enc", sa.Text(), nullable=True),
         sa.Column("message_enc", sa.Text(), nullable=True),
+        sa.Column("summary_enc", sa.Text(), nullable=True),
         sa.Column("language", sa.String(length=40), nullable=False),
         sa.Column("preferred_time", sa.String(length=40), nullable=False),
         sa.Column("consent_version", sa.String(length=40), nullable=False),
