@@ -77,8 +77,9 @@ _CHARS: dict[str, str] = {
 }
 
 _ULN_WORDS = (
-    r"(?:the\s+)?(?:institutional\s+|normal\s+)?(?:upper\s+limits?\s+of\s+(?:the\s+)?normal"
-    r"(?:\s+(?:range|value|reference\s+range))?(?:\s*\(\s*ULN\s*\))?|ULN)"
+    r"(?:the\s+)?(?:institutional\s+|normal\s+)?(?:upper\s+limits?\s+of\s+(?:the\s+)?"
+    r"(?:institutional\s+)?normal(?:\s+(?:range|value|reference\s+range))?"
+    r"(?:\s*\(\s*(?:ULN|UNL)\s*\))?|upper\s+normal\s+limits?(?:\s*\(\s*(?:ULN|UNL)\s*\))?|ULN|UNL)"
 )
 _LLN_WORDS = (
     r"(?:the\s+)?(?:lower\s+limits?\s+of\s+(?:the\s+)?normal"
@@ -119,6 +120,19 @@ _RULES: list[tuple[str, _Repl]] = [
     ),
     (r"(?=[\sG])(?<=\d)\s*(?-i:G/L|Giga/L)\b", " 10^9/L"),
     (r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+", lambda m: _superscript(m)),
+    # "greater than or equal to [>=] 6" (registry text repeats the symbol in brackets)
+    (
+        r"\b(?:greater|more|higher|less|lower)\s+than(?:\s+or\s+equal(?:\s+to)?)?\s*\\?\[\s*\\?"
+        r"(?:>=|<=|>|<)\s*\\?\]",
+        lambda m: re.findall(r">=|<=|>|<", m.group(0))[-1],
+    ),
+    # "above the (reference laboratory) upper normal limit (UNL)": more than 1 x ULN
+    (
+        r"\b(?:above|greater\s+than|higher\s+than|exceed(?:s|ing)?)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+        r"(?:upper\s+(?:normal\s+limit|limit\s+of\s+(?:the\s+)?normal)|ULN|UNL)\b"
+        r"(?:\s*\(\s*(?:ULN|UNL)\s*\))?",
+        "> 1 xULN",
+    ),
     # comparator words
     (
         r"\b(?=[gmhle])(?:greater|more|higher|larger)\s+than\s+or\s+equal(?:\s+to)?\b"
@@ -150,7 +164,14 @@ _RULES: list[tuple[str, _Repl]] = [
         " xLLN",
     ),
     (r"(?=[\su])(?<=\d)\s*(?:ULN|upper\s+limits?\s+of\s+(?:the\s+)?normal)\b", " xULN"),
-    (r"(?=[\sl])(?<=\d)\s*(?:LLN|lower\s+limits?\s+of\s+(?:the\s+)?normal)\b", " xLLN"),
+    (
+        r"(?=[\sl])(?<=\d)\s*(?:LLN|lower\s+limits?\s+of\s+(?:the\s+)?normal)\b",
+        " xLLN",
+    ),  # "SGOT/SGPT less than 2 times normal"
+    (
+        r"(?=[\sx×t])(?<=[\d\s])\s*(?:[x×]|times)\s*(?:the\s+)?normal\b(?!\s+(?:range|value))",
+        " xULN",
+    ),
 ]
 
 
@@ -172,6 +193,8 @@ _TRIGGERS: list[tuple[str, ...]] = [
     ("10",),
     ("g/l", "giga"),
     tuple("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺"),
+    ("[",),
+    ("upper", "uln", "unl"),
     ("than", "equal"),
     ("than", "equal"),
     ("than",),
@@ -179,10 +202,11 @@ _TRIGGERS: list[tuple[str, ...]] = [
     ("=>",),
     ("=<",),
     ("+/-",),
-    ("uln", "upper"),
+    ("uln", "upper", "unl"),
     ("lln", "lower"),
     ("uln", "upper"),
     ("lln", "lower"),
+    ("normal",),
 ]
 assert len(_TRIGGERS) == len(_RULES)
 # one-for-one characters are translated up front (offsets do not move); only the characters

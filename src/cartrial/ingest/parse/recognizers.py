@@ -414,6 +414,12 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
     keys, joiner = _group_keys(lx.ANALYTES, names)
     if not keys:
         return None
+    listed = re.match(r"\s*\(([^()]*)\)", fill)
+    named = lx.keys_in(lx.ANALYTES, listed.group(1)) if listed and len(keys) == 1 else []
+    if keys[0] in lx.EXPANSIONS and len(named) >= 2:
+        # "muscle enzymes (CK, AST, ALT, aldolase, LDH)": the text's own list
+        keys, joiner = named, "or"
+        note = merge_notes(note, "any of the enzymes listed")
     expanded: list[str] = []
     for k in keys:
         for e in lx.EXPANSIONS.get(k, (k,)):
