@@ -23,6 +23,7 @@ from cartrial.criteria.nodes import (
     AnyOf,
     AtLeast,
     Derived,
+    ManualReview,
     Measurement,
     Not,
     Score,
@@ -92,6 +93,8 @@ class Explanation(BaseModel):
     missing: tuple[MissingGroup, ...]
     to_confirm: tuple[Reason, ...]
     earliest_eligible_date: date | None = None
+    sentences: dict[str, str] = {}
+    """Criterion id → its sentence, for every computable leaf (the full criteria list)."""
 
 
 def _label(node: Any) -> str:
@@ -111,6 +114,15 @@ class _Walker:
                 for node in iter_nodes(top):
                     if node.id is not None:
                         self.nodes[node.id] = node
+
+    def sentences(self) -> dict[str, str]:
+        out = {}
+        for node_id, rep in self.reports.items():
+            node = self.nodes.get(node_id)
+            if node is None or isinstance(node, (AllOf, AnyOf, AtLeast, Not, ManualReview)):
+                continue
+            out[node_id] = sentence(node, rep, self.ctx)
+        return out
 
     def reasons(self, node_id: str) -> list[Reason]:
         node, rep = self.nodes.get(node_id), self.reports.get(node_id)
@@ -283,4 +295,5 @@ def explain(protocol: Protocol, result: ScreeningResult) -> Explanation:
         missing=tuple(missing),
         to_confirm=tuple(confirm),
         earliest_eligible_date=result.earliest_eligible_date,
+        sentences=walker.sentences(),
     )
