@@ -2149,7 +2149,20 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
     claimed: list[tuple[int, int]] = []
     hits: list[Hit] = []
     for rec in _RECOGNIZERS:
-        for h in rec(ctx, clause, start):
+        found = rec(ctx, clause, start)
+        if (
+            rec is _medications
+            and claimed
+            and any(
+                (h.claim or (h.start, h.end))[0] < ce and cs < (h.claim or (h.start, h.end))[1]
+                for h in found
+                for cs, ce in claimed
+            )
+        ):
+            # the drugs a dose or a count already read are masked: the rest of the list is
+            # read on its own ("cyclophosphamide (1.5 g) and mycophenolate (for 3 months)")
+            found = _medications(ctx, _masked(clause, start, claimed), start)
+        for h in found:
             region = h.claim or (h.start, h.end)
             clash = [(cs, ce) for cs, ce in claimed if region[0] < ce and cs < region[1]]
             if clash and h.kind == "manual":
@@ -2200,6 +2213,20 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         if h.window is not None and not h.window.resolved and h.computable:
             node = _unresolved_anchor(ctx, h.window, a, b)
             computable = [x for x in computable if x is not h]
+        elif (
+            h.window is not None
+            and h.kind in ("condition", "condition_exc")
+            and _EVIDENCE.search(text[max(start, h.start - 60) : h.start])
+        ):
+            # "MRI evidence of active myositis within 3 months": the finding is dated, not the
+            # onset of the disease
+            node = ManualReview(
+                data_hint="dated finding",
+                **ctx.common(
+                    a, b, 1.0, "a finding dated by the window, not the onset of the disease"
+                ),
+            )
+            computable = [x for x in computable if x is not h]
         else:
             node = h.build(ctx, h.window, a, b, conf)
         if isinstance(node, ManualReview) and h.window is not None:
@@ -2235,6 +2262,22 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
     return ClauseResult(node, bool(computable), windows)
 
 
+def _masked(clause: str, start: int, claimed: list[tuple[int, int]]) -> str:
+    """``clause`` with the claimed stretches blanked (same length: offsets do not move)."""
+    chars = list(clause)
+    for cs, ce in claimed:
+        for i in range(max(cs - start, 0), min(ce - start, len(chars))):
+            chars[i] = " "
+    return "".join(chars)
+
+
+_EVIDENCE = re.compile(
+    r"\b(?:evidence|MRI|EMG|biops\w*|imaging|scan|CT|ultrasound|echocardiograph\w*|histolog\w*)\b"
+    r"[^;.]{0,40}$",
+    _I,
+)
+
+
 def _unresolved_anchor(ctx: Ctx, w: WindowHit, a: int, b: int) -> Criterion:
     """A window counted from an event the temporal grammar cannot name: review, not a guess."""
     node = ManualReview(
@@ -2263,6 +2306,8 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
     for w in windows:
         if w.direction == "after" and not any("after" in h.accepts for h in hits):
             continue
+        if any(not h.accepts and h.start <= w.start and w.end <= h.end + 2 for h in hits):
+            continue  # "> 25 years and < 72 years" is an age, not a duration
         if any(zs <= w.start and w.end <= ze for zs, ze in zones):
             continue  # inside an exception ("except NMSC disease-free > 5 years")
         cands = [h for h in hits if w.direction in h.accepts and h.window is None]
@@ -2289,6 +2334,7 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
             and w.start - h.end < 160
             and not _BOUNDARY.search(text[h.end : w.start])
             and not opens(text[h.end : w.start])
+            and not _names_a_concept(text[h.end : w.start])
         ]
         inside = [h for h in cands if h.start < w.end and w.start < h.end]
         after = [
@@ -2302,6 +2348,14 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
         chosen = before or inside or after
         for h in chosen:
             h.window = w
+
+
+def _names_a_concept(gap: str) -> bool:
+    """Does the stretch between a hit and a window name a drug or procedure of its own (the
+    window then belongs to that one, not to the earlier hit)?"""
+    if len(gap) < 4:
+        return False
+    return bool(lx.find_all(lx.DRUGS, gap) or lx.find_all(lx.PROCEDURES, gap))
 
 
 def _merge_conditions(text: str, hits: list[Hit]) -> list[Hit]:
