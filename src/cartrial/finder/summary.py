@@ -126,8 +126,8 @@ def _age_fact(entry: Entry, protocol: Protocol | None) -> tuple[Fact | None, Fac
     src = "Registry record: age limits "
     src += f"{_num(t.min_age_years) if t.min_age_years is not None else 'none'} to "
     src += f"{_num(t.max_age_years) if t.max_age_years is not None else 'none'} years"
-    lo = Fact(_num(t.min_age_years), src, "#overview") if t.min_age_years is not None else None
-    hi = Fact(_num(t.max_age_years), src, "#overview") if t.max_age_years is not None else None
+    lo = Fact(_num(t.min_age_years), src, "#facts-age") if t.min_age_years is not None else None
+    hi = Fact(_num(t.max_age_years), src, "#facts-age") if t.max_age_years is not None else None
     return lo, hi
 
 

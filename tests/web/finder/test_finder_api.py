@@ -111,9 +111,12 @@ def test_trial_page_numbers_link_to_their_source(client: TestClient) -> None:
         r'<a class="fact" href="(#[^"]+)" title="Source: ([^"]+)">([^<]+)</a>', page.text
     )
     assert facts
-    for anchor, _source, _number in facts:
-        if anchor.startswith("#crit-"):
-            assert f'id="{anchor[1:]}"' in page.text  # the criterion row it points at exists
+    for nct in ("NCT05858684", "NCT06581198", "NCT06121297", "NCT04146051"):
+        text = client.get(f"/trials/{nct}", params={"near": "Hangzhou"}).text
+        links = re.findall(r'<a class="fact" href="#([^"]+)"', text)
+        assert links, nct
+        for anchor in links:  # every number points at an element of the page
+            assert f'id="{anchor}"' in text, (nct, anchor)
     assert "Study details" in page.text and "/organizations/" in page.text
     assert "Similar trials" in page.text and "Sorted by distance from" in page.text
 
