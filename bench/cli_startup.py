@@ -39,9 +39,15 @@ def main() -> None:
     python_only = wall([sys.executable, "-c", "pass"])
     help_ = wall([*CLI, "--help"])
     match = wall([*CLI, "match", str(bundle), "--as-of", "2026-11-22", "--format", "json"])
-    print(f"python -c pass            median {python_only[0] * 1000:7.1f} ms  max {python_only[1] * 1000:7.1f} ms")
-    print(f"cartrial --help           median {help_[0] * 1000:7.1f} ms  max {help_[1] * 1000:7.1f} ms  (goal <= 150 ms)")
-    print(f"cartrial match (1 bundle) median {match[0] * 1000:7.1f} ms  max {match[1] * 1000:7.1f} ms  (goal <= 500 ms)")
+    print(
+        f"python -c pass            median {python_only[0] * 1000:7.1f} ms  max {python_only[1] * 1000:7.1f} ms"
+    )
+    print(
+        f"cartrial --help           median {help_[0] * 1000:7.1f} ms  max {help_[1] * 1000:7.1f} ms  (goal <= 150 ms)"
+    )
+    print(
+        f"cartrial match (1 bundle) median {match[0] * 1000:7.1f} ms  max {match[1] * 1000:7.1f} ms  (goal <= 500 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # editable install of the checkout is a .pth *inside* that folder and is not processed
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
     )
@@ -61,7 +71,11 @@ def _env(tmp: Path) -> dict[str, str]:
 def test_the_installed_package_is_not_the_checkout(installed: Path, tmp_path: Path) -> None:
     out = subprocess.run(
         [str(installed / "bin" / "python"), "-c", "import cartrial; print(cartrial.__file__)"],
-        cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, check=True,
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert str(installed) in out.stdout
     assert str(ROOT / "src") not in out.stdout
@@ -70,7 +84,11 @@ def test_the_installed_package_is_not_the_checkout(installed: Path, tmp_path: Pa
 def test_demo_runs_from_the_wheel(installed: Path, tmp_path: Path) -> None:
     out = subprocess.run(
         [str(installed / "bin" / "python"), "-m", "cartrial.cli", "demo"],
-        cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stderr
     assert "ELIGIBLE" in out.stdout and "NCT07193667" in out.stdout
@@ -84,7 +102,10 @@ def test_serve_runs_from_the_wheel(installed: Path, tmp_path: Path) -> None:
     }
     proc = subprocess.Popen(
         [str(installed / "bin" / "python"), "-m", "cartrial.cli", "serve", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 120
@@ -94,7 +115,9 @@ def test_serve_runs_from_the_wheel(installed: Path, tmp_path: Path) -> None:
                 break
             except httpx.TransportError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(proc.stderr.read().decode() if proc.stderr else "") from None
+                    raise AssertionError(
+                        proc.stderr.read().decode() if proc.stderr else ""
+                    ) from None
                 time.sleep(0.5)
         assert r.status_code == 200
         assert "NCT05858684" in r.text

@@ -14,7 +14,10 @@ import typer
 from typer.core import TyperGroup
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "match": ("match", "Is this patient eligible? Verdict, failing criteria and missing data per trial."),
+    "match": (
+        "match",
+        "Is this patient eligible? Verdict, failing criteria and missing data per trial.",
+    ),
     "demo": ("demo", "Verdict table: every demo patient × every bundled trial."),
     "calc": ("calc", "Clinical calculators: --list, NAME --input JSON, --batch FILE."),
     "plan": (

@@ -25,6 +25,8 @@ INTERPRETER_MODULES: tuple[str, ...] = (
     "cartrial.criteria.checks",
     "cartrial.ingest.parse.records",
     "cartrial.explain.leaves",
+    "cartrial.finder.requirements",
+    "cartrial.sql",
 )
 """Modules whose import registers an interpreter's handlers (extended by later interpreters)."""
 
@@ -48,7 +50,9 @@ class Interpreter(Generic[F]):
         def add(fn: F) -> F:
             for cls in node_types:
                 if cls in self._handlers:
-                    raise ValueError(f"{self.name}: a handler for {cls.__name__} is registered twice")
+                    raise ValueError(
+                        f"{self.name}: a handler for {cls.__name__} is registered twice"
+                    )
                 self._handlers[cls] = fn
             return fn
 

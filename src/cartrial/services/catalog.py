@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
 from cartrial.criteria.protocol import Protocol
 from cartrial.criteria.serde import load_protocol
 from cartrial.domain.errors import DataError
-
-_REPO_ROOT = Path(__file__).resolve().parents[3]
-
-
-def trials_dir() -> Path:
-    """``$CARTRIAL_TRIALS_DIR`` or the repository's ``trials/`` folder."""
-    env = os.environ.get("CARTRIAL_TRIALS_DIR")
-    return Path(env) if env else _REPO_ROOT / "trials"
-
-
-def examples_dir() -> Path:
-    env = os.environ.get("CARTRIAL_EXAMPLES_DIR")
-    return Path(env) if env else _REPO_ROOT / "examples"
+from cartrial.resources import examples_dir, trials_dir  # noqa: F401 - re-exported
 
 
 def load_protocols(directory: str | Path | None = None) -> dict[str, Protocol]:
