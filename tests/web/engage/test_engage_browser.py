@@ -214,6 +214,12 @@ def test_contact_request_reaches_inbox_and_mail(server: Server, browser: Any) ->
     page.screenshot(path=str(ARTIFACTS / "engage-02-inbox.png"), full_page=True)
     page.context.close()
     assert errors == []
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone.goto(f"{server.url}/trials/{nct}?near={city}")
+    expect(phone.locator("#c-site")).to_be_visible(timeout=15_000)
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the trial page with the contact form scrolls sideways by {overflow}px"
+    phone.close()
     server.assert_not_logged(*VISITOR.values(), "Phoned, screening visit booked")
 
 
@@ -377,8 +383,18 @@ def test_note_share_passcode_lockout_highlight(server: Server, browser: Any) -> 
     assert friend.locator("#engage-note-list button").count() == 0  # read-only
     assert friend.locator("#contact-form").count() == 0
     friend.screenshot(path=str(ARTIFACTS / "engage-04-shared.png"), full_page=False)
+    # the author revokes the link: it stops working at once
+    page.locator("#engage-share-list button", has_text="Revoke").click()
+    expect(page.locator("#engage-share-list li")).to_contain_text("revoked")
+    friend.goto(share_url)
+    expect(friend.locator("h1")).not_to_have_text("Shared notes")
+    assert "expired or was revoked" in friend.content()
     friend.context.close()
     page.context.close()
-    expected = ("status of 401 (Unauthorized)", "status of 423 (Locked)")  # the refusals
+    expected = (  # the refusals
+        "status of 401 (Unauthorized)",
+        "status of 423 (Locked)",
+        "status of 404 (Not Found)",
+    )
     assert errors == [] and [e for e in friend_errors if not e.endswith(expected)] == []
     server.assert_not_logged(note, "tulip-kettle-9")

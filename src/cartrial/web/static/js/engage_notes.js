@@ -174,8 +174,28 @@
   var box, nct, pending = null, notes = [];
   function load() {
     return request("GET", "/notes/" + encodeURIComponent(nct)).then(function (data) {
-      notes = data.notes; renderNotes(notes, false);
+      notes = data.notes; renderNotes(notes, false); renderShares(data.shares);
     }).catch(function (e) { showError(e.message); });
+  }
+  function renderShares(shares) {
+    var list = document.getElementById("engage-share-list");
+    if (!list) return;
+    list.textContent = "";
+    shares.forEach(function (sh) {
+      var li = document.createElement("li");
+      var state = sh.revoked ? "revoked" : "valid until " + (sh.expires_at || "").slice(0, 10);
+      li.textContent = "Link of " + sh.created_at.slice(0, 10) + ", " + state + " ";
+      if (!sh.revoked) {
+        var btn = document.createElement("button");
+        btn.type = "button"; btn.className = "secondary small"; btn.textContent = "Revoke";
+        btn.addEventListener("click", function () {
+          request("POST", "/notes/shares/" + sh.id + "/revoke").then(load)
+            .catch(function (e) { showError(e.message); });
+        });
+        li.appendChild(btn);
+      }
+      list.appendChild(li);
+    });
   }
   function removeNote(id) {
     request("POST", "/notes/" + encodeURIComponent(nct) + "/" + id + "/delete").then(load)
@@ -241,6 +261,7 @@
         document.getElementById("engage-share-code").textContent = data.passcode;
         document.getElementById("engage-share-result").hidden = false;
         showError("");
+        return load();
       }).catch(function (e) { showError(e.message); });
     });
     load();
