@@ -8,7 +8,9 @@ from pathlib import Path
 from cartrial.criteria.protocol import Protocol
 from cartrial.criteria.serde import load_protocol
 from cartrial.domain.errors import DataError
-from cartrial.resources import examples_dir, trials_dir  # noqa: F401 - re-exported
+from cartrial.resources import examples_dir, trials_dir
+
+__all__ = ["examples_dir", "get_protocol", "load_protocols", "trials_dir"]
 
 
 def load_protocols(directory: str | Path | None = None) -> dict[str, Protocol]:
