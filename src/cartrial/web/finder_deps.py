@@ -12,7 +12,7 @@ from cartrial.finder.places import Place, PlaceNotFound
 from cartrial.finder.service import Finder
 from cartrial.web.deps import State
 
-__all__ = ["FinderDep", "PlaceAnswer", "get_finder", "llm_url", "resolve_place"]
+__all__ = ["FinderDep", "PlaceAnswer", "get_finder", "llm_model", "llm_url", "resolve_place"]
 
 
 def get_finder(state: State) -> Finder:
@@ -47,3 +47,8 @@ def resolve_place(finder: Finder, text: str | None) -> PlaceAnswer:
 def llm_url() -> str | None:
     """``SUMMARY_LLM_URL`` (read at the edge); None keeps summaries fully deterministic."""
     return os.environ.get("SUMMARY_LLM_URL") or None
+
+
+def llm_model() -> str:
+    """``SUMMARY_LLM_MODEL``, the model name sent to the endpoint (default ``default``)."""
+    return os.environ.get("SUMMARY_LLM_MODEL") or "default"

@@ -15,7 +15,7 @@ from cartrial.domain.trial import Trial
 from cartrial.finder.summary import link_numbers
 from cartrial.web.catalog import PAGE_SIZE, TrialFilters, distance_text, tree_rows
 from cartrial.web.deps import CatalogDep
-from cartrial.web.finder_deps import FinderDep, llm_url, resolve_place
+from cartrial.web.finder_deps import FinderDep, llm_model, llm_url, resolve_place
 from cartrial.web.templating import render
 
 router = APIRouter()
@@ -164,7 +164,7 @@ def trial_page(
     tp = finder.protocol_for(entry)
     summary = finder.summary(entry, origin=origin, place=place_label)
     url = llm_url()
-    rewrite = finder.rewritten(summary, url) if url else None
+    rewrite = finder.rewritten(summary, url, model=llm_model()) if url else None
     trial = entry.trial
     sections = (
         [(name, tree_rows(items)) for name, items in tp.protocol.sections()] if tp.protocol else []
