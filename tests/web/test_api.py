@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from cartrial.ingest.fhir import patient_from_bundle
 from cartrial.services.catalog import load_protocols
-from cartrial.services.screening import screen_patient
+from cartrial.services.screening import explained_all, screen_patient
 from tests.web.helpers import AS_OF, Env, make_settings, start
 
 FHIR = {"Content-Type": "application/fhir+json"}
@@ -79,7 +79,8 @@ def test_trial_detail_has_the_eligibility_tree(client: TestClient) -> None:
 def test_screen_returns_the_json_of_cartrial_match(
     client: TestClient, bundle: dict[str, Any]
 ) -> None:
-    expected = [r.to_json() for r in screen_patient(patient_from_bundle(bundle), as_of=AS_OF)]
+    # what `cartrial match --format json` prints: the machine fields plus reason/explanation
+    expected = explained_all(screen_patient(patient_from_bundle(bundle), as_of=AS_OF))
     for ctype in (
         "application/fhir+json",
         "application/json",

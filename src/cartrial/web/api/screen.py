@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from cartrial.evaluate import ScreeningResult
-from cartrial.services.screening import screen_patient
+from cartrial.services.screening import explained_all, screen_patient
 from cartrial.web.bodies import BadInput, bundle_to_patient, parse_bundle_json, read_body
 from cartrial.web.catalog import Catalog
 from cartrial.web.deps import AppSettings, CatalogDep, Today
@@ -92,4 +92,5 @@ async def screen(
         return screen_patient(patient, as_of=day, protocols=protocols)
 
     results = await run_in_threadpool(work)
-    return JSONResponse([r.to_json() for r in results])
+    # the same JSON as `cartrial match`: `reason` and `explanation` beside the machine fields
+    return JSONResponse(explained_all(results, catalog.protocols))
