@@ -19,7 +19,7 @@ CLI = [sys.executable, "-m", "cartrial.cli"]
 def _demo_bundle() -> Path:
     import cartrial.resources as res
 
-    bundles = sorted(res.examples_dir().glob("*.json"))
+    bundles = sorted((res.examples_dir() / "patients").glob("*.json"))
     if not bundles:
         raise SystemExit("no demo bundle found")
     return bundles[0]
