@@ -10,7 +10,8 @@ from rich.table import Table
 
 from cartrial.cli._common import clear_errors, parse_date
 from cartrial.ingest.fhir import load_bundle_file
-from cartrial.services.catalog import examples_dir, load_protocols
+from cartrial.resources import examples_dir
+from cartrial.services.catalog import load_protocols
 from cartrial.services.screening import screen_patient
 
 DEMO_AS_OF = "2026-11-22"  # the date the demo bundles were written against (examples/patients/README.md)

@@ -19,8 +19,9 @@ from typing import Any
 
 
 def _read(name: str) -> Any:
-    return json.loads(resources.files("cartrial.vocab").joinpath("data", name)
-                      .read_text(encoding="utf-8"))
+    return json.loads(
+        resources.files("cartrial.vocab").joinpath("data", name).read_text(encoding="utf-8")
+    )
 
 
 def normalize_name(text: str) -> str:
@@ -59,7 +60,8 @@ def _mention_rules() -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
     for group in ("conditions", "procedures"):
         out[group] = tuple(
             (key, re.compile(r"(?<![a-z0-9])" + re.escape(w.casefold()) + r"(?![a-z0-9])"))
-            for key, words in data[group].items() for w in words
+            for key, words in data[group].items()
+            for w in words
         )
     return out
 
