@@ -67,6 +67,8 @@ class ParseResult:
     manual_windows: dict[tuple[int, int], WindowHit] = field(default_factory=dict)
     #: facts read exactly on review nodes the criteria model cannot compute (dose caps...)
     manual_facts: dict[tuple[int, int], tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    #: spans of history nodes read from a washout ("at least 4 weeks since X" = Not(X within 4 weeks))
+    washouts: frozenset[tuple[int, int]] = frozenset()
 
     def section(self, name: str) -> tuple[ParsedCriterion, ...]:
         return tuple(c for c in self.criteria if c.section == name)
@@ -154,6 +156,7 @@ def _parse(src: str, norm: Normalized, warnings: list[str]) -> ParseResult:
         warnings=tuple(warnings),
         manual_windows=manual_windows,
         manual_facts=dict(doc.get("manual_facts") or {}),
+        washouts=frozenset(doc.get("washouts") or ()),
     )
 
 

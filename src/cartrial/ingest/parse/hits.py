@@ -20,7 +20,16 @@ from cartrial.domain.timewindow import TimeUnit, Window
 from cartrial.ingest.parse.normalize import Normalized
 from cartrial.ingest.parse.temporal import WindowHit, find_windows
 
-__all__ = ["BuildFn", "Ctx", "Hit", "duration", "manual_fact_hit", "merge_notes", "window"]
+__all__ = [
+    "TIME_CODES",
+    "BuildFn",
+    "Ctx",
+    "Hit",
+    "duration",
+    "manual_fact_hit",
+    "merge_notes",
+    "window",
+]
 
 
 @dataclass
@@ -64,6 +73,18 @@ class Ctx:
 
     def text(self, a: int, b: int) -> str:
         return self.norm.original_text(a, b).strip()
+
+    def common_of(self, node: Criterion, note: str | None = None) -> dict[str, object]:
+        """Text, span and review fields of ``node`` (for a node that replaces it)."""
+        out: dict[str, object] = {
+            "text": node.text,
+            "span": node.span,
+            "review": Review.AUTO,
+            "confidence": node.confidence,
+        }
+        if note:
+            out["note"] = note
+        return out
 
     def common(
         self, a: int, b: int, confidence: float, note: str | None = None
@@ -128,7 +149,7 @@ def duration(w: WindowHit | None) -> Window | None:
     return Window(amount=w.amount, unit=w.unit, reference=w.reference)
 
 
-_TIME_CODES = {
+TIME_CODES = {
     TimeUnit.DAYS: "d",
     TimeUnit.WEEKS: "wk",
     TimeUnit.MONTHS: "mo",
@@ -160,7 +181,7 @@ def manual_fact_hit(
                     "concept": facts[0]["concept"],
                     "comparator": "<=" if within else ">=",
                     "value": w.amount,
-                    "unit": _TIME_CODES[w.unit],
+                    "unit": TIME_CODES[w.unit],
                     "anchor": w.reference if within else None,
                     "direction": "before" if within else "duration",
                 }

@@ -137,6 +137,8 @@ DEFAULT_UNITS: dict[str, str] = dict(_DATA["default_units"])
 PERCENT_PREDICTED: frozenset[str] = frozenset(_DATA["percent_predicted"])
 #: score instruments written on a 0-100 % scale (Karnofsky)
 PERCENT_SCORES: frozenset[str] = frozenset(_DATA.get("percent_scores") or ())
+#: therapies and procedures no patient record codes (chemotherapy, surgery...): read for review
+UNCODABLE: frozenset[str] = frozenset(_DATA.get("uncodable") or ())
 #: (lowest, highest) value of score scales: a bound at either end states nothing
 SCALE_RANGES: dict[str, tuple[float, float]] = {
     k: (float(v[0]), float(v[1])) for k, v in (_DATA.get("scale_ranges") or {}).items()

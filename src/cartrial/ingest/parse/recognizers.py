@@ -36,7 +36,7 @@ from cartrial.domain.patient import Sex
 from cartrial.domain.timewindow import TimeUnit, Window
 from cartrial.ingest.parse import grammar, therapy
 from cartrial.ingest.parse import lexicon as lx
-from cartrial.ingest.parse.hits import BuildFn, Ctx, Hit, merge_notes, window
+from cartrial.ingest.parse.hits import TIME_CODES, BuildFn, Ctx, Hit, merge_notes, window
 from cartrial.ingest.parse.patterns import (
     CMP_POSTFIX,
     CMP_PREFIX,
@@ -2162,9 +2162,13 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
             # the drugs a dose or a count already read are masked: the rest of the list is
             # read on its own ("cyclophosphamide (1.5 g) and mycophenolate (for 3 months)")
             found = _medications(ctx, _masked(clause, start, claimed), start)
+            for h in found:
+                h.kind = "masked"
         for h in found:
             region = h.claim or (h.start, h.end)
             clash = [(cs, ce) for cs, ce in claimed if region[0] < ce and cs < region[1]]
+            if h.kind == "masked":
+                h.kind, clash = "atom", []  # its mentions lie outside what was claimed
             if clash and h.kind == "manual":
                 # a manual stretch ("agrees to use contraception ...") yields to what was read
                 new_start = max(ce for _, ce in clash)
@@ -2229,6 +2233,12 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
             computable = [x for x in computable if x is not h]
         else:
             node = h.build(ctx, h.window, a, b, conf)
+            review = _not_computable(ctx, node, h.window)
+            if review is not None:
+                node = review
+                computable = [x for x in computable if x is not h]
+            elif h.window is not None and h.window.direction == "at_least":
+                node = _washout(ctx, node, h.window)
         if isinstance(node, ManualReview) and h.window is not None:
             ctx.manual_windows[node.span or (0, 0)] = h.window
         nodes.append(node)
@@ -2260,6 +2270,61 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         return ClauseResult(manual, False, windows)
     node = _join(ctx, text, hits, nodes, start, end)
     return ClauseResult(node, bool(computable), windows)
+
+
+def _history_concepts(node: Criterion) -> tuple[str, ...] | None:
+    if isinstance(node, MedicationHistory):
+        return node.drugs + node.classes
+    if isinstance(node, ProcedureHistory):
+        return node.concepts
+    return None
+
+
+def _not_computable(ctx: Ctx, node: Criterion, w: WindowHit | None) -> ManualReview | None:
+    """A history of things the vocabulary cannot code (chemotherapy, radiotherapy, surgery), or a
+    washout written in an exclusion list ("At least 3 weeks since prior X" listed as an
+    exclusion: the polarity is the reader's call): review, with the window read kept."""
+    concepts = _history_concepts(node)
+    if concepts is None:
+        return None
+    unknown = all(c in lx.UNCODABLE for c in concepts)
+    washout_in_exclusion = w is not None and w.direction == "at_least" and ctx.section == "exclusion"
+    if not (unknown or washout_in_exclusion):
+        return None
+    reason = (
+        f"{', '.join(concepts)}: not in the vocabulary, no record can be matched"
+        if unknown
+        else "a washout written in the exclusion list: decide its polarity"
+    )
+    review = ManualReview(
+        data_hint=",".join(concepts),
+        **ctx.common_of(node, f"{reason}; read: {node.text!r}"),
+    )
+    if w is not None and w.resolved:
+        facts = [
+            {
+                "category": "window",
+                "concept": list(concepts),
+                "comparator": "<=" if w.direction == "within" else ">=",
+                "value": w.amount,
+                "unit": TIME_CODES[w.unit],
+                "anchor": None if w.direction == "duration" else w.reference,
+                "direction": "duration" if w.direction == "duration" else "before",
+            }
+        ]
+        ctx.doc.setdefault("manual_facts", {})[review.span or (0, 0)] = tuple(facts)
+    return review
+
+
+def _washout(ctx: Ctx, node: Criterion, w: WindowHit) -> Criterion:
+    """ "At least 4 weeks since prior X" (inclusion): no X inside those 4 weeks."""
+    if not isinstance(node, (MedicationHistory, ProcedureHistory)) or w.unit is TimeUnit.HALF_LIVES and isinstance(node, ProcedureHistory):
+        return node
+    inner = node.model_copy(
+        update={"within": Window(amount=w.amount, unit=w.unit, reference=w.reference)}
+    )
+    ctx.doc.setdefault("washouts", set()).add(inner.span)
+    return Not(item=inner, **ctx.common_of(node, f"washout: at least {w.amount:g} {w.unit.value} since"))
 
 
 def _masked(clause: str, start: int, claimed: list[tuple[int, int]]) -> str:
@@ -2353,6 +2418,7 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
 def _names_a_concept(gap: str) -> bool:
     """Does the stretch between a hit and a window name a drug or procedure of its own (the
     window then belongs to that one, not to the earlier hit)?"""
+    gap = re.sub(r"\([^()]*\)", " ", gap)  # a bracketed list belongs to the hit before it
     if len(gap) < 4:
         return False
     return bool(lx.find_all(lx.DRUGS, gap) or lx.find_all(lx.PROCEDURES, gap))

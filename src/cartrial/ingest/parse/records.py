@@ -184,6 +184,8 @@ def node_records(result: ParseResult) -> list[Fields]:
                 "note": node.note,
             }
             rec.update(RECORD(node))
+            if node.span in result.washouts and isinstance(rec.get("window"), dict):
+                rec["window"] = {**rec["window"], "direction": "at_least"}  # as written
             if isinstance(node, ManualReview) and node.span in result.manual_facts:
                 rec["read_facts"] = [dict(f) for f in result.manual_facts[node.span]]
             if isinstance(node, ManualReview) and node.span in result.manual_windows:
