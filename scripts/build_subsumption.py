@@ -58,23 +58,35 @@ def concept_codes(
         path = omop / name
         if path.exists():
             for r in _rows(path):
-                out[int(r["concept_id"])] = (r["vocabulary_id"], r["concept_code"], r["concept_name"])
-    files = [f for d in (omop / "phenotypes", *circe_dirs) for f in sorted(glob.glob(str(d / "*.json")))]
+                out[int(r["concept_id"])] = (
+                    r["vocabulary_id"],
+                    r["concept_code"],
+                    r["concept_name"],
+                )
+    files = [
+        f for d in (omop / "phenotypes", *circe_dirs) for f in sorted(glob.glob(str(d / "*.json")))
+    ]
     for f in files:
         for cs in json.loads(Path(f).read_text()).get("ConceptSets", []):
             for item in cs.get("expression", {}).get("items", []):
                 c = item["concept"]
                 if c.get("CONCEPT_ID") and c.get("CONCEPT_CODE"):
-                    out.setdefault(int(c["CONCEPT_ID"]),
-                                   (c.get("VOCABULARY_ID", ""), str(c["CONCEPT_CODE"]),
-                                    c.get("CONCEPT_NAME", "")))
+                    out.setdefault(
+                        int(c["CONCEPT_ID"]),
+                        (
+                            c.get("VOCABULARY_ID", ""),
+                            str(c["CONCEPT_CODE"]),
+                            c.get("CONCEPT_NAME", ""),
+                        ),
+                    )
     for group in ("conditions", "procedures"):
         for concept in vocab[group]:
             for code in concept.get("codes", []):
                 if code.get("verified") and code.get("omop_concept_id") and code.get("code"):
-                    out.setdefault(int(code["omop_concept_id"]),
-                                   (code.get("vocabulary", ""), str(code["code"]),
-                                    code.get("display") or ""))
+                    out.setdefault(
+                        int(code["omop_concept_id"]),
+                        (code.get("vocabulary", ""), str(code["code"]), code.get("display") or ""),
+                    )
     return out
 
 
@@ -110,8 +122,12 @@ def build(omop: Path, vocab: dict[str, Any], circe_dirs: tuple[Path, ...] = ()) 
     codes = concept_codes(omop, vocab, circe_dirs)
     by_code = {(v, c): i for i, (v, c, _) in codes.items()}
     children = children_map(omop)
-    listed = {str(x["code"]) for c in vocab["conditions"] for x in c.get("codes", [])
-              if x.get("system") == SNOMED and x.get("verified")}
+    listed = {
+        str(x["code"])
+        for c in vocab["conditions"]
+        for x in c.get("codes", [])
+        if x.get("system") == SNOMED and x.get("verified")
+    }
     table: dict[str, dict[str, Any]] = {}
     for concept in vocab["conditions"]:
         for code in concept.get("codes", []):
@@ -136,8 +152,10 @@ def build(omop: Path, vocab: dict[str, Any], circe_dirs: tuple[Path, ...] = ()) 
             "OHDSI PhenotypeLibrary cohort concept sets, inst/cohorts/*.json (commit 40106e4e)",
             "vocabulary.json omop_concept_id of verified codes",
         ],
-        "descendants": {k: {"display": v["display"], "concepts": v["concepts"]}
-                        for k, v in sorted(table.items())},
+        "descendants": {
+            k: {"display": v["display"], "concepts": v["concepts"]}
+            for k, v in sorted(table.items())
+        },
     }
 
 
@@ -146,8 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--omop", default=str(DEFAULT_OMOP))
     ap.add_argument("--vocabulary", default=str(DEFAULT_VOCAB))
     ap.add_argument("--out", default=str(DEFAULT_OUT))
-    ap.add_argument("--circe-dir", action="append", default=[],
-                    help="more Circe cohort JSONs (e.g. PhenotypeLibrary inst/cohorts) for codes")
+    ap.add_argument(
+        "--circe-dir",
+        action="append",
+        default=[],
+        help="more Circe cohort JSONs (e.g. PhenotypeLibrary inst/cohorts) for codes",
+    )
     args = ap.parse_args(argv)
     omop, vocab_path = Path(args.omop), Path(args.vocabulary)
     for p in (omop, vocab_path):

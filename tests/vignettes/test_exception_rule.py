@@ -21,7 +21,8 @@ SIX_MONTHS_AGO = "2026-05-20"  # screening 2026-11-22; the 28-day window opens 2
 def _is(entry: dict[str, Any], key: str) -> bool:
     code = coding("labs", key)["code"]
     return entry["resourceType"] == "Observation" and any(
-        c.get("code") == code for c in entry["code"]["coding"])
+        c.get("code") == code for c in entry["code"]["coding"]
+    )
 
 
 def without(b: BundleBuilder, *keys: str) -> BundleBuilder:
@@ -80,9 +81,10 @@ def test_no_liver_tests_is_needs_data_not_eligible() -> None:
 
 
 def test_six_month_old_liver_tests_are_needs_data() -> None:
-    res = run("NCT06464679",
-              redated(pss.sjogren_woman("liver-old"), SIX_MONTHS_AGO, "alt", "ast",
-                      "bilirubin_total"))
+    res = run(
+        "NCT06464679",
+        redated(pss.sjogren_woman("liver-old"), SIX_MONTHS_AGO, "alt", "ast", "bilirubin_total"),
+    )
     check(res, NEEDS_DATA)
     assert outcome(res, "inc-2.2") == "unknown"
     assert any("alt" in m and "too old" in m for m in res.missing)

@@ -32,21 +32,40 @@ HOSPITAL = "http://hospital.example.org/fhir/CodeSystem/scores"
 
 def _drop(b: BundleBuilder, key: str) -> BundleBuilder:
     code = coding("labs", key)["code"]
-    b.entries = [e for e in b.entries if not (
-        e["resourceType"] == "Observation" and e["code"]["coding"][0].get("code") == code)]
+    b.entries = [
+        e
+        for e in b.entries
+        if not (e["resourceType"] == "Observation" and e["code"]["coding"][0].get("code") == code)
+    ]
     return b
 
 
-def _named_obs(b: BundleBuilder, rid: str, code: dict[str, Any], value: Any, when: str = LAB_DAY,
-               unit: str | None = "{score}") -> BundleBuilder:
-    obs: dict[str, Any] = {"resourceType": "Observation", "id": rid, "status": "final",
-                           "code": code, "effectiveDateTime": when}
+def _named_obs(
+    b: BundleBuilder,
+    rid: str,
+    code: dict[str, Any],
+    value: Any,
+    when: str = LAB_DAY,
+    unit: str | None = "{score}",
+) -> BundleBuilder:
+    obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
+        "code": code,
+        "effectiveDateTime": when,
+    }
     if isinstance(value, str):
         obs["valueString"] = value
     else:
-        obs["valueQuantity"] = {"value": value, **({"unit": unit, "code": unit,
-                                                     "system": "http://unitsofmeasure.org"}
-                                                    if unit is not None else {})}
+        obs["valueQuantity"] = {
+            "value": value,
+            **(
+                {"unit": unit, "code": unit, "system": "http://unitsofmeasure.org"}
+                if unit is not None
+                else {}
+            ),
+        }
     b.entries.append(obs)
     return b
 
@@ -66,8 +85,13 @@ def test_mrss_sent_as_code_text_is_read_and_fails_the_threshold() -> None:
 
 def test_essdai_under_a_hospital_code_with_a_display_is_recognised() -> None:
     b = _drop(pss.sjogren_woman("pss-essdai-local"), "essdai")
-    _named_obs(b, "essdai-local", {"coding": [{"system": HOSPITAL, "code": "ESD",
-                                               "display": "ESSDAI"}]}, 9, unit="{points}")
+    _named_obs(
+        b,
+        "essdai-local",
+        {"coding": [{"system": HOSPITAL, "code": "ESD", "display": "ESSDAI"}]},
+        9,
+        unit="{points}",
+    )
     res = run("NCT06464679", b)
     assert outcome(res, "inc-5.pss.2") == "pass", res.missing
     assert res.verdict is ELIGIBLE
@@ -75,7 +99,7 @@ def test_essdai_under_a_hospital_code_with_a_display_is_recognised() -> None:
 
 @pytest.mark.parametrize("unit", ["{#}", "1", "{points}", "{score}", None])
 def test_joint_counts_by_name_with_annotation_units(unit: str | None) -> None:
-    """"66/68 swollen joint count" 8 {#} and "68 tender joint count" 11: recognised by name,
+    """ "66/68 swollen joint count" 8 {#} and "68 tender joint count" 11: recognised by name,
     the UCUM annotation read as a dimensionless count (it used to abort the whole bundle)."""
     b = pss.ra_man("ra-names")
     for key in ("swollen_joint_count_66", "tender_joint_count_68"):
@@ -87,8 +111,10 @@ def test_joint_counts_by_name_with_annotation_units(unit: str | None) -> None:
 
 
 def test_unknown_name_is_listed_not_guessed() -> None:
-    """"mRSS (modified)" is not a curated name: no fuzzy match, listed as unrecognised."""
-    b = _named_obs(child_ssc.child("ssc-mrss-odd", mrss=None), "odd", {"text": "mRSS (modified)"}, 9)
+    """ "mRSS (modified)" is not a curated name: no fuzzy match, listed as unrecognised."""
+    b = _named_obs(
+        child_ssc.child("ssc-mrss-odd", mrss=None), "odd", {"text": "mRSS (modified)"}, 9
+    )
     res = run("NCT06792344", b)
     check(res, NEEDS_DATA)
     assert any(u.id == "odd" and "mRSS (modified)" in u.reason for u in res.unrecognized)
@@ -103,12 +129,24 @@ def test_seropositive_ra_snomed_descendant_counts_as_ra() -> None:
     b = pss.ra_man("ra-seropositive")
     for e in b.entries:
         if e["resourceType"] == "Condition":
-            e["code"] = {"coding": [{"system": "http://snomed.info/sct", "code": "239791005",
-                                     "display": "Seropositive rheumatoid arthritis"}]}
+            e["code"] = {
+                "coding": [
+                    {
+                        "system": "http://snomed.info/sct",
+                        "code": "239791005",
+                        "display": "Seropositive rheumatoid arthritis",
+                    }
+                ]
+            }
     res = run("NCT06464679", b)
     assert res.verdict is ELIGIBLE, res.decisive
-    ev = [e for c in res.criteria if c.kind == "condition" for e in c.evidence
-          if e.concept == "rheumatoid_arthritis"]
+    ev = [
+        e
+        for c in res.criteria
+        if c.kind == "condition"
+        for e in c.evidence
+        if e.concept == "rheumatoid_arthritis"
+    ]
     assert ev and "descendant of 69896004" in (ev[0].detail or "")
 
 
@@ -116,11 +154,22 @@ def test_text_only_epilepsy_is_not_eligible() -> None:
     """A Condition with only ``code.text: "Epilepsy"``: exclusion 3 (CNS disorders including
     epilepsy) can no longer be ruled out. NEEDS_DATA with the record to review (was ELIGIBLE)."""
     b = pss.sjogren_woman("pss-epilepsy-text")
-    b.entries.append({"resourceType": "Condition", "id": "epi", "code": {"text": "Epilepsy"},
-                      "subject": {"reference": "Patient/pss-epilepsy-text"},
-                      "clinicalStatus": {"coding": [{
-                          "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                          "code": "active"}]}})
+    b.entries.append(
+        {
+            "resourceType": "Condition",
+            "id": "epi",
+            "code": {"text": "Epilepsy"},
+            "subject": {"reference": "Patient/pss-epilepsy-text"},
+            "clinicalStatus": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                        "code": "active",
+                    }
+                ]
+            },
+        }
+    )
     res = run("NCT06464679", b)
     check(res, NEEDS_DATA)
     assert outcome(res, "exc-3.coded") == "unknown"
@@ -130,8 +179,14 @@ def test_text_only_epilepsy_is_not_eligible() -> None:
 
 def test_unrelated_unrecognised_condition_changes_nothing() -> None:
     b = pss.sjogren_woman("pss-ingrown-nail")
-    b.entries.append({"resourceType": "Condition", "id": "nail", "subject": {"reference": "Patient/pss-ingrown-nail"},
-                      "code": {"text": "Ingrown toenail"}})
+    b.entries.append(
+        {
+            "resourceType": "Condition",
+            "id": "nail",
+            "subject": {"reference": "Patient/pss-ingrown-nail"},
+            "code": {"text": "Ingrown toenail"},
+        }
+    )
     res = run("NCT06464679", b)
     assert res.verdict is ELIGIBLE
     assert any(u.id == "nail" for u in res.unrecognized)
@@ -144,13 +199,25 @@ def _two_creatinines(order: str) -> BundleBuilder:
     """Creatinine 3.5 mg/dL at 08:00 and 0.9 mg/dL at 14:00 the same day (a repeat after a
     haemolysed sample): the later one counts whatever the bundle order."""
     b = _drop(pss.sjogren_woman(f"pss-crea-{order}"), "creatinine")
-    high = {"resourceType": "Observation", "id": "crea-0800", "status": "final",
-            "code": {"coding": [coding("labs", "creatinine")]},
-            "effectiveDateTime": f"{LAB_DAY}T08:00:00+01:00",
-            "valueQuantity": {"value": 3.5, "unit": "mg/dL", "system": "http://unitsofmeasure.org",
-                              "code": "mg/dL"}}
-    low = {**high, "id": "crea-1400", "effectiveDateTime": f"{LAB_DAY}T14:00:00+01:00",
-           "valueQuantity": {**high["valueQuantity"], "value": 0.9}}
+    high = {
+        "resourceType": "Observation",
+        "id": "crea-0800",
+        "status": "final",
+        "code": {"coding": [coding("labs", "creatinine")]},
+        "effectiveDateTime": f"{LAB_DAY}T08:00:00+01:00",
+        "valueQuantity": {
+            "value": 3.5,
+            "unit": "mg/dL",
+            "system": "http://unitsofmeasure.org",
+            "code": "mg/dL",
+        },
+    }
+    low = {
+        **high,
+        "id": "crea-1400",
+        "effectiveDateTime": f"{LAB_DAY}T14:00:00+01:00",
+        "valueQuantity": {**high["valueQuantity"], "value": 0.9},
+    }
     b.entries += [high, low] if order == "forward" else [low, high]
     return b
 
@@ -168,12 +235,23 @@ def test_equal_instants_take_the_conservative_value_and_say_so() -> None:
         if e.get("id") in ("crea-0800", "crea-1400"):
             e["effectiveDateTime"] = f"{LAB_DAY}T08:00:00+01:00"
     # ALT: 150 and 30 U/L at the same instant (ULN 40): the failing one counts
-    b.entries += [{"resourceType": "Observation", "id": f"alt-{v}", "status": "final",
-                   "code": {"coding": [coding("labs", "alt")]},
-                   "effectiveDateTime": "2026-11-19T09:30:00Z",
-                   "valueQuantity": {"value": v, "unit": "U/L",
-                                     "system": "http://unitsofmeasure.org", "code": "U/L"},
-                   "referenceRange": [{"high": {"value": 40, "unit": "U/L"}}]} for v in (30, 150)]
+    b.entries += [
+        {
+            "resourceType": "Observation",
+            "id": f"alt-{v}",
+            "status": "final",
+            "code": {"coding": [coding("labs", "alt")]},
+            "effectiveDateTime": "2026-11-19T09:30:00Z",
+            "valueQuantity": {
+                "value": v,
+                "unit": "U/L",
+                "system": "http://unitsofmeasure.org",
+                "code": "U/L",
+            },
+            "referenceRange": [{"high": {"value": 40, "unit": "U/L"}}],
+        }
+        for v in (30, 150)
+    ]
     res = run("NCT06464679", b)
     alt = crit(res, "inc-2.2.limits.alt")
     assert alt.outcome == "fail" and "the more conservative one counts" in alt.reason
@@ -196,8 +274,10 @@ def test_numeric_value_string_without_unit_is_listed_with_the_reason() -> None:
     check(res, NEEDS_DATA)
 
 
-@pytest.mark.parametrize(("birth", "verdict"), [("1981", ELIGIBLE), ("1981-08", ELIGIBLE),
-                                               ("1961", INELIGIBLE), ("1950", INELIGIBLE)])
+@pytest.mark.parametrize(
+    ("birth", "verdict"),
+    [("1981", ELIGIBLE), ("1981-08", ELIGIBLE), ("1961", INELIGIBLE), ("1950", INELIGIBLE)],
+)
 def test_year_only_birth_date_decides_age_when_every_possible_age_agrees(
     birth: str, verdict: object
 ) -> None:
@@ -225,13 +305,24 @@ def test_ana_titre_without_reference_range_is_read_against_1_to_80() -> None:
     reference range: positive against the 1:80 titre of the SLE 2019 entry criterion (was
     "inconclusive")."""
     b = child_ssc.child("ssc-ana-1280")
-    b.entries = [e for e in b.entries
-                 if not (e["resourceType"] == "Observation"
-                         and e["code"]["coding"][0].get("code") == coding("labs", "anti_scl70")["code"])]
-    b.entries.append({"resourceType": "Observation", "id": "ana", "status": "final",
-                      "code": {"coding": [coding("labs", "ana_titer_ifa")]},
-                      "effectiveDateTime": "2023-05-20",
-                      "valueRatio": {"numerator": {"value": 1}, "denominator": {"value": 1280}}})
+    b.entries = [
+        e
+        for e in b.entries
+        if not (
+            e["resourceType"] == "Observation"
+            and e["code"]["coding"][0].get("code") == coding("labs", "anti_scl70")["code"]
+        )
+    ]
+    b.entries.append(
+        {
+            "resourceType": "Observation",
+            "id": "ana",
+            "status": "final",
+            "code": {"coding": [coding("labs", "ana_titer_ifa")]},
+            "effectiveDateTime": "2023-05-20",
+            "valueRatio": {"numerator": {"value": 1}, "denominator": {"value": 1280}},
+        }
+    )
     res = run("NCT06792344", b)
     assert outcome(res, "inc-3.ana-titre") == "pass"
     ev = crit(res, "inc-3.ana-titre").evidence[0]
@@ -254,10 +345,16 @@ def test_unrecognised_medication_naming_a_washout_drug(end: str, verdict: object
     stopped 3 days ago it may be that therapy (NEEDS_DATA, the record to review); stopped in
     2020 it is outside the week and changes nothing."""
     b = _gc012f(f"gc-med-{end}")
-    b.entries.append({"resourceType": "MedicationStatement", "id": "combo", "status": "completed",
-                      "subject": {"reference": f"Patient/gc-med-{end}"},
-                      "medicationCodeableConcept": {"text": "methotrexate / leflunomide combination"},
-                      "effectivePeriod": {"start": "2019-01-01", "end": end}})
+    b.entries.append(
+        {
+            "resourceType": "MedicationStatement",
+            "id": "combo",
+            "status": "completed",
+            "subject": {"reference": f"Patient/gc-med-{end}"},
+            "medicationCodeableConcept": {"text": "methotrexate / leflunomide combination"},
+            "effectivePeriod": {"start": "2019-01-01", "end": end},
+        }
+    )
     res = run("NCT05858684", b)
     assert res.verdict is verdict, (res.decisive, res.missing)
     if verdict is NEEDS_DATA:
@@ -265,14 +362,23 @@ def test_unrecognised_medication_naming_a_washout_drug(end: str, verdict: object
         assert any("combo" in m and "methotrexate" in m for m in res.missing)
 
 
-@pytest.mark.parametrize(("when", "verdict"), [("2026-11-17", NEEDS_DATA), ("2019-05-01", ELIGIBLE)])
+@pytest.mark.parametrize(
+    ("when", "verdict"), [("2026-11-17", NEEDS_DATA), ("2019-05-01", ELIGIBLE)]
+)
 def test_unrecognised_procedure_that_may_be_major_surgery(when: str, verdict: object) -> None:
     """NCT05858684 exclusion 11: major surgery within 2 weeks. A text-only Procedure "Open bowel
     resection" 5 days ago may be one (NEEDS_DATA); in 2019 it is outside the window."""
     b = _gc012f(f"gc-proc-{when}")
-    b.entries.append({"resourceType": "Procedure", "id": "op", "status": "completed",
-                      "subject": {"reference": f"Patient/gc-proc-{when}"},
-                      "code": {"text": "Open bowel resection"}, "performedDateTime": when})
+    b.entries.append(
+        {
+            "resourceType": "Procedure",
+            "id": "op",
+            "status": "completed",
+            "subject": {"reference": f"Patient/gc-proc-{when}"},
+            "code": {"text": "Open bowel resection"},
+            "performedDateTime": when,
+        }
+    )
     res = run("NCT05858684", b)
     assert res.verdict is verdict, (res.decisive, res.missing)
     if verdict is NEEDS_DATA:

@@ -34,16 +34,23 @@ def ideal_body_weight(*, height_cm: float, sex: Sex | str) -> CalcResult:
     s = binary_sex(sex, where=name)
     ibw = ideal_body_weight_devine(height_cm=h, sex=s)
     if ibw <= 0:
-        raise DataError(f"{h:g} cm gives a non-positive Devine ideal body weight",
-                        where=name, field="height_cm")
+        raise DataError(
+            f"{h:g} cm gives a non-positive Devine ideal body weight", where=name, field="height_cm"
+        )
     return CalcResult(
         calculator=name,
         value=ibw,
         unit="kg",
-        components={"height_cm": h, "height_in": h / CM_PER_INCH, "sex": s.value,
-                    "base_kg": 45.5 if s is Sex.FEMALE else 50.0},
-        conventions={"below_60_in": "line extended (negative increment)"
-                     if h / CM_PER_INCH < 60 else None, "rounding": "none"},
+        components={
+            "height_cm": h,
+            "height_in": h / CM_PER_INCH,
+            "sex": s.value,
+            "base_kg": 45.5 if s is Sex.FEMALE else 50.0,
+        },
+        conventions={
+            "below_60_in": "line extended (negative increment)" if h / CM_PER_INCH < 60 else None,
+            "rounding": "none",
+        },
         reference=REF_DEVINE,
     )
 
@@ -66,8 +73,12 @@ def adjusted_body_weight(
         calculator=name,
         value=adj,
         unit="kg",
-        components={"ideal_body_weight_kg": ibw.value, "actual_weight_kg": w,
-                    "actual_over_ideal_percent": 100.0 * w / ibw.value, **ibw.components},
+        components={
+            "ideal_body_weight_kg": ibw.value,
+            "actual_weight_kg": w,
+            "actual_over_ideal_percent": 100.0 * w / ibw.value,
+            **ibw.components,
+        },
         conventions={"factor": f, "rounding": "none"},
         reference=REF_ADJUSTED,
     )

@@ -12,18 +12,33 @@ from cartrial.calculators.ra import acr_response
 from cartrial.domain import DataError
 
 ACR = {  # hand example: joints -50 %, pain -50 %, PtGA -33 %, PhGA -60 %, HAQ -20 %, CRP -25 %
-    "tjc68_baseline": 20, "tjc68_followup": 10, "sjc66_baseline": 10, "sjc66_followup": 5,
-    "pain_baseline": 60, "pain_followup": 30,
-    "patient_global_baseline": 60, "patient_global_followup": 40,
-    "physician_global_baseline": 50, "physician_global_followup": 20,
-    "haq_di_baseline": 1.0, "haq_di_followup": 0.8,
-    "acute_phase_reactant_baseline": 20, "acute_phase_reactant_followup": 15,
+    "tjc68_baseline": 20,
+    "tjc68_followup": 10,
+    "sjc66_baseline": 10,
+    "sjc66_followup": 5,
+    "pain_baseline": 60,
+    "pain_followup": 30,
+    "patient_global_baseline": 60,
+    "patient_global_followup": 40,
+    "physician_global_baseline": 50,
+    "physician_global_followup": 20,
+    "haq_di_baseline": 1.0,
+    "haq_di_followup": 0.8,
+    "acute_phase_reactant_baseline": 20,
+    "acute_phase_reactant_followup": 15,
 }
 
 
 def test_sle_2019_gives_no_total_when_ana_entry_fails() -> None:
-    r = sle_eular_acr_2019(ana_titer="1:40", criteria=["joint_involvement", "anti_dsdna_or_anti_smith",
-                                                       "low_c3_and_low_c4", "proteinuria"])
+    r = sle_eular_acr_2019(
+        ana_titer="1:40",
+        criteria=[
+            "joint_involvement",
+            "anti_dsdna_or_anti_smith",
+            "low_c3_and_low_c4",
+            "proteinuria",
+        ],
+    )
     assert r.value is None and r.category == "entry criterion not met"
     assert not r.components["classified"]
 
@@ -59,9 +74,16 @@ def test_acr20_certain_with_two_core_measures_missing() -> None:
 @pytest.mark.parametrize("increment", [1e308, 1e-300, 5e-324, 0, -5])
 def test_absurd_rounding_increment_is_a_clear_error(increment: float) -> None:
     with pytest.raises(DataError) as err:
-        registry.run_calculator("lymphodepletion_daily_doses", {
-            "bsa_m2": 1.7, "fludarabine_mg_per_m2": 30, "cyclophosphamide_mg_per_m2": 500,
-            "crcl_ml_min": 90, "fludarabine_rounding_mg": increment})
+        registry.run_calculator(
+            "lymphodepletion_daily_doses",
+            {
+                "bsa_m2": 1.7,
+                "fludarabine_mg_per_m2": 30,
+                "cyclophosphamide_mg_per_m2": 500,
+                "crcl_ml_min": 90,
+                "fludarabine_rounding_mg": increment,
+            },
+        )
     assert err.value.field == "fludarabine_rounding_mg" and "rounding increment" in str(err.value)
 
 
@@ -88,23 +110,35 @@ def test_ideal_and_adjusted_body_weight() -> None:
     assert math.isclose(ibw.value, 45.5 + 2.3 * (170 / 2.54 - 60))  # type: ignore[arg-type]
     man = registry.run_calculator("ideal_body_weight_devine", {"height_cm": 180, "sex": "male"})
     assert math.isclose(man.value, 50 + 2.3 * (180 / 2.54 - 60))  # type: ignore[arg-type]
-    adj = registry.run_calculator("adjusted_body_weight",
-                                  {"height_cm": 170, "weight_kg": 100, "sex": "female"})
+    adj = registry.run_calculator(
+        "adjusted_body_weight", {"height_cm": 170, "weight_kg": 100, "sex": "female"}
+    )
     assert math.isclose(adj.value, ibw.value + 0.4 * (100 - ibw.value))  # type: ignore[operator]
     with pytest.raises(DataError):
         registry.run_calculator("ideal_body_weight_devine", {"height_cm": 60, "sex": "female"})
 
 
-@pytest.mark.parametrize(("formula", "bsa"), [
-    ("mosteller", math.sqrt(170 * 70 / 3600)),
-    ("dubois", 0.007184 * 70**0.425 * 170**0.725),
-])
+@pytest.mark.parametrize(
+    ("formula", "bsa"),
+    [
+        ("mosteller", math.sqrt(170 * 70 / 3600)),
+        ("dubois", 0.007184 * 70**0.425 * 170**0.725),
+    ],
+)
 def test_lymphodepletion_from_height_and_weight(formula: str, bsa: float) -> None:
     """Erlangen regimen Flu 25 x 3 + Cy 1000 x 1, CrCl 90 (full dose)."""
-    r = registry.run_calculator("lymphodepletion_doses_from_body", {
-        "height_cm": 170, "weight_kg": 70, "fludarabine_mg_per_m2": 25,
-        "cyclophosphamide_mg_per_m2": 1000, "cyclophosphamide_days": 1, "crcl_ml_min": 90,
-        "bsa_formula": formula})
+    r = registry.run_calculator(
+        "lymphodepletion_doses_from_body",
+        {
+            "height_cm": 170,
+            "weight_kg": 70,
+            "fludarabine_mg_per_m2": 25,
+            "cyclophosphamide_mg_per_m2": 1000,
+            "cyclophosphamide_days": 1,
+            "crcl_ml_min": 90,
+            "bsa_formula": formula,
+        },
+    )
     assert math.isclose(r.components["bsa_m2"], bsa)
     assert math.isclose(r.value, 25 * bsa)  # type: ignore[arg-type]
     assert math.isclose(r.components["cyclophosphamide_total_mg"], 1000 * bsa)

@@ -16,8 +16,15 @@ from cartrial.ingest.fhir import load_bundle_file, patient_from_bundle
 from cartrial.services.catalog import load_protocols
 
 SHARED_FHIR = Path(__file__).resolve().parents[3].parent / "shared" / "research" / "fhir-examples"
-CLINICAL = ("Observation", "Condition", "MedicationRequest", "MedicationStatement",
-            "MedicationAdministration", "Immunization", "Procedure")
+CLINICAL = (
+    "Observation",
+    "Condition",
+    "MedicationRequest",
+    "MedicationStatement",
+    "MedicationAdministration",
+    "Immunization",
+    "Procedure",
+)
 AS_OF = date(2026, 11, 22)
 
 
@@ -30,16 +37,24 @@ def _files(sub: str) -> list[Path]:
 
 def _accounted(patient: Patient) -> set[str]:
     ids = {u.id for u in patient.unrecognized if u.id}
-    for group in (patient.observations, patient.conditions, patient.medications,
-                  patient.immunizations, patient.procedures):
+    for group in (
+        patient.observations,
+        patient.conditions,
+        patient.medications,
+        patient.immunizations,
+        patient.procedures,
+    ):
         ids |= {r.id.split("#")[0] for r in group}
     return ids
 
 
 def _check_nothing_dropped(resources: list[dict[str, Any]], patient: Patient) -> None:
     accounted = _accounted(patient)
-    dropped = [f"{r['resourceType']}/{r.get('id')}" for r in resources
-               if r.get("resourceType") in CLINICAL and r.get("id") not in accounted]
+    dropped = [
+        f"{r['resourceType']}/{r.get('id')}"
+        for r in resources
+        if r.get("resourceType") in CLINICAL and r.get("id") not in accounted
+    ]
     assert not dropped, f"silently dropped: {dropped[:5]}"
 
 
@@ -74,8 +89,11 @@ def test_hl7_examples_in_a_bundle_read_or_listed() -> None:
         for field in ("subject", "patient"):
             if field in r:
                 r[field] = {"reference": f"Patient/{patient_res['id']}"}
-    bundle = {"resourceType": "Bundle", "type": "collection",
-              "entry": [{"resource": r} for r in [patient_res, *resources]]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": r} for r in [patient_res, *resources]],
+    }
     patient = patient_from_bundle(bundle)
     _check_nothing_dropped(resources, patient)
     for u in patient.unrecognized:

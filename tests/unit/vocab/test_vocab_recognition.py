@@ -12,13 +12,22 @@ SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
 
-@pytest.mark.parametrize(("text", "key"), [
-    ("mRSS", "mrss"), ("m.R.S.S.", "mrss"), ("Modified Rodnan Skin Score", "mrss"),
-    ("SLEDAI-2K", "sledai_2k"), ("sledai 2k", "sledai_2k"), ("ESSDAI", "essdai"),
-    ("EULAR Sjögren's syndrome disease activity index", "essdai"),
-    ("66/68 swollen joint count", "swollen_joint_count_66"), ("TJC68", "tender_joint_count_68"),
-    ("DAS28-CRP", "das28_crp"), ("DLCO % predicted", "dlco_pct_pred"),
-])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("mRSS", "mrss"),
+        ("m.R.S.S.", "mrss"),
+        ("Modified Rodnan Skin Score", "mrss"),
+        ("SLEDAI-2K", "sledai_2k"),
+        ("sledai 2k", "sledai_2k"),
+        ("ESSDAI", "essdai"),
+        ("EULAR Sjögren's syndrome disease activity index", "essdai"),
+        ("66/68 swollen joint count", "swollen_joint_count_66"),
+        ("TJC68", "tender_joint_count_68"),
+        ("DAS28-CRP", "das28_crp"),
+        ("DLCO % predicted", "dlco_pct_pred"),
+    ],
+)
 def test_instrument_names_match_after_normalisation(text: str, key: str) -> None:
     assert vocab.instrument_by_name(text) == key
 
@@ -47,11 +56,16 @@ def test_exact_code_wins_over_descendant() -> None:
     assert ref.match == "exact"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Epilepsy", {"epilepsy"}), ("History of seizures", {"epilepsy"}),
-    ("Lupus nephritis class IV", {"sle", "lupus_nephritis"}),
-    ("Ingrown toenail", set()), ("Sleep apnea", set()),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Epilepsy", {"epilepsy"}),
+        ("History of seizures", {"epilepsy"}),
+        ("Lupus nephritis class IV", {"sle", "lupus_nephritis"}),
+        ("Ingrown toenail", set()),
+        ("Sleep apnea", set()),
+    ],
+)
 def test_mentions(text: str, expected: set[str]) -> None:
     assert set(vocab.mentions(text)) == expected
 
