@@ -227,6 +227,8 @@
     if (box.getAttribute("data-readonly") === "1") {
       var data = document.getElementById("engage-notes-data");
       renderNotes(data ? JSON.parse(data.textContent) : [], true);
+      var first = document.querySelector("mark.engage-hl");
+      if (first) first.scrollIntoView({ block: "center" });  // the recipient lands on a note
       return;
     }
     var el = root();
