@@ -181,3 +181,23 @@ def test_unknown_place_and_phone_width(server: str, browser: Any) -> None:
     assert_accessible(page, "trial page at 390 px")
     page.screenshot(path=str(ARTIFACTS / "06-trial-phone-390.png"), full_page=True)
     phone.close()
+
+
+def test_use_my_location_fills_the_place_and_sorts_by_distance(server: str, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        geolocation={"latitude": 49.5897, "longitude": 11.0120},  # Erlangen
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    page.goto(server + "/?q=myositis")
+    button = page.locator("button.geo").first
+    expect(button).to_be_visible()  # shown only where the browser offers geolocation
+    button.click()
+    expect(page.locator("#f-near")).to_have_value("49.5897,11.0120")
+    expect(page.locator("p.count").first).to_contain_text("49.5897", timeout=15_000)
+    distances = km_values(page.locator(".trial-card .distance").all_inner_texts())
+    assert distances and distances == sorted(distances) and distances[0] < 50
+    context.close()
