@@ -17,8 +17,11 @@ import typer
 from cartrial.cli._common import clear_errors, fail, stdout_write
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.orm import Session, sessionmaker
 
+    from cartrial.engage.alerts import AlertReport
     from cartrial.engage.service import Engage
     from cartrial.web.settings import Settings
 
@@ -44,6 +47,23 @@ def _context() -> Iterator[tuple[Settings, sessionmaker[Session], Engage]]:
 def _now() -> datetime:
     """The CLI edge reads the clock; the library takes ``now``."""
     return datetime.now(UTC)
+
+
+def alerts_after_sync(data_dir: Path | None = None, *, send: bool = True) -> AlertReport:
+    """Run the volunteer alerts over what the app shows (call it after ``trials sync``
+    commits its records; ``data_dir`` defaults to VAR_DIR) and send the digests."""
+    from cartrial.engage.alerts import run_alerts
+    from cartrial.services.catalog import load_protocols
+    from cartrial.web.catalog import Catalog
+
+    with _context() as (settings, sessions, engage):
+        protocols = load_protocols(settings.trials_dir)
+        finder = Catalog(protocols).finder(data_dir or settings.var_dir)
+        with sessions.begin() as db:
+            report = run_alerts(db, finder.store.entries.values(), engage, now=_now())
+        if send:
+            engage.send_pending(sessions, now=_now())
+    return report
 
 
 def register(app: typer.Typer) -> None:
@@ -115,16 +135,8 @@ def register(app: typer.Typer) -> None:
         Reads the trials the web app shows: the finder's store (registry snapshot, records
         synced into VAR_DIR, the computable protocols of TRIALS_DIR).
         """
-        from cartrial.engage.alerts import run_alerts
-        from cartrial.services.catalog import load_protocols
-        from cartrial.web.catalog import Catalog
-
-        with clear_errors(), _context() as (settings, sessions, engage):
-            finder = Catalog(load_protocols(settings.trials_dir)).finder(settings.var_dir)
-            with sessions.begin() as db:
-                report = run_alerts(db, finder.store.entries.values(), engage, now=_now())
-            if send:
-                engage.send_pending(sessions, now=_now())
+        with clear_errors():
+            report = alerts_after_sync(send=send)
         first = " (first run: the current trials are the baseline)" if report.baseline else ""
         stdout_write(
             f"{len(report.new_trials)} newly open trials, {report.digests} digests "
