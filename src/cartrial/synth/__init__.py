@@ -1,0 +1,1 @@
+"""Synthetic data for development and testing (an OMOP CDM population)."""
