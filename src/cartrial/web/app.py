@@ -109,6 +109,7 @@ def create_app(
         if settings.gc_freeze:
             # the catalogue, vocabularies and validators live as long as the process: keep them
             # out of the cyclic collector's full passes (shorter pauses on every request)
+            state.catalog.finder(settings.var_dir).warm()  # finder indexes before the freeze
             gc.collect()
             gc.freeze()
         try:
