@@ -70,7 +70,9 @@ class Finder:
         return result
 
     def warm(self) -> None:
-        """Build the lazy parts now (BM25 index, drafts), e.g. before a benchmark."""
+        """Build the lazy parts now (gazetteer, BM25 index, drafts): at start-up of a long-lived
+        server, before a benchmark."""
+        self.store.gazetteer.suggest("london")
         first = next(iter(self.store.entries), None)
         if first is not None:
             self.similar_index.similar(first, 1)
