@@ -361,7 +361,8 @@ def queue_contact_mails(
             contact_request_id=row.id,
         )
         n += 1
-    recipients = [a for a in (site.contact_email, engage.settings.contact_notify_email) if a]
+    registry = site.contact_email if engage.settings.notify_registry_contacts else None
+    recipients = [a for a in (registry, engage.settings.contact_notify_email) if a]
     for address in dict.fromkeys(recipients):
         outbox.queue(
             coordinator_mail(

@@ -42,6 +42,7 @@ def country_code(country: str) -> str | None:
     return _country_codes().get(country.strip().casefold())
 
 
+@cache
 def find_city(name: str, country: str | None = None) -> Place | None:
     """The most populous city called ``name`` (its name or an alternate name), in ``country``
     if given; ``None`` when the gazetteer does not know it."""

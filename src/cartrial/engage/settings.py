@@ -36,6 +36,11 @@ class EngageSettings(BaseSettings):
         description="address told of every new contact request (besides the site's own "
         "contact address from the registry)",
     )
+    notify_registry_contacts: bool = Field(
+        True,
+        validation_alias=_env("notify_registry_contacts"),
+        description="also notify the site's contact address from the registry record",
+    )
     encryption_key: SecretStr | None = Field(
         None,
         validation_alias=_env("encryption_key"),

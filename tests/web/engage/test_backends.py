@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -20,8 +21,9 @@ from cartrial.engage.privacy import export_for, purge
 from cartrial.engage.service import Engage
 from cartrial.engage.volunteers import VolunteerInput, Volunteers
 from cartrial.persistence.db import make_engine, session_factory
-from tests.web.engage.conftest import engage_settings
+from tests.web.engage.conftest import Clock, engage_settings, start_engage
 from tests.web.engage.smtp import SmtpServer, body
+from tests.web.helpers import ADMIN_PASSWORD, csrf_of, login
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 SECRET = "backend-test-secret"
@@ -290,3 +292,33 @@ def test_share_link_lockout_and_expiry(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as db:
         assert Notes(db, engage).open_share(token, code, T0 + timedelta(days=8)).status == "gone"
         assert Notes(db, engage).open_share("not-a-token", code, T0).status == "gone"
+
+
+def test_contact_over_http_on_each_backend(
+    db_url: str, tmp_path: Path, smtp: SmtpServer, clock: Clock
+) -> None:
+    """The whole web path (form → encrypted row → mail → inbox) on SQLite and PostgreSQL."""
+    import re
+
+    nct = "NCT07193667"
+    for env in start_engage(tmp_path, smtp, clock, database_url=db_url):
+        page = env.client.get(f"/trials/{nct}/contact")
+        key = re.search(r'<option value="([0-9a-f]{16})"', page.text)
+        assert key
+        r = env.client.post(
+            f"/trials/{nct}/contact",
+            data={
+                "name": "Olu Backend",
+                "email": "olu@example.org",
+                "site": key.group(1),
+                "consent": "yes",
+                "csrf_token": csrf_of(env.client, f"/trials/{nct}/contact"),
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+        assert smtp.inbox.wait_for("olu@example.org")
+        login(env.client, "admin", ADMIN_PASSWORD)
+        assert "Olu Backend" in env.client.get("/workspace/inbox").text
+        with env.sessions() as db:
+            assert db.execute(text("SELECT count(*) FROM engage_contact_requests")).scalar() == 1
