@@ -7,8 +7,9 @@ afterwards, so requests share it without locks. No web code.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Literal
 
@@ -144,7 +145,7 @@ class FinderStore:
                 trial = _curated_view(protocol.trial, trial)
             self.entries[nct] = self._entry(trial, st, protocol)
         self.organizations = self._groups("organization", lambda e: e.trial.sponsor)
-        self.products = self._groups("product", _product_name)
+        self.products = self._groups("product", lambda e: _product_name(e.trial))
         self.condition_groups: dict[str, Group] = {}
         for c in cond.CONDITIONS:
             members = tuple(e for e in self.entries.values() if c.key in e.condition_keys)
@@ -199,12 +200,11 @@ class FinderStore:
             points=points,
         )
 
-    def _groups(self, kind: str, name_of: object) -> dict[str, Group]:
-        assert callable(name_of)
+    def _groups(self, kind: str, name_of: Callable[[Entry], str | None]) -> dict[str, Group]:
         found: dict[str, list[Entry]] = {}
         names: dict[str, str] = {}
         for e in self.entries.values():
-            name = name_of(e.trial) if kind == "product" else name_of(e)
+            name = name_of(e)
             if not name:
                 continue
             slug = slugify(name)
@@ -318,7 +318,7 @@ class FinderStore:
                 yield e, p
 
 
-_EPOCH = __import__("datetime").date(1900, 1, 1)
+_EPOCH = date(1900, 1, 1)
 
 
 def _age_fits(age: int, t: Trial) -> bool:
