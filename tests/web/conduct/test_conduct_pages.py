@@ -158,3 +158,28 @@ def test_api_labs_board_and_teae(env: Env, client: TestClient) -> None:
     alt = [row for row in t["rows"] if row["term"] == "Alanine aminotransferase increased"]
     assert next(r for r in alt if r["dose_level"] == 1)["n"] == 1
     assert client.get("/api/v1/trials/NCT00000000/conduct/board", headers=auth).status_code == 404
+
+
+def test_ae_correction_needs_a_reason_and_keeps_the_old_version(
+    env: Env, admin_client: TestClient
+) -> None:
+    _seed(env)
+    page = admin_client.get("/workspace/conduct/enrolments/3").text
+    key = re.findall(r'href="/workspace/conduct/aes/(\w+)">Cytokine release syndrome', page)[0]
+    token = csrf_of(admin_client, f"/workspace/conduct/aes/{key}")
+    data = {"csrf_token": token, "resolution": "2026-03-15", "outcome": "recovered",
+            "serious": "on"}  # fmt: skip
+    r = admin_client.post(f"/workspace/conduct/aes/{key}/correct", data=data)
+    assert r.status_code == 422 and "reason" in r.text
+    r = admin_client.post(
+        f"/workspace/conduct/aes/{key}/correct", data={**data, "reason": "discharge letter"}
+    )
+    assert r.status_code == 200 and "discharge letter" in r.text
+    with env.sessions.begin() as db:
+        from cartrial.conduct.store import ConductStore
+
+        versions = ConductStore(db, None).ae_history(key)
+        assert [v.resolution.isoformat() if v.resolution else None for v in versions] == [
+            "2026-03-13",
+            "2026-03-15",
+        ]

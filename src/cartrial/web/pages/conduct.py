@@ -499,7 +499,8 @@ def ae_page(request: Request, ae_key: str, db: DB, user: PageUser) -> Response:
         request,
         "conduct_ae.html",
         {"user": user, "ae": ae, "e": e, "history": store.ae_history(ae_key),
-         "audit": store.audit_trail(e.trial_id, entity_key=ae_key), "error": None},
+         "audit": store.audit_trail(e.trial_id, entity_key=ae_key), "error": None,
+         "outcomes": OUTCOMES},
     )  # fmt: skip
 
 
@@ -523,7 +524,41 @@ async def confirm_grade(
         return render(
             request, "conduct_ae.html",
             {"user": user, "ae": ae, "e": e, "history": store.ae_history(ae_key),
-             "audit": store.audit_trail(e.trial_id, entity_key=ae_key), "error": str(exc)},
+             "audit": store.audit_trail(e.trial_id, entity_key=ae_key), "error": str(exc),
+             "outcomes": OUTCOMES},
+            status_code=422,
+        )  # fmt: skip
+    return _redirect(f"/workspace/conduct/aes/{ae_key}")
+
+
+@router.post("/conduct/aes/{ae_key}/correct")
+async def correct_ae(
+    request: Request, ae_key: str, db: DB, user: PageEditor, settings: AppSettings
+) -> Response:
+    """A correction of the AE's resolution, outcome or seriousness: a new version with its
+    reason (the earlier version stays)."""
+    form = await read_form(request, settings.max_bundle_bytes)
+    store = ConductStore(db, user)
+    old = store.ae(ae_key)
+    if old is None or store.enrolment(old.enrolment_id) is None:
+        raise HTTPException(404, f"There is no adverse event {ae_key}.")
+    try:
+        changes: dict[str, Any] = {
+            "resolution": _date(form_text(form, "resolution"), "resolution", required=False),
+            "outcome": form_text(form, "outcome") or old.outcome,
+            "serious": form_text(form, "serious") == "on",
+        }
+        if changes["outcome"] not in OUTCOMES:
+            raise DataError(f"{changes['outcome']!r} is not an outcome", field="outcome")
+        store.correct_ae(ae_key, reason=form_text(form, "reason"), **changes)
+    except DataError as exc:
+        db.rollback()
+        e = _enrolment(store, old.enrolment_id)
+        return render(
+            request, "conduct_ae.html",
+            {"user": user, "ae": old, "e": e, "history": store.ae_history(ae_key),
+             "audit": store.audit_trail(e.trial_id, entity_key=ae_key), "error": str(exc),
+             "outcomes": OUTCOMES},
             status_code=422,
         )  # fmt: skip
     return _redirect(f"/workspace/conduct/aes/{ae_key}")
