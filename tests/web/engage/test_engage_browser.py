@@ -398,3 +398,33 @@ def test_note_share_passcode_lockout_highlight(server: Server, browser: Any) -> 
     )
     assert errors == [] and [e for e in friend_errors if not e.endswith(expected)] == []
     server.assert_not_logged(note, "tulip-kettle-9")
+
+
+ANCHOR_CASES = [
+    ("a b c a b d", "a b", "c ", " d"),
+    ("Inclusion\n  * aged 18 to 65 years;\n  * aged under 18 years", "18 years", "under ", ""),
+    ("Inclusion\n  * aged 18 to 65 years;\n  * aged under 18 years", "years", "to 65 ", ";"),
+    ("text   with\n\n  odd   spacing here", "with odd spacing", "text ", " here"),
+    ("nothing to find", "absent passage", "", ""),
+    ("x", "   ", "", ""),
+    ("répète répète répète", "répète", "répète ", " répète"),
+]
+
+
+def test_js_and_python_anchor_agree(server: Server, browser: Any) -> None:
+    """The page's re-anchoring (engage_notes.js) and the library's (anchor.py) are one
+    algorithm: same offsets, same orphans."""
+    from cartrial.engage.anchor import anchor
+
+    page, errors = _page(browser)
+    page.goto(f"{server.url}/trials/{NOTES_TRIAL}")
+    for text_, exact, prefix, suffix in ANCHOR_CASES:
+        js = page.evaluate(
+            "([t, e, p, s]) => window.cartrialEngage.anchor(t, e, p, s)",
+            [text_, exact, prefix, suffix],
+        )
+        py = anchor(text_, exact, prefix, suffix)
+        expected = None if py is None else {"start": py.start, "end": py.end}
+        assert js == expected, (text_, exact)
+    page.context.close()
+    assert errors == []
