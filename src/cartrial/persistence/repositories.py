@@ -46,6 +46,20 @@ class RepositoryError(ValueError):
     """A request the data forbids (duplicate username, unknown role ...); the message says why."""
 
 
+ACTOR = "actor"
+"""``Session.info`` key of the signed-in user acting through this session (set at
+authentication); account, site and token changes are audited in their name."""
+
+
+def set_actor(db: Session, user: User) -> None:
+    db.info[ACTOR] = user
+
+
+def _actor(db: Session) -> User | None:
+    found = db.info.get(ACTOR)
+    return found if isinstance(found, User) else None
+
+
 class Users:
     def __init__(self, db: Session) -> None:
         self.db = db
@@ -93,6 +107,13 @@ class Users:
         )
         self.db.add(user)
         self.db.flush()
+        Audit(self.db).record(
+            _actor(self.db),
+            "create",
+            None,
+            f"user {username}: created ({role}, site {site.name})",
+            site_id=site.id if role != "admin" else None,
+        )
         return user
 
     def set_role(self, user: User, role: str) -> bool:
@@ -101,9 +122,12 @@ class Users:
             raise RepositoryError(f"role must be one of {', '.join(ROLES)}")
         if user.role == role:
             return False
-        user.role = role
+        before, user.role = user.role, role
         WebSessions(self.db).revoke_user(user.id)
         self.db.flush()
+        Audit(self.db).record(
+            _actor(self.db), "update", None, f"user {user.username}: role {before} -> {role}"
+        )
         return True
 
     def set_site(self, user: User, site_id: int) -> bool:
@@ -116,6 +140,9 @@ class Users:
         user.site_id = site.id
         WebSessions(self.db).revoke_user(user.id)
         self.db.flush()
+        Audit(self.db).record(
+            _actor(self.db), "update", None, f"user {user.username}: moved to site {site.name}"
+        )
         return True
 
     def set_active(self, user: User, active: bool) -> bool:
@@ -195,6 +222,7 @@ class Sites:
         site = Site(name=name)
         self.db.add(site)
         self.db.flush()
+        Audit(self.db).record(_actor(self.db), "create", None, f"site {site.name}: created")
         return site
 
 
@@ -210,16 +238,39 @@ class Tokens:
         )
         self.db.add(token)
         self.db.flush()
+        Audit(self.db).record(
+            _actor(self.db) or user,
+            "create",
+            None,
+            f"API token #{token.id} of user {user.username}: created",
+            site_id=user.site_id,
+        )
         return token, plain
 
     def user_for(self, plain: str) -> User | None:
+        token = self.active(plain)
+        if token is None:
+            return None
+        self.touch(token)
+        return token.user
+
+    def active(self, plain: str) -> ApiToken | None:
+        """The unrevoked token of an active user whose plaintext is ``plain`` (a read only)."""
         token = self.db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
         if token is None or token.revoked_at is not None or not token.user.is_active:
             return None
+        return token
+
+    def touch(self, token: ApiToken) -> None:
+        """Note the token's use — at most once a minute, so reads do not all become writes."""
         now = utcnow()
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-            token.last_used_at = now  # at most once a minute: not a write per request
-        return token.user
+            self.db.execute(
+                update(ApiToken)
+                .where(ApiToken.id == token.id)
+                .values(last_used_at=now)
+                .execution_options(synchronize_session=False)
+            )
 
     def revoke_all(self, user: User) -> int:
         """Revoke every active token of ``user``; returns how many were revoked."""
@@ -230,6 +281,14 @@ class Tokens:
         for token in active:
             token.revoked_at = now
         self.db.flush()
+        if active:
+            Audit(self.db).record(
+                _actor(self.db),
+                "revoke",
+                None,
+                f"{len(active)} API token(s) of user {user.username}: revoked",
+                site_id=user.site_id,
+            )
         return len(active)
 
     def active_count(self, user: User) -> int:
@@ -252,6 +311,14 @@ class Tokens:
         if token is None or token.user_id != user.id or token.revoked_at is not None:
             return False
         token.revoked_at = utcnow()
+        self.db.flush()
+        Audit(self.db).record(
+            _actor(self.db) or user,
+            "revoke",
+            None,
+            f"API token #{token.id} of user {user.username}: revoked",
+            site_id=user.site_id,
+        )
         return True
 
 

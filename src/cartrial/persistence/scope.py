@@ -82,12 +82,12 @@ def _scope_queries(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
+    site = scope.site_id
     options = []
     for cls in scoped_classes():
         if scope.nobody:
             options.append(with_loader_criteria(cls, lambda c: false(), include_aliases=True))
         else:
-            site = scope.site_id
             options.append(
                 with_loader_criteria(cls, lambda c: c.site_id == site, include_aliases=True)
             )

@@ -26,7 +26,7 @@ from cartrial.web.api import router as api_router
 from cartrial.web.bodies import FORM_OVERHEAD, BodySizeLimit, JsonGuard
 from cartrial.web.catalog import Catalog
 from cartrial.web.contract import document_problems, reject_repeated_query
-from cartrial.web.deps import AppState
+from cartrial.web.deps import AppState, prefetch_body
 from cartrial.web.pages import router as pages_router
 from cartrial.web.seed import seed_first_start
 from cartrial.web.sessions import ServerSessions
@@ -126,7 +126,7 @@ def create_app(
         docs_url=None,  # the interactive explorers load assets from a CDN: /api/docs is ours
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
-        dependencies=[Depends(reject_repeated_query)],
+        dependencies=[Depends(reject_repeated_query), Depends(prefetch_body)],
     )
     app.openapi = document_problems(app)  # type: ignore[method-assign]
     app.state.cartrial = state

@@ -10,13 +10,17 @@ given twice unless the route declares it as a list.
 
 from __future__ import annotations
 
+import re
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
+from starlette.routing import compile_path
 
 from cartrial.web.bodies import PROBLEM_JSON
 
@@ -114,6 +118,49 @@ def document_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
         return schema
 
     return openapi
+
+
+# ------------------------------------------------------------------ the routes, flattened
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    """One route of the app with its full path (router prefixes included)."""
+
+    path: str
+    methods: frozenset[str]
+    regex: re.Pattern[str]
+    endpoint: Any
+    include_in_schema: bool
+
+
+def flat_routes(routes: Sequence[Any]) -> list[RouteInfo]:
+    """Every route of an app (``app.routes``), included routers expanded, mounts skipped."""
+    out: list[RouteInfo] = []
+    for ctx in iter_route_contexts(routes):
+        path, methods = ctx.path, ctx.methods
+        if not path or methods is None:
+            continue
+        regex, _, _ = compile_path(path)
+        out.append(
+            RouteInfo(
+                path=path,
+                methods=frozenset(methods),
+                regex=regex,
+                endpoint=ctx.endpoint,
+                include_in_schema=bool(getattr(ctx, "include_in_schema", True)),
+            )
+        )
+    return out
+
+
+def allowed_methods(routes: Sequence[Any], path: str) -> list[str]:
+    """Every method some route answers on ``path`` (the ``Allow`` header of a 405)."""
+    found: set[str] = set()
+    for route in flat_routes(routes):
+        if route.regex.match(path):
+            found |= route.methods
+    return sorted(found)
 
 
 # ------------------------------------------------------------------ repeated query parameters

@@ -10,6 +10,7 @@ that user's site (administrators: every site) — see ``persistence/scope.py``.
 from __future__ import annotations
 
 import hmac
+import inspect
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cartrial.persistence.models import User
-from cartrial.persistence.repositories import Tokens, Users
+from cartrial.persistence.repositories import Tokens, Users, set_actor
 from cartrial.persistence.scope import NOBODY, scope_for, set_scope
 from cartrial.web.bodies import read_form
 from cartrial.web.catalog import Catalog
@@ -83,13 +84,29 @@ def get_now() -> datetime:
     return datetime.now(UTC)
 
 
-def get_db(state: State) -> Iterator[Session]:
+def _async_endpoint(request: Request) -> bool:
+    return inspect.iscoroutinefunction(request.scope.get("endpoint"))
+
+
+async def prefetch_body(request: Request) -> None:
+    """An ``async def`` handler's body is received before its transaction starts (see
+    :func:`get_db`), so a slow client never holds the database's write lock."""
+    if request.method in UNSAFE_METHODS and _async_endpoint(request):
+        await request.body()
+
+
+def get_db(request: Request, state: State) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error.
 
     The session starts scoped to no site at all; authentication widens it to the user's site.
+    On SQLite an ``async def`` handler's transaction begins here, in the worker thread: the
+    handler itself runs on the event loop, where waiting for the write lock would stall every
+    other request — including the one holding the lock (a deadlock until the busy timeout).
     """
     session = state.sessions()
     set_scope(session, NOBODY)
+    if state.engine.dialect.name == "sqlite" and _async_endpoint(request):
+        session.connection()  # BEGIN IMMEDIATE: wait for the lock off the event loop
     try:
         yield session
         session.commit()
@@ -139,6 +156,7 @@ def current_user(request: Request, db: DB, state: State) -> User | None:
 def _attach(db: Session, user: User) -> User:
     attached = db.merge(user, load=False)
     set_scope(db, scope_for(attached))
+    set_actor(db, attached)
     return attached
 
 
@@ -248,13 +266,15 @@ def api_user(
             "an API token is required (Authorization: Bearer <token>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    with state.sessions.begin() as auth_db:
-        user = Tokens(auth_db).user_for(credentials.credentials)
-    if user is None:
+    with state.reader() as reader:
+        token = Tokens(reader).active(credentials.credentials)
+    if token is None:
         raise HTTPException(
             401, "the API token is unknown or revoked", headers={"WWW-Authenticate": "Bearer"}
         )
-    return _attach(db, user)
+    user = _attach(db, token.user)
+    Tokens(db).touch(token)
+    return user
 
 
 def api_editor(user: Annotated[User, Depends(api_user)]) -> User:
@@ -263,5 +283,12 @@ def api_editor(user: Annotated[User, Depends(api_user)]) -> User:
     return user
 
 
+def api_admin(user: Annotated[User, Depends(api_user)]) -> User:
+    if user.role != "admin":
+        raise HTTPException(403, "only administrators manage sites and users")
+    return user
+
+
 ApiUser = Annotated[User, Depends(api_user)]
 ApiEditor = Annotated[User, Depends(api_editor)]
+ApiAdmin = Annotated[User, Depends(api_admin)]

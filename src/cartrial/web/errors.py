@@ -23,13 +23,13 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cartrial.domain.errors import CartrialError
 from cartrial.persistence.repositories import RepositoryError
 from cartrial.persistence.scope import OutOfScope
 from cartrial.web.bodies import PROBLEM_JSON, BadInput, BodyTooLarge, safe_text, too_large_message
+from cartrial.web.contract import allowed_methods
 from cartrial.web.deps import LoginRequired
 
 log = logging.getLogger("cartrial.web")
@@ -39,6 +39,10 @@ CONFLICT = (
     "The patient record was changed by someone else meanwhile: reload it and apply your change "
     "again."
 )
+
+
+TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+"""RFC 9110 names where Python's ``HTTPStatus`` still has the older ones."""
 
 
 class ProblemResponse(JSONResponse):
@@ -71,7 +75,7 @@ def problem(
 ) -> ProblemResponse:
     """The one error body of the API (RFC 9457; ``type`` about:blank, ``title`` the phrase)."""
     try:
-        title = HTTPStatus(status).phrase
+        title = TITLES.get(status) or HTTPStatus(status).phrase
     except ValueError:
         title = "Error"
     body: dict[str, Any] = {
@@ -128,28 +132,13 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "request"
 
 
-def allowed_methods(request: Request) -> list[str]:
-    """Every method some route answers on this path (for the ``Allow`` header of a 405)."""
-    methods: set[str] = set()
-    scope = dict(request.scope)
-    for route in request.app.router.routes:
-        for method in getattr(route, "methods", None) or ():
-            scope["method"] = method
-            match, _ = route.matches(scope)
-            if match == Match.FULL:
-                methods.add(method)
-    if "GET" in methods:
-        methods.add("HEAD")
-    return sorted(methods)
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
-            allowed = allowed_methods(request)
+            allowed = allowed_methods(request.app.routes, request.url.path)
             headers["Allow"] = ", ".join(allowed)
             message = f"{request.method} is not allowed here (allowed: {', '.join(allowed)})"
         return _respond(request, exc.status_code, message, headers=headers)

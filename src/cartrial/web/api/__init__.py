@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from cartrial.web.api import conduct, engage, finder, patients, screen, tools, trials
+from cartrial.web.api import admin, conduct, engage, finder, patients, screen, tools, trials
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(trials.router)
@@ -12,5 +12,6 @@ router.include_router(patients.router)
 router.include_router(finder.router)
 router.include_router(engage.router)
 router.include_router(conduct.router)
+router.include_router(admin.router)
 
 __all__ = ["router"]

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -123,16 +124,20 @@ async def create_patient(
 ) -> dict[str, Any]:
     check_bundle_type(request)
     data = parse_bundle_json(await read_body(request, settings.max_bundle_bytes))
-    patient = bundle_to_patient(data)  # validated before the transaction starts
-    record = Patients(db).create(
-        owner=user,
-        label=(label or "").strip() or default_label(patient),
-        bundle=data,
-        source_id=patient.id,
-    )
-    Audit(db).record(user, "create", record.id, "imported a FHIR bundle (api)")
-    response.headers["ETag"] = etag(record)
-    return record_json(record)
+
+    def work() -> dict[str, Any]:  # parsing and the database off the event loop
+        patient = bundle_to_patient(data)
+        record = Patients(db).create(
+            owner=user,
+            label=(label or "").strip() or default_label(patient),
+            bundle=data,
+            source_id=patient.id,
+        )
+        Audit(db).record(user, "create", record.id, "imported a FHIR bundle (api)")
+        response.headers["ETag"] = etag(record)
+        return record_json(record)
+
+    return await run_in_threadpool(work)
 
 
 @router.get(
@@ -214,14 +219,18 @@ async def put_bundle(
 ) -> dict[str, Any]:
     check_bundle_type(request)
     data = parse_bundle_json(await read_body(request, settings.max_bundle_bytes))
-    patient = bundle_to_patient(data)  # validated before the transaction starts
-    record = _record(db, patient_id)
-    check_if_match(record, if_match)
-    changed = Patients(db).update(record, bundle=data, source_id=patient.id)
-    if changed:
-        Audit(db).record(user, "update", record.id, "replaced the FHIR bundle (api)")
-    response.headers["ETag"] = etag(record)
-    return record_json(record)
+
+    def work() -> dict[str, Any]:  # parsing and the database off the event loop
+        patient = bundle_to_patient(data)
+        record = _record(db, patient_id)
+        check_if_match(record, if_match)
+        changed = Patients(db).update(record, bundle=data, source_id=patient.id)
+        if changed:
+            Audit(db).record(user, "update", record.id, "replaced the FHIR bundle (api)")
+        response.headers["ETag"] = etag(record)
+        return record_json(record)
+
+    return await run_in_threadpool(work)
 
 
 @router.delete(
