@@ -124,6 +124,8 @@ class Hit:
     kind: str = "atom"
     claim: tuple[int, int] | None = None
     window: WindowHit | None = None
+    #: a second window of the other kind (within / duration) for hits that take both
+    window2: WindowHit | None = None
     # an exception's text ("except NMSC disease-free > 5 years"): its windows are not this hit's
     exc_zone: tuple[int, int] | None = None
     # for merging condition hits

@@ -2220,12 +2220,13 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         elif (
             h.window is not None
             and h.kind in ("condition", "condition_exc")
-            and _EVIDENCE.search(text[max(start, h.start - 60) : h.start])
+            and (ev := _EVIDENCE.search(text[max(start, h.start - 60) : h.start]))
         ):
             # "MRI evidence of active myositis within 3 months": the finding is dated, not the
             # onset of the disease
+            word = ev.group(0).split()[0].lower()
             node = ManualReview(
-                data_hint="dated finding",
+                data_hint=word if word != "evidence" else "dated finding",
                 **ctx.common(
                     a, b, 1.0, "a finding dated by the window, not the onset of the disease"
                 ),
@@ -2288,7 +2289,9 @@ def _not_computable(ctx: Ctx, node: Criterion, w: WindowHit | None) -> ManualRev
     if concepts is None:
         return None
     unknown = all(c in lx.UNCODABLE for c in concepts)
-    washout_in_exclusion = w is not None and w.direction == "at_least" and ctx.section == "exclusion"
+    washout_in_exclusion = (
+        w is not None and w.direction == "at_least" and ctx.section == "exclusion"
+    )
     if not (unknown or washout_in_exclusion):
         return None
     reason = (
@@ -2318,13 +2321,19 @@ def _not_computable(ctx: Ctx, node: Criterion, w: WindowHit | None) -> ManualRev
 
 def _washout(ctx: Ctx, node: Criterion, w: WindowHit) -> Criterion:
     """ "At least 4 weeks since prior X" (inclusion): no X inside those 4 weeks."""
-    if not isinstance(node, (MedicationHistory, ProcedureHistory)) or w.unit is TimeUnit.HALF_LIVES and isinstance(node, ProcedureHistory):
+    if (
+        not isinstance(node, (MedicationHistory, ProcedureHistory))
+        or w.unit is TimeUnit.HALF_LIVES
+        and isinstance(node, ProcedureHistory)
+    ):
         return node
     inner = node.model_copy(
         update={"within": Window(amount=w.amount, unit=w.unit, reference=w.reference)}
     )
     ctx.doc.setdefault("washouts", set()).add(inner.span)
-    return Not(item=inner, **ctx.common_of(node, f"washout: at least {w.amount:g} {w.unit.value} since"))
+    return Not(
+        item=inner, **ctx.common_of(node, f"washout: at least {w.amount:g} {w.unit.value} since")
+    )
 
 
 def _masked(clause: str, start: int, claimed: list[tuple[int, int]]) -> str:
@@ -2375,7 +2384,19 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
             continue  # "> 25 years and < 72 years" is an age, not a duration
         if any(zs <= w.start and w.end <= ze for zs, ze in zones):
             continue  # inside an exception ("except NMSC disease-free > 5 years")
-        cands = [h for h in hits if w.direction in h.accepts and h.window is None]
+        cands = [
+            h
+            for h in hits
+            if w.direction in h.accepts
+            and (
+                h.window is None
+                or (
+                    h.kind == "count"
+                    and h.window2 is None
+                    and {h.window.direction, w.direction} == {"within", "duration"}
+                )
+            )
+        ]
         if re.search(
             r"\b(?:present|existing|ongoing|persist\w*)\s*$",
             text[max(0, w.start - 25) : w.start],
@@ -2396,8 +2417,8 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
             h
             for h in cands
             if h.end <= w.start + 1
-            and w.start - h.end < 160
-            and not _BOUNDARY.search(text[h.end : w.start])
+            and len(_unbracketed(text[h.end : w.start])) < 160
+            and not _BOUNDARY.search(_unbracketed(text[h.end : w.start]))
             and not opens(text[h.end : w.start])
             and not _names_a_concept(text[h.end : w.start])
         ]
@@ -2410,15 +2431,43 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
             and not _BOUNDARY.search(text[w.end : h.start])
             and not closes(text[w.end : h.start])
         ]
+        if len(before) > 1:
+            # a list in brackets ("therapies (including A, B) for 12 weeks") is not what the
+            # window is about when the hit that introduced it is a candidate too
+            outside = [h for h in before if not _in_brackets(text, h.start, w.start)]
+            before = outside or before
+            # "at least two immunosuppressants (A, B...) for 12 weeks": the counted agents
+            before = [h for h in before if h.kind == "count"] or before
         chosen = before or inside or after
         for h in chosen:
-            h.window = w
+            if h.window is None:
+                h.window = w
+            else:
+                h.window2 = w
+
+
+def _unbracketed(gap: str) -> str:
+    """``gap`` without its closed bracketed stretches (a list in brackets is no boundary)."""
+    return re.sub(r"\([^()]*\)", " ", gap)
+
+
+def _in_brackets(text: str, pos: int, until: int) -> bool:
+    """Is ``pos`` inside brackets that close before ``until``?"""
+    depth = 0
+    for ch in text[pos:until]:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
 
 
 def _names_a_concept(gap: str) -> bool:
     """Does the stretch between a hit and a window name a drug or procedure of its own (the
     window then belongs to that one, not to the earlier hit)?"""
-    gap = re.sub(r"\([^()]*\)", " ", gap)  # a bracketed list belongs to the hit before it
+    gap = _unbracketed(gap)  # a bracketed list belongs to the hit before it
     if len(gap) < 4:
         return False
     return bool(lx.find_all(lx.DRUGS, gap) or lx.find_all(lx.PROCEDURES, gap))

@@ -263,10 +263,16 @@ def facts(rec: Fields) -> list[Fields]:
     if kind == "manual":
         if rec.get("read_facts"):
             return [{**f, "text": rec.get("text"), "id": rec.get("id")} for f in rec["read_facts"]]
-        # a forward-looking period (contraception until N after the infusion) is read, though
-        # not computable; any other manual leaf states nothing
-        if isinstance(w, dict) and w.get("direction") == "after" and rec.get("concept"):
-            return [_window_fact([str(rec["concept"])], w, rec)]
+        # a window read exactly on a named review node (contraception until N after the
+        # infusion, other trials within 30 days) is kept, though not computable; an unnamed
+        # manual leaf ("not understood") states nothing
+        if (
+            isinstance(w, dict)
+            and rec.get("concept")
+            and w.get("reference") != "unresolved"
+            and w.get("direction") != "duration"
+        ):
+            return [_window_fact([str(rec["concept"]).replace(" ", "_")], w, rec)]
         return []
     neg = bool(rec.get("negated"))
     out: list[Fields] = []

@@ -126,17 +126,24 @@ def counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
 
 
 def _count_hit(start: int, end: int, cls: str, n: int, failed: bool) -> Hit:
+    """A computable count; it takes a "within" and a "for at least" window together ("two
+    immunosuppressants for at least 12 weeks within 24 months")."""
+
     def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+        ws = [x for x in (w, hit.window2) if x is not None]
+        inside = next((x for x in ws if x.direction == "within"), None)
+        lasting = next((x for x in ws if x.direction == "duration"), None)
         return MedicationHistory(
             classes=(cls,),
             min_distinct=n,
-            within=window(w) if w is not None and w.direction == "within" else None,
-            min_duration=duration(w),
+            within=window(inside),
+            min_duration=duration(lasting),
             outcome="failure_or_intolerance" if failed else "any",
             **c.common(a, b, cf, "count of distinct agents of the class"),
         )
 
-    return Hit(start, end, build, frozenset({"within", "duration"}), 0.85, kind="count")
+    hit = Hit(start, end, build, frozenset({"within", "duration"}), 0.85, kind="count")
+    return hit
 
 
 # ---------------------------------------------------------------------------- doses
