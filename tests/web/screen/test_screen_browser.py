@@ -248,3 +248,25 @@ def test_calendar_dates_and_ics_download(server: str, browser: Any, tmp_path: Pa
     assert info.value.suggested_filename == "NCT07193667-course-2027-03-01.ics"
     assert "BEGIN:VCALENDAR" in ics and "DTSTART;VALUE=DATE:20270301" in ics
     page.close()
+
+
+def test_calculator_and_trials_pages_are_axe_clean(server: str, browser: Any, shots: Path) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    login(page, server, "/workspace/calculators")
+    assert axe_violations(page) == []
+    page.goto(server + "/workspace/calculators/crcl_cockcroft_gault")
+    page.fill("#c-age_years", "40")
+    page.fill("#c-weight_kg", "60")
+    page.fill("#c-scr_mg_dl", "1.0")
+    page.select_option("#c-sex", "female")
+    page.click("form.calc-form button[type=submit]")
+    expect(page.locator("#calc-result .big")).to_contain_text("70.83")
+    expect(page.locator("#calc-result table.breakdown").first).to_contain_text("Sex factor")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    page.screenshot(path=str(shots / "calculator-390.png"), full_page=True)
+    assert axe_violations(page) == []
+    page.goto(server + "/workspace/trials")
+    assert axe_violations(page) == []
+    page.close()
