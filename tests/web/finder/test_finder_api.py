@@ -184,3 +184,28 @@ def test_prescreening_runs_on_drafted_criteria_with_the_label(
         "/api/v1/trials/NCT04146051/screen", content=json.dumps(bundle), headers=headers
     )
     assert no_text.status_code == 409 and "no eligibility text" in no_text.json()["detail"]
+
+
+def test_trial_page_prescreen_form_on_draft_criteria(
+    client: TestClient, bundle: dict[str, object]
+) -> None:
+    import json
+
+    from tests.web.helpers import csrf_of
+
+    token = csrf_of(client, "/trials/NCT06581198")
+    r = client.post(
+        "/trials/NCT06581198/prescreen",
+        data={"csrf_token": token, "as_of": "2026-11-22"},
+        files={"bundle": ("p.json", json.dumps(bundle), "application/fhir+json")},
+    )
+    assert r.status_code == 200, r.text[:500]
+    assert "Not reviewed." in r.text and "Results as of 2026-11-22" in r.text
+    assert "NCT06581198" in r.text
+    empty = client.post("/trials/NCT06581198/prescreen", data={"csrf_token": token})
+    assert empty.status_code == 422 and "choose a FHIR bundle" in empty.text
+    no_token = client.post(
+        "/trials/NCT06581198/prescreen",
+        files={"bundle": ("p.json", json.dumps(bundle), "application/fhir+json")},
+    )
+    assert no_token.status_code in (400, 403)

@@ -1,13 +1,30 @@
-"""Finder pages: organizations, products and conditions with their trials, the patient FAQ
-and the data source with its licence."""
+"""Finder pages: organizations, products and conditions with their trials, the patient FAQ,
+the data source with its licence, and pre-screening one trial on its reviewed or drafted
+criteria (the bundle is read in memory, screened and dropped: nothing stored or logged)."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from cartrial.finder.conditions import FAMILIES, by_key
 from cartrial.finder.store import Group
+from cartrial.services.screening import explained_all, screen_patient
+from cartrial.web.bodies import (
+    BadInput,
+    BodyTooLarge,
+    bundle_to_patient,
+    form_file,
+    form_text,
+    parse_bundle_json,
+    read_form,
+    too_large_message,
+)
+from cartrial.web.deps import AppSettings, Today
 from cartrial.web.finder_deps import FinderDep
 from cartrial.web.templating import render
 
@@ -84,3 +101,53 @@ def faq_page(request: Request, finder: FinderDep) -> Response:
 @router.get("/about/data")
 def data_page(request: Request, finder: FinderDep) -> Response:
     return render(request, "finder_data.html", {"snapshot": finder.info})
+
+
+@router.post("/trials/{nct_id}/prescreen")
+async def trial_prescreen(
+    request: Request, nct_id: str, finder: FinderDep, settings: AppSettings, today: Today
+) -> Response:
+    """One trial, one uploaded or pasted FHIR bundle: the verdict, labelled "not reviewed"
+    when the criteria are the parser's draft."""
+    entry = finder.store.get(nct_id)
+    if entry is None:
+        raise HTTPException(404, f"There is no trial {nct_id} in the catalogue.")
+    tp = finder.protocol_for(entry)
+    ctx: dict[str, Any] = {"entry": entry, "tp": tp, "errors": [], "results": None}
+    status = 200
+    if tp.protocol is None:
+        ctx["errors"] = ["The registry record gives no eligibility text: nothing to screen."]
+        return render(request, "finder_prescreen.html", ctx, status_code=409)
+    protocol = tp.protocol
+    try:
+        form = await read_form(request, settings.max_bundle_bytes)
+        raw_day = form_text(form, "as_of").strip()
+        try:
+            as_of = date.fromisoformat(raw_day) if raw_day else today
+        except ValueError:
+            raise BadInput(f"as_of: {raw_day!r} is not a date (YYYY-MM-DD)") from None
+        raw = await form_file(form, "bundle", settings.max_bundle_bytes)
+        if raw is None:
+            text = form_text(form, "bundle_text")
+            if not text.strip():
+                raise BadInput("bundle: choose a FHIR bundle file or paste one")
+            if len(text.encode("utf-8")) > settings.max_bundle_bytes:
+                raise BodyTooLarge(settings.max_bundle_bytes)
+            raw = text.encode("utf-8")
+        patient = bundle_to_patient(parse_bundle_json(raw))
+        results = await run_in_threadpool(
+            screen_patient, patient, as_of=as_of, protocols=[protocol]
+        )
+        ctx.update(
+            results=explained_all(results, {entry.nct_id: protocol}),
+            as_of=as_of,
+            patient_age=patient.age_on(as_of),
+            patient_sex=patient.sex.value,
+        )
+    except BadInput as exc:
+        status = exc.status_code
+        ctx["errors"] = [exc.message]
+    except BodyTooLarge as exc:
+        status = 413
+        ctx["errors"] = [too_large_message(exc.limit)]
+    return render(request, "finder_prescreen.html", ctx, status_code=status)
