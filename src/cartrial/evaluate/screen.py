@@ -86,14 +86,9 @@ def _real(res: NodeResult) -> int:
 
 
 def _assumed(res: NodeResult) -> bool:
-    """True when the node's status would not hold without a ManualReview assumption."""
-    if res.manual:
-        return True
-    if not res.children or res.status is Truth.UNKNOWN:
-        return False
-    if res.kind == "not":
-        return _assumed(res.children[0])
-    return _real(res) < _needed(res)
+    """True when the node's status would not hold without a ManualReview assumption (set by the
+    evaluator: ``NodeResult.assumed``, see ``composites.py``)."""
+    return res.manual or res.assumed
 
 
 def _flatten(
