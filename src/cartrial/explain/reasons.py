@@ -95,6 +95,9 @@ class Explanation(BaseModel):
     earliest_eligible_date: date | None = None
     sentences: dict[str, str] = {}
     """Criterion id → its sentence, for every computable leaf (the full criteria list)."""
+    headline: str = ""
+    """The first reason in one short line (a failed "any of": the first reason of each
+    alternative), for a table of verdicts."""
 
 
 def _label(node: Any) -> str:
@@ -262,6 +265,13 @@ def flat(reason: Reason) -> str:
     return f"{reason.text}: " + " | ".join(parts)
 
 
+def headline(reason: Reason) -> str:
+    if not reason.alternatives:
+        return reason.text
+    firsts = [headline(a.reasons[0]) for a in reason.alternatives if a.reasons]
+    return f"{reason.text}: " + "; ".join(dict.fromkeys(firsts))
+
+
 def explain(protocol: Protocol, result: ScreeningResult) -> Explanation:
     """The explanation of ``result`` (a screening of ``protocol``) for people."""
     walker = _Walker(protocol, result)
@@ -296,4 +306,5 @@ def explain(protocol: Protocol, result: ScreeningResult) -> Explanation:
         to_confirm=tuple(confirm),
         earliest_eligible_date=result.earliest_eligible_date,
         sentences=walker.sentences(),
+        headline=headline(reasons[0]) if reasons else text,
     )
