@@ -228,6 +228,24 @@ def _infusion(entry: Entry) -> str:
     return f"Then you get {cells}."
 
 
+_ONCE = re.compile(
+    r"\bsingle[- ](?:dose|infusion|administration|intravenous)|\bone[- ]time\b|"
+    r"\bonce\b|\bone infusion\b",
+    re.IGNORECASE,
+)
+
+
+def _how_given(entry: Entry) -> str:
+    """Once, when the record says so (a single dose or infusion); else just how."""
+    t = entry.trial
+    texts = [t.title, t.brief_title or "", t.description or "", *t.interventions]
+    texts += [a.description or "" for a in t.arms]
+    what = "it" if (entry.info.product_type or "").casefold().startswith("in vivo") else "them"
+    if t.dose_levels or any(_ONCE.search(x) for x in texts):
+        return f"You get {what} once, through a drip (an infusion)."
+    return f"You get {what} through a drip (an infusion)."
+
+
 def _join(items: Sequence[str], word: str = "or") -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -319,6 +337,7 @@ def plain_summary(
                 )
             )
     out.append(Sentence("What happens", (_infusion(entry),)))
+    out.append(Sentence("What happens", (_how_given(entry),)))
     if entry.trial.cell_type in ("CAR-T", "CAR-NK", "CAR-DNT", None):
         what = f"These cells are changed in a lab to find the {_target_cells(entry)} that drive the disease."
     else:
