@@ -20,7 +20,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cartrial.engage.crypto import FieldCipher, email_key
@@ -98,9 +98,10 @@ class Outbox:
         ).all()
 
     def pending_count(self) -> int:
-        return len(
-            self.db.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all()
+        found = self.db.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
         )
+        return int(found or 0)
 
 
 # ------------------------------------------------------------------ SMTP

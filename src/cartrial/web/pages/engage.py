@@ -373,6 +373,7 @@ def outbox_page(request: Request, db: DB, user: PageAdmin, engage: EngageDep) ->
             "user": user,
             "rows": [(r, outbox.mail_of(r)) for r in rows],
             "configured": engage.settings.smtp_url is not None,
+            "pending": outbox.pending_count(),
         },
     )
 
