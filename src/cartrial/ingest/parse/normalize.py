@@ -122,13 +122,13 @@ _RULES: list[tuple[str, _Repl]] = [
     (r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+", lambda m: _superscript(m)),
     # "greater than or equal to [>=] 6" (registry text repeats the symbol in brackets)
     (
-        r"\b(?:greater|more|higher|less|lower)\s+than(?:\s+or\s+equal(?:\s+to)?)?\s*\\?\[\s*\\?"
+        r"\b(?=[gmhl])(?:greater|more|higher|less|lower)\s+than(?:\s+or\s+equal(?:\s+to)?)?\s*\\?\[\s*\\?"
         r"(?:>=|<=|>|<)\s*\\?\]",
         lambda m: re.findall(r">=|<=|>|<", m.group(0))[-1],
     ),
     # "above the (reference laboratory) upper normal limit (UNL)": more than 1 x ULN
     (
-        r"\b(?:above|greater\s+than|higher\s+than|exceed(?:s|ing)?)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+        r"\b(?=[aghe])(?:above|greater\s+than|higher\s+than|exceed(?:s|ing)?)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
         r"(?:upper\s+(?:normal\s+limit|limit\s+of\s+(?:the\s+)?normal)|ULN|UNL)\b"
         r"(?:\s*\(\s*(?:ULN|UNL)\s*\))?",
         "> 1 xULN",

@@ -2420,7 +2420,7 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
             and len(_unbracketed(text[h.end : w.start])) < 160
             and not _BOUNDARY.search(_unbracketed(text[h.end : w.start]))
             and not opens(text[h.end : w.start])
-            and not _names_a_concept(text[h.end : w.start])
+            and not _names_a_concept(text, h.end, w.start)
         ]
         inside = [h for h in cands if h.start < w.end and w.start < h.end]
         after = [
@@ -2464,13 +2464,29 @@ def _in_brackets(text: str, pos: int, until: int) -> bool:
     return False
 
 
-def _names_a_concept(gap: str) -> bool:
+def _names_a_concept(text: str, a: int, b: int) -> bool:
     """Does the stretch between a hit and a window name a drug or procedure of its own (the
-    window then belongs to that one, not to the earlier hit)?"""
-    gap = _unbracketed(gap)  # a bracketed list belongs to the hit before it
-    if len(gap) < 4:
+    window then belongs to that one, not to the earlier hit)? A bracketed list belongs to the
+    hit before it."""
+    if b - a < 4:
         return False
-    return bool(lx.find_all(lx.DRUGS, gap) or lx.find_all(lx.PROCEDURES, gap))
+    depth = 0
+    closed: list[tuple[int, int]] = []
+    opened = a
+    for i in range(a, b):
+        if text[i] == "(":
+            if depth == 0:
+                opened = i
+            depth += 1
+        elif text[i] == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                closed.append((opened, i))
+    for table in (lx.DRUGS, lx.PROCEDURES):
+        for _k, s, _e in lx.find_all(table, text[a:b], a):
+            if not any(x <= a + s <= y for x, y in closed):
+                return True
+    return False
 
 
 def _merge_conditions(text: str, hits: list[Hit]) -> list[Hit]:

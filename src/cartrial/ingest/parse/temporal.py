@@ -305,6 +305,30 @@ _WINDOW_HINT = re.compile(
 )
 
 
+_WORD_START = re.compile(r"(?:(?<![\w])(?=[\w(])|(?=[<>=]))")
+
+
+def _window_matches(text: str) -> list[re.Match[str]]:
+    """Leftmost non-overlapping window matches, tried only at word starts up to 90 characters
+    before a time word (the same matches as ``WINDOW_RX.finditer``, without trying every word
+    of a long text)."""
+    out: list[re.Match[str]] = []
+    last = 0
+    tried: set[int] = set()
+    for hint in _WINDOW_HINT.finditer(text):
+        lo = max(last, hint.start() - 90)
+        for s in _WORD_START.finditer(text, lo, hint.end()):
+            pos = s.start()
+            if pos < last or pos in tried:
+                continue
+            tried.add(pos)
+            m = WINDOW_RX.match(text, pos)
+            if m is not None and m.end() > pos:
+                out.append(m)
+                last = m.end()
+    return out
+
+
 def _group(m: re.Match[str], name: str) -> str | None:
     return m.group(name) if name in WINDOW_RX.groupindex else None
 
@@ -314,7 +338,7 @@ def find_windows(text: str) -> list[WindowHit]:
     hits: list[WindowHit] = []
     if not _WINDOW_HINT.search(text):
         return hits
-    for m in WINDOW_RX.finditer(text):
+    for m in _window_matches(text):
         i = next((k for k in range(len(_WIN_PATTERNS)) if m.group(f"w{k}")), None)
         if i is None:
             continue

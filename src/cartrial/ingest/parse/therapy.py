@@ -62,8 +62,11 @@ _FAILED = re.compile(
 )
 
 
+_COUNT_HINT = re.compile(r"immuno|dmard|therap|regimen|treatment|following", _I)
+
+
 def counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
-    if not re.search(r"\d|two|three|four|five", text, _I):
+    if not _COUNT_HINT.search(ctx.low) or not re.search(r"\d|two|three|four|five", ctx.low):
         return []
     hits: list[Hit] = []
     for m in _COUNT_RX.finditer(text):
