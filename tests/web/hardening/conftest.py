@@ -19,6 +19,7 @@ class TwoSites:
     patient: dict[str, int] = field(default_factory=dict)  # "A"/"B" -> patient id
     run: dict[str, str] = field(default_factory=dict)  # "A"/"B" -> run id
     tokens: dict[str, str] = field(default_factory=dict)  # username -> bearer token
+    user_ids: dict[str, int] = field(default_factory=dict)  # username -> user id
 
     def auth(self, username: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[username]}"}
@@ -46,6 +47,11 @@ def two_sites(tmp_path: Path) -> Iterator[TwoSites]:
                 if name != "admin":
                     Users(db).create(name, "password-123", role, site_id=world.site[site])
         world.tokens = {name: env.token(name) for name in USERS}
+        with env.sessions.begin() as db:
+            for name in USERS:
+                account = Users(db).by_username(name)
+                assert account is not None
+                world.user_ids[name] = account.id
         for site, coord in (("A", "coord_a"), ("B", "coord_b")):
             r = env.client.post(
                 f"/api/v1/patients?label=Patient%20of%20site%20{site}",
