@@ -15,7 +15,7 @@ from cartrial.domain.errors import DataError
 from cartrial.domain.trial import Trial
 from cartrial.schedule import SEED_COURSE_SCHEDULE, CoursePlan, course_rows, course_to_ics
 from cartrial.schedule import plan_course as _plan_course
-from cartrial.web.deps import CatalogDep
+from cartrial.web.finder_deps import FinderDep
 from cartrial.web.templating import render
 
 router = APIRouter()
@@ -35,11 +35,12 @@ def plan_for_trial(trial: Trial, infusion: dt.date) -> CoursePlan:
     return _plan_course(schedule, infusion, trial_id=trial.nct_id, notes=tuple(notes))
 
 
-def _trial(catalog: CatalogDep, nct_id: str) -> Trial:
-    entry = catalog.get(nct_id)
+def _trial(finder: FinderDep, nct_id: str) -> Trial:
+    """The trial as its page shows it (a bundled protocol or a catalogue entry)."""
+    entry = finder.store.get(nct_id)
     if entry is None:
-        raise HTTPException(404, f"There is no bundled trial {nct_id}.")
-    return entry.protocol.trial
+        raise HTTPException(404, f"There is no trial {nct_id} in the catalogue.")
+    return entry.trial
 
 
 def _date(raw: str) -> dt.date:
@@ -53,11 +54,11 @@ def _date(raw: str) -> dt.date:
 def calendar_dates(
     request: Request,
     nct_id: str,
-    catalog: CatalogDep,
+    finder: FinderDep,
     infusion: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     """The dated calendar (an htmx fragment, or the partial alone when requested directly)."""
-    trial = _trial(catalog, nct_id)
+    trial = _trial(finder, nct_id)
     ctx: dict[str, object] = {"trial": trial, "infusion": infusion, "rows": None, "error": None}
     status = 200
     if infusion.strip():
@@ -73,10 +74,10 @@ def calendar_dates(
 @router.get("/trials/{nct_id}/calendar.ics")
 def calendar_ics(
     nct_id: str,
-    catalog: CatalogDep,
+    finder: FinderDep,
     infusion: Annotated[str, Query(max_length=20)],
 ) -> Response:
-    trial = _trial(catalog, nct_id)
+    trial = _trial(finder, nct_id)
     day0 = _date(infusion)
     try:
         payload = course_to_ics(plan_for_trial(trial, day0), dtstamp=dt.datetime.now(dt.UTC))
