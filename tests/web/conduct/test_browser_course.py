@@ -103,6 +103,17 @@ def browser() -> Iterator[object]:
             b.close()
 
 
+def _wait_loaded(img: object) -> None:
+    """An <img> finished loading with a picture (polled: the CSP forbids eval'd predicates)."""
+    from playwright.sync_api import Locator
+
+    assert isinstance(img, Locator)
+    deadline = time.monotonic() + 20
+    while not img.evaluate("i => i.complete && i.naturalWidth > 0"):
+        assert time.monotonic() < deadline, "the picture did not load"
+        time.sleep(0.1)
+
+
 def _escalation_page_action(page: object, server: str) -> str:
     from playwright.sync_api import Page, expect
 
@@ -200,12 +211,15 @@ def test_one_patients_course(server: str, browser: object, tmp_path: Path) -> No
     values = page.locator("table.efficacy .eff-value").all_inner_texts()
     assert values == ["12", "2"]  # 4 + 2 + 4 + 2; then low complement alone
     expect(page.locator("table.efficacy .eff-change").nth(1)).to_have_text("-10")
+    for img in page.locator("#labs img").all():  # the kinetics pictures load (SVG)
+        img.scroll_into_view_if_needed()
+        _wait_loaded(img)
     page.screenshot(path=str(ARTIFACTS / "05-efficacy.png"), full_page=True)
 
     # swimmer plot (server-side SVG) shows our patient with the DLT
     page.goto(f"{server}/workspace/trials/{TRIAL}/conduct")
     page.locator("#swimmer").scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('#swimmer').naturalWidth > 0")
+    _wait_loaded(page.locator("#swimmer"))
     svg = page.request.get(f"{server}/workspace/trials/{TRIAL}/conduct/swimmer.svg")
     assert svg.ok and svg.headers["content-type"].startswith("image/svg+xml")
     assert "009 DL3 DLT" in svg.text()
@@ -233,5 +247,16 @@ def test_one_patients_course(server: str, browser: object, tmp_path: Path) -> No
     png = next(tmp_path.glob("p*.png"))
     assert png.stat().st_size > 10_000
     shutil.copy(png, ARTIFACTS / "07-safety-report-page1.png")
+    # the board and a course fit a phone: no sideways scrolling at 390 px
+    phone = browser.new_page(
+        viewport={"width": 390, "height": 844}, is_mobile=True, device_scale_factor=2
+    )
+    phone.context.add_cookies(page.context.cookies())
+    for path in (f"/workspace/trials/{TRIAL}/conduct", "/workspace/conduct/enrolments/9"):
+        phone.goto(server + path)
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{path} scrolls sideways by {overflow}px at 390 px"
+    phone.screenshot(path=str(ARTIFACTS / "08-course-phone-390x844.png"))
+    phone.close()
     assert errors == []
     page.close()
