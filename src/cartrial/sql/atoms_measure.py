@@ -82,6 +82,18 @@ def last_day(state: State, keys: tuple[str, ...], why: str, window: Window | Non
             .group_by(col("person_id")))
 
 
+def day_extreme(state: State, key: str, why: str, window: Window | None, *,
+                highest: bool) -> exp.Select:
+    """Per person, the highest (or lowest) value of ``key`` on its newest day in the window."""
+    rows = _rows(state, (key,), why, dates.literal(state.start(window)), numeric=True)
+    dated = rows.select(alias(exp.Window(this=exp.Max(this=col("d")),
+                                         partition_by=[col("person_id")]), "last_d"))
+    pick = exp.Max if highest else exp.Min
+    return (exp.select(col("person_id"), alias(pick(this=col("value")), "value"))
+            .from_(dated.subquery("r")).where(exp.EQ(this=col("d"), expression=col("last_d")))
+            .group_by(col("person_id")))
+
+
 def _bound(node: Measurement, *, upper: bool) -> exp.Expression:
     own = col("ref_high" if upper else "ref_low")
     default = vocab.default_range(node.concept)
@@ -192,7 +204,11 @@ def _derived(node: Derived, scope: Scope) -> exp.Expression:
     parts: dict[str, exp.Select] = {}
     if node.accept_reported and node.calculator in vocab.concept_keys("labs"):
         parts["rep"] = latest(state, (node.calculator,), why, node.lookback)
-    parts["scr"] = latest(state, ("creatinine",), why, node.lookback)
+    # several creatinines on the newest day: the conservative one, as the evaluator picks it
+    # (CrCl/eGFR fall as creatinine rises: the highest fails a lower bound of an inclusion)
+    upward = node.comparator in (Comparator.GE, Comparator.GT)
+    parts["scr"] = day_extreme(state, "creatinine", why, node.lookback,
+                               highest=upward == scope.favourable)
     if node.calculator == "crcl_cockcroft_gault":
         parts["wt"] = latest(state, ("body_weight",), why, node.lookback)
     if node.calculator == "egfr_bedside_schwartz":

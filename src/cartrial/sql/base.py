@@ -62,7 +62,8 @@ def key_concepts(state: State) -> exp.Select:
 def units(state: State) -> exp.Select:
     rows = concepts.unit_rows(state.keys.get("labs", set()), (*state.cdm.unit_codes, None))
     return exp.select("key", "unit_code", "factor").from_(
-        values([(k, u, f) for k, u, f in rows], "f", ("key", "unit_code", "factor")))
+        values([(k, u, f) for k, u, f in rows], "f", ("key", "unit_code", "factor"),
+               (TEXT, TEXT, exp.DataType.build("double"))))
 
 
 def _result(value_concept: exp.Expression) -> exp.Expression:

@@ -171,10 +171,12 @@ def alias(e: exp.Expression, name: str) -> exp.Expression:
 
 
 def values(rows: Sequence[Sequence[str | float | None]], name: str,
-           columns: Sequence[str]) -> exp.Expression:
-    """A VALUES table; an empty one becomes a typed zero-row SELECT."""
+           columns: Sequence[str], types: Sequence[exp.DataType] | None = None) -> exp.Expression:
+    """A VALUES table; an empty one becomes a typed zero-row SELECT (text unless ``types``)."""
     if not rows:
-        return exp.select(*[exp.alias_(exp.cast(exp.Null(), TEXT), c) for c in columns]).where(
+        kinds = types or [TEXT] * len(columns)
+        return exp.select(*[exp.alias_(exp.cast(exp.Null(), t), c)
+                            for c, t in zip(columns, kinds, strict=True)]).where(
             FALSE).subquery(name)
     tuples = [exp.tuple_(*[lit(v) for v in row]) for row in rows]
     return exp.Values(expressions=tuples, alias=exp.TableAlias(

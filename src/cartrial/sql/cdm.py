@@ -104,7 +104,7 @@ class DuckDBConnection:
         return self._con
 
     def query(self, sql: str) -> pa.Table:
-        return self._con.execute(sql).fetch_arrow_table()
+        return self._con.execute(sql).to_arrow_table()
 
     def columns(self, schema: str | None) -> dict[str, frozenset[str]]:
         rows = self._con.execute(
