@@ -397,3 +397,20 @@ def test_same_instant_creatinines_take_the_conservative_one_for_crcl() -> None:
         assert outcome(res, "inc-2.3") == "fail"
         scr = [e for e in crit(res, "inc-2.3").evidence if e.concept == "creatinine"]
         assert scr[0].value == 3.5 and "more conservative" in (scr[0].detail or "")
+
+
+def test_unrecognised_ongoing_medication_started_long_ago_still_counts() -> None:
+    """Still taken (status active, no end): whenever it started, it may be inside the washout."""
+    b = _gc012f("gc-med-ongoing")
+    b.entries.append(
+        {
+            "resourceType": "MedicationStatement",
+            "id": "combo",
+            "status": "active",
+            "subject": {"reference": "Patient/gc-med-ongoing"},
+            "medicationCodeableConcept": {"text": "methotrexate / leflunomide combination"},
+            "effectivePeriod": {"start": "2019-01-01"},
+        }
+    )
+    res = run("NCT05858684", b)
+    assert res.verdict is NEEDS_DATA and outcome(res, "exc-5") == "unknown"

@@ -98,7 +98,10 @@ class MedicationReader(ReaderState):
                 )
             )
             start, end = self._period(res, self._dosages(res))
-            self._skip(rt, rid, why, text=text, codes=_all_codes(cc), date=end or start)
+            # an ongoing exposure has no last date: never filtered out by a window
+            ongoing = end is None and status in ("active", "on-hold", "in-progress", None)
+            last = None if ongoing else (end or start)
+            self._skip(rt, rid, why, text=text, codes=_all_codes(cc), date=last)
             return
         ref = refs[0]
         dosages = self._dosages(res)
