@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from typing import Literal
@@ -273,6 +273,13 @@ class FinderStore:
         elif f.sort == "relevance":
             out.sort(key=lambda x: (not x[0].reviewed, not x[0].open, x[0].nct_id))
         return out
+
+    def unlocated(self, f: FinderQuery) -> list[Entry]:
+        """Trials that match ``f`` except for distance because no site gives coordinates: a
+        "within N km" list names how many it cannot place instead of dropping them silently."""
+        if f.near is None or f.within_km is None:
+            return []
+        return [e for e, km in self.search(replace(f, within_km=None)) if km is None]
 
     def facets(self) -> dict[str, list[tuple[str, str]]]:
         """(value, label) pairs each filter can take."""

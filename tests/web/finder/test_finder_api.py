@@ -32,6 +32,13 @@ def test_near_and_within_sort_and_filter_by_distance(client: TestClient) -> None
     assert kms and kms == sorted(kms) and max(kms) <= 500
     every = client.get("/api/v1/trials", params={"q": "lupus"}).json()
     assert body["count"] < every["count"]
+    # trials that match but give no site location are named, not silently dropped
+    unplaced = set(body["without_site_location"])
+    assert unplaced and not unplaced & {t["nct_id"] for t in body["trials"]}
+    located = {t["nct_id"]: t["sites_with_coordinates"] for t in every["trials"]}
+    assert all(located[n] == 0 for n in unplaced)
+    page = client.get("/", params={"q": "lupus", "near": "Shanghai", "within_km": 500})
+    assert f"{len(unplaced)} more trials match but give no site location" in page.text
     by_coords = client.get(
         "/api/v1/trials", params={"q": "lupus", "near": "31.2222,121.4581", "within_km": 500}
     ).json()

@@ -36,7 +36,8 @@ def list_trials(
 ) -> dict[str, Any]:
     """Trials of the registry snapshot matching every filter. With ``near`` (a place or
     ``LAT,LON``) each trial gets its nearest site's distance and the list is sorted by it;
-    ``within_km`` keeps trials with a site that close. An unknown place is a 422 with close
+    ``within_km`` keeps trials with a site that close; trials that match but give no site
+    location are named in ``without_site_location``. An unknown place is a 422 with close
     spellings."""
     answer = resolve_place(finder, filters.near)
     if filters.near and answer.place is None:
@@ -44,13 +45,15 @@ def list_trials(
     if filters.within_km is not None and answer.place is None:
         raise HTTPException(422, "within_km needs near (a place or LAT,LON)")
     origin = answer.place.point if answer.place else None
-    found = finder.store.search(filters.query(origin))
+    query = filters.query(origin)
+    found = finder.store.search(query)
     size = limit or len(found) or 1
     start = (filters.page - 1) * size
     return {
         "count": len(found),
         "filters": filters.active(),
         "near": place_json(answer.place) if answer.place else None,
+        "without_site_location": [e.nct_id for e in finder.store.unlocated(query)],
         "trials": [finder_summary_json(e, km) for e, km in found[start : start + size]],
         "data_source": finder.info.to_json(),
     }

@@ -62,7 +62,9 @@ def catalogue(
     place_problem = answer.message
     if filters.within_km is not None and filters.near is None:
         place_problem = "Type a place (or allow your location) to filter by distance."
-    found = finder.store.search(filters.query(origin)) if not place_problem else []
+    query = filters.query(origin)
+    found = finder.store.search(query) if not place_problem else []
+    unlocated = len(finder.store.unlocated(query)) if not place_problem else 0
     pages = max(1, -(-len(found) // PAGE_SIZE))
     page = min(filters.page, pages)
     ctx = {
@@ -75,6 +77,7 @@ def catalogue(
         "total": len(finder.store.entries),
         "reviewed_total": sum(e.reviewed for e in finder.store.entries.values()),
         "place": answer.place,
+        "unlocated": unlocated,
         "place_problem": place_problem,
         "suggestions": answer.suggestions,
         "unit": filters.unit or "km",
