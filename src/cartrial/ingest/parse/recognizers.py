@@ -2242,7 +2242,12 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
                 node = _washout(ctx, node, h.window)
         if isinstance(node, ManualReview) and h.window is not None:
             ctx.manual_windows[node.span or (0, 0)] = h.window
+        _remember_therapy(ctx, node)
         nodes.append(node)
+    if not hits:
+        stable = _stable_dose(ctx, clause, start, end, windows)
+        if stable is not None:
+            return ClauseResult(stable, False, windows)
     if add_manual:
         manual = ManualReview(
             **ctx.common(
@@ -2276,7 +2281,7 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
 def _history_concepts(node: Criterion) -> tuple[str, ...] | None:
     if isinstance(node, MedicationHistory):
         return node.drugs + node.classes
-    if isinstance(node, ProcedureHistory):
+    if isinstance(node, (ProcedureHistory, ConditionHistory)):
         return node.concepts
     return None
 
@@ -2334,6 +2339,51 @@ def _washout(ctx: Ctx, node: Criterion, w: WindowHit) -> Criterion:
     return Not(
         item=inner, **ctx.common_of(node, f"washout: at least {w.amount:g} {w.unit.value} since")
     )
+
+
+_STABLE_DOSE = re.compile(
+    r"^\W*(?:and\s+)?(?:the\s+)?(?:daily\s+)?(?:dose|dosage|regimen|treatment)\b[^;]*\bstable\b", _I
+)
+
+
+def _remember_therapy(ctx: Ctx, node: Criterion) -> None:
+    """The drugs the last therapy node of the item named (for "the dose must be stable...")."""
+    concepts = _history_concepts(node) if isinstance(node, MedicationHistory) else None
+    if concepts is None and isinstance(node, ManualReview) and node.data_hint == "dose":
+        read = ctx.doc.get("manual_facts", {}).get(node.span) or ()
+        concepts = tuple(read[0]["concept"]) if read else None
+    if concepts:
+        ctx.doc["last_therapy"] = (node.span, concepts)
+
+
+def _stable_dose(
+    ctx: Ctx, clause: str, start: int, end: int, windows: list[WindowHit]
+) -> ManualReview | None:
+    """ "The dose must be stable for >= 8 weeks prior to baseline." right after a sentence naming
+    the drug: the duration belongs to that drug. Kept for review (a stable dose is more than
+    a treatment lasting that long), with the window read."""
+    last = ctx.doc.get("last_therapy")
+    w = next((x for x in windows if x.direction == "duration" and x.resolved), None)
+    if last is None or w is None or not _STABLE_DOSE.match(clause):
+        return None
+    span, concepts = last
+    if span is None or start - span[1] > 400:
+        return None
+    node = ManualReview(
+        data_hint=",".join(concepts),
+        **ctx.common(start, end, 1.0, f"stable dose of {', '.join(concepts)} named before"),
+    )
+    fact = {
+        "category": "window",
+        "concept": list(concepts),
+        "comparator": ">=",
+        "value": w.amount,
+        "unit": TIME_CODES[w.unit],
+        "anchor": None,
+        "direction": "duration",
+    }
+    ctx.doc.setdefault("manual_facts", {})[node.span or (0, 0)] = (fact,)
+    return node
 
 
 def _masked(clause: str, start: int, claimed: list[tuple[int, int]]) -> str:
