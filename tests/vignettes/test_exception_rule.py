@@ -13,7 +13,7 @@ from typing import Any
 from tests.support.fhir_builder import coding
 from tests.vignettes import test_nct06464679 as pss
 from tests.vignettes import test_nct07193667 as multi
-from tests.vignettes._common import ELIGIBLE, NEEDS_DATA, BundleBuilder, check, outcome, run
+from tests.vignettes._common import ELIGIBLE, NEEDS_DATA, BundleBuilder, check, crit, outcome, run
 
 SIX_MONTHS_AGO = "2026-05-20"  # screening 2026-11-22; the 28-day window opens 2026-10-25
 
@@ -45,6 +45,7 @@ def test_no_creatinine_is_needs_data_not_eligible() -> None:
     check(res, NEEDS_DATA)
     assert outcome(res, "inc-2.renal") == "unknown"
     assert outcome(res, "inc-2.renal.crcl") == "unknown"
+    assert crit(res, "inc-2.renal").blocked == ("inc-2.renal.crcl",)
     assert [m for m in res.missing if m.startswith("serum creatinine")], res.missing
     assert "inc-2.renal.disease-induced" not in res.manual_review
     assert "inc-2.renal.crcl" not in res.overridden_pending_review

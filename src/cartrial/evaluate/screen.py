@@ -43,6 +43,8 @@ class CriterionReport(BaseModel):
     note: str | None = None
     relevant: bool = True
     flips_on: date | None = None
+    # computable children whose UNKNOWN kept a protocol exception from applying (issue 9)
+    blocked: tuple[str, ...] = ()
 
 
 class ScreeningResult(BaseModel):
@@ -100,7 +102,7 @@ def _flatten(
             id=res.id, section=section, kind=res.kind, depth=depth, parent=parent,
             status=res.status.value, outcome=_outcome(res, favourable), text=res.text,
             reason=res.reason, evidence=res.evidence, missing=res.missing, note=res.note,
-            relevant=relevant, flips_on=res.flips_on,
+            relevant=relevant, flips_on=res.flips_on, blocked=res.blocked,
         )
     )
     child_fav = (not favourable) if res.kind == "not" else favourable
