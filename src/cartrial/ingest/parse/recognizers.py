@@ -251,6 +251,8 @@ def _grammar_bounds(
             b = grammar.Bound(Comparator.LE, float(s.group("max")), None, None, s.start(), s.end())
             return (b,), "and", s.end()
     gc = grammar.constraint(text, pos)
+    if gc is not None and len(gc.bounds) == 1 and gc.bounds[0].unit == "{titer}":
+        return gc.bounds, gc.joiner, gc.end  # "ANA >= 1:80"
     if gc is None or len(gc.bounds) != 2:
         return None
     return gc.bounds, gc.joiner, gc.end
