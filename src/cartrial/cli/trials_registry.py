@@ -275,7 +275,7 @@ def _summary(counts: dict[str, int], pages: int, store: TrialStore) -> None:
     Console(highlight=False, soft_wrap=True).print(
         f"finder: {len(trials)} synced trial(s) replace their snapshot version "
         f"({located} of {every} sites with coordinates from geoPoint); "
-        "`cartrial trials find` and the web app read them on their next start",
+        "`cartrial trials find` and the web app (same data directory) serve them from the next request",
         markup=False,
     )
 

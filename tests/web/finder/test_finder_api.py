@@ -216,3 +216,20 @@ def test_trial_page_prescreen_form_on_draft_criteria(
         files={"bundle": ("p.json", json.dumps(bundle), "application/fhir+json")},
     )
     assert no_token.status_code in (400, 403)
+
+
+def test_a_synced_record_replaces_the_snapshot_version(env: object) -> None:
+    from cartrial.ingest.ctgov import study_to_trial
+    from cartrial.ingest.store import TrialStore
+    from tests.unit.finder.test_cli_sync import STUDY
+
+    app = env.app  # type: ignore[attr-defined]
+    client: TestClient = env.client  # type: ignore[attr-defined]
+    before = client.get("/api/v1/trials/NCT05765006/sites", params={"near": "Erlangen"}).json()
+    assert all(s["city"] != "Erlangen" for s in before["sites"])
+    var_dir = app.state.cartrial.settings.var_dir
+    TrialStore(var_dir).save(study_to_trial(STUDY), STUDY, imported_at="2026-12-01T00:00:00")
+    after = client.get("/api/v1/trials/NCT05765006/sites", params={"near": "Erlangen"}).json()
+    assert after["sites"][0]["city"] == "Erlangen" and after["sites"][0]["distance_km"] < 1
+    assert after["sites"][-1]["distance_km"] is None  # the site without geoPoint, last
+    assert "synced 2026-12-01" in client.get("/trials/NCT05765006").text
