@@ -978,8 +978,14 @@ class ConductStore:
         return self.db.get(EscalationRecord, decision_id)
 
     def record_export(self, trial_id: str, what: str, cut: dt.date) -> None:
-        """Audit an export (report, CSV) of the trial's records at a data cut."""
+        """Audit an export (report, CSV) of the trial's records at a data cut, in the conduct
+        trail and in the workspace audit log (a list export: no patient id)."""
         self._audit(trial_id, "report", f"{what}@{cut.isoformat()}", "export")
+        Audit(self.db).record(self.user, "export", None, f"conduct {trial_id}: {what}")
+
+    def record_view(self, enrolment: Enrolment, what: str) -> None:
+        """A view of a patient's conduct record, in the workspace audit log."""
+        Audit(self.db).record(self.user, "view", enrolment.patient_id, f"conduct: {what}")
 
     def trials_in_conduct(self) -> list[str]:
         return list(self.db.scalars(select(ConductSetup.trial_id).order_by(ConductSetup.trial_id)))

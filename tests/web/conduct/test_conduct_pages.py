@@ -77,6 +77,8 @@ def test_ae_entry_error_stores_nothing(env: Env, admin_client: TestClient) -> No
     assert r.status_code == 303
     page = admin_client.get(r.headers["location"])
     assert re.search(r'id="computed-grade">1<', page.text)
+    assert ("admin", "view", 1, "conduct: adverse event viewed") in env.audit()
+    assert ("admin", "view", 1, "conduct: course viewed") in env.audit()
     assert re.search(r'id="investigator-grade">3<', page.text)
     assert "hypotension at home" in page.text
 
@@ -103,8 +105,8 @@ def test_exports_from_stored_records(env: Env, admin_client: TestClient) -> None
     svg = admin_client.get(f"{base}/kinetics.svg?analyte=cd19_abs&by=level")
     assert svg.headers["content-type"].startswith("image/svg+xml") and "DL1" in svg.text
     assert admin_client.get(f"{base}/kinetics.svg?analyte=salt").status_code == 422
-    exports = [e for e in env.audit() if "conduct: report export" in e[3]]
-    assert exports == []  # exports are audited in the conduct trail (no patient id)
+    exports = [e for e in env.audit() if e[1] == "export" and e[3].startswith("conduct")]
+    assert ("admin", "export", None, f"conduct {TRIAL}: adsl.csv") in exports
     trail = admin_client.get(f"{base}/audit").text
     assert "adsl.csv@2026-02-01" in trail and "export" in trail
 

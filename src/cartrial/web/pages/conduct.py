@@ -418,6 +418,7 @@ def enrolment_page(
 ) -> Response:
     store = ConductStore(db, user)
     e = _enrolment(store, enrolment_id)
+    store.record_view(e, "course viewed")
     return render(
         request, "conduct_enrolment.html", _enrolment_ctx(store, e, user, catalog, request)
     )
@@ -495,6 +496,7 @@ def ae_page(request: Request, ae_key: str, db: DB, user: PageUser) -> Response:
     if ae is None:
         raise HTTPException(404, f"There is no adverse event {ae_key}.")
     e = _enrolment(store, ae.enrolment_id)
+    store.record_view(e, "adverse event viewed")
     return render(
         request,
         "conduct_ae.html",
