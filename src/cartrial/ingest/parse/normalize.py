@@ -104,6 +104,9 @@ _RULES: list[tuple[str, _Repl]] = [
     (r"<!--.*?-->", " "),
     (r"</?(?:br|p|li|ul|ol|b|i|strong|em|span|div)\s*/?>", " "),
     (r"&(?:amp|lt|gt|ge|le|nbsp|#39|quot);", lambda m: _ENTITIES[m.group(0).lower()]),
+    # ">/=", "</=", "> or equal to", "< or =" (registry spellings of >= and <=), escaped or not
+    (r"(?=[<>\\])\\?(?:>\s*\\?/\s*=|>\s*or\s+(?:equal(?:\s+to)?|=))", ">="),
+    (r"(?=[<>\\])\\?(?:<\s*\\?/\s*=|<\s*or\s+(?:equal(?:\s+to)?|=))", "<="),
     (r"\\[<>^*\[\]_#+\-.()=~|!&`{}]", lambda m: m.group(0)[1:]),
     # 10⁹/L, x10^9/L, x 10 9 /L, *10^9/L, x10E9/L, x 109/L (superscript lost), G/L
     (
@@ -187,6 +190,8 @@ _TRIGGERS: list[tuple[str, ...]] = [
     ("<!--",),
     ("<",),
     ("&",),
+    ("/=", "or equal", "or ="),
+    ("/=", "or equal", "or ="),
     ("\\",),
     ("10",),
     ("10",),

@@ -141,7 +141,7 @@ _UNITS: list[tuple[str, str]] = [
     (r"m[lL]\s*/\s*min(?:ute)?\s*(?:/|per)\s*1\.73\s*m\^?2", "mL/min/{1.73_m2}"),
     (r"m[lL]\s*/\s*min(?:ute)?(?:\s*/\s*1\.73)?", "mL/min"),
     (r"m[lL]\s*/\s*s", "mL/s"),
-    (r"g\s*/\s*dL", "g/dL"),
+    (r"gm?\s*/\s*dL", "g/dL"),
     (r"mg\s*/\s*dL", "mg/dL"),
     (r"mg\s*/\s*L", "mg/L"),
     (r"g\s*/\s*L", "g/L"),
