@@ -138,12 +138,12 @@ _RULES: list[tuple[str, _Repl]] = [
     ),
     # comparator words
     (
-        r"\b(?=[gmhle])(?:greater|more|higher|larger)\s+than\s+or\s+equal(?:\s+to)?\b"
+        r"\b(?=[gmhle])(?:greater|more|higher|larger)\s+(?:than\s+)?or\s+equal(?:\s+to)?\b"
         r"|\bequal\s+to\s+or\s+(?:greater|more|higher)\s+than\b",
         ">=",
     ),
     (
-        r"\b(?=[lsfe])(?:less|lower|smaller|fewer)\s+than\s+or\s+equal(?:\s+to)?\b"
+        r"\b(?=[lsfe])(?:less|lower|smaller|fewer)\s+(?:than\s+)?or\s+equal(?:\s+to)?\b"
         r"|\bequal\s+to\s+or\s+(?:less|lower)\s+than\b",
         "<=",
     ),

@@ -444,6 +444,8 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
                 k_unit = q.unit if q is not None and q.unit in ("a", "mo", "wk", "d") else None
             if k_unit is None:
                 k_unit = lx.DEFAULT_UNITS.get(key)
+                if k_unit == "%" and value < 2:
+                    return None  # "FVC 0.7": a fraction, not a percentage: not guessed
                 if k_unit is None:
                     return None  # a threshold without a unit is not guessed
                 conf = min(conf, 0.85 * conf_adj)
@@ -1602,7 +1604,7 @@ def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
 
 _AGE_CUE = re.compile(
     r"\b(?:aged?|ages)\b\s*(?:range\s*)?(?::|of|is|at)?\s*(?=[<>\d]|between|from|at\s+least|"
-    r"(?:greater|more|less|older|younger|no|not)\b|equal)",
+    r"(?:greater|more|less|older|younger|over|under|above|below|no|not)\b|equal)",
     _I,
 )
 _AGE_TAIL = re.compile(r"[\s-]*(?:old|of\s+age)\b", _I)  # also found inside the grammar's unit
