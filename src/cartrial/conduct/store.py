@@ -335,6 +335,10 @@ class ConductStore:
                 "dose_level": dose_level,
                 "planned_infusion": planned_infusion.isoformat(),
                 "decision_id": row.decision_id,
+                "decided_level": None if decision is None else decision.decision.get("next_level"),
+                "follows_decision": None
+                if decision is None
+                else decision.decision.get("next_level") == dose_level,
                 "accepted_by": self.username,
             },
         )

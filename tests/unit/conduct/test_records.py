@@ -161,3 +161,28 @@ def test_board_decision_reproducible_from_snapshot(store: ConductStore) -> None:
     assert again is not None and again.to_dict() == board.decision.to_dict()
     assert board_from_snapshot(data).counts == board.counts
     assert "not from a trial" in board.definition_label
+
+
+def test_enrolment_records_the_decision_and_whether_it_was_followed(store: ConductStore) -> None:
+    for i in range(3):
+        enrol(store, f"l1-{i}", level=1, infusion=D0 + dt.timedelta(days=i))
+    as_of = D0 + dt.timedelta(days=60)
+    board = trial_board(store, protocol(), store.setup("NCT05858684"), as_of)
+    assert board.decision is not None and board.decision.next_level == 2
+    record = store.record_decision(
+        "NCT05858684", as_of=as_of, design="boin", snapshot=snapshot(board),
+        decision=board.decision.to_dict(),
+    )  # fmt: skip
+    from cartrial.ingest.fhir import patient_from_bundle
+    from cartrial.persistence.repositories import Patients
+
+    data = bundle("next")
+    patient = Patients(store.db).create(owner=None, label="next", bundle=data)
+    e = store.enrol(
+        protocol().trial, patient, patient_from_bundle(data), dose_level=1,
+        planned_infusion=as_of + dt.timedelta(days=10), enrolled_on=as_of, decision=record,
+    )  # fmt: skip
+    assert e.decision_id == record.id and e.accepted_by == "system"
+    created = store.audit_trail("NCT05858684", entity_key=e.subject_code)[0]
+    assert created.after is not None
+    assert (created.after["decided_level"], created.after["follows_decision"]) == (2, False)
