@@ -192,8 +192,10 @@ class Volunteers:
     ) -> Volunteer:
         """Create (or, for a known address, re-confirm) and queue the confirmation mail.
 
-        The answer is the same whether the address was known or not (no account probing);
-        a re-sign-up replaces the profile only once its new confirmation link is used.
+        The answer is the same whether the address was known or not (no account probing).
+        A confirmed volunteer's details are never changed here (they get their manage link);
+        an unconfirmed or unsubscribed sign-up gets the new details and a new confirmation
+        link (its earlier links stop working), and stays without alerts until it is used.
         """
         profile = _profile(data, known_conditions, today)
         c = self.engage.cipher

@@ -322,3 +322,25 @@ def test_contact_over_http_on_each_backend(
         assert "Olu Backend" in env.client.get("/workspace/inbox").text
         with env.sessions() as db:
             assert db.execute(text("SELECT count(*) FROM engage_contact_requests")).scalar() == 1
+
+
+def test_purge_unconfirmed_volunteers_and_old_mail(sessions: sessionmaker[Session]) -> None:
+    engage = _engage(None)
+    with sessions.begin() as db:
+        _volunteer(db, engage, "never@example.org")  # queues its confirmation mail
+        kept = _volunteer(db, engage, "kept@example.org")
+        repo = Volunteers(db, engage)
+        v = repo.by_email("kept@example.org")
+        assert v is not None
+        repo.confirm(v, T0)
+        db.execute(text("UPDATE engage_outbox SET status = 'sent'"))
+    with sessions.begin() as db:
+        early = purge(db, engage, now=T0 + timedelta(days=6))
+    assert (early.unconfirmed_volunteers, early.sent_mail) == (0, 0)
+    with sessions.begin() as db:
+        late = purge(db, engage, now=T0 + timedelta(days=31))
+    assert (late.unconfirmed_volunteers, late.sent_mail) == (1, 2)
+    with sessions() as db:
+        ids = db.execute(text("SELECT id FROM engage_volunteers")).scalars().all()
+        assert list(ids) == [kept]
+        assert db.execute(text("SELECT count(*) FROM engage_outbox")).scalar() == 0
