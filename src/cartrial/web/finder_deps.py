@@ -10,15 +10,14 @@ from fastapi import Depends
 
 from cartrial.finder.places import Place, PlaceNotFound
 from cartrial.finder.service import Finder
-from cartrial.web.deps import State
+from cartrial.web.deps import CatalogDep, State
 
 __all__ = ["FinderDep", "PlaceAnswer", "get_finder", "llm_model", "llm_url", "resolve_place"]
 
 
-def get_finder(state: State) -> Finder:
-    if state.catalog is None:
-        raise RuntimeError("the trial catalogue is not loaded (start the app with its lifespan)")
-    return state.catalog.finder(state.settings.var_dir)
+def get_finder(state: State, catalog: CatalogDep) -> Finder:
+    """The finder over the catalogue's protocols (a test overriding the catalogue reaches it)."""
+    return catalog.finder(state.settings.var_dir)
 
 
 FinderDep = Annotated[Finder, Depends(get_finder)]
