@@ -82,8 +82,8 @@ def _problem_response(code: str, existing: dict[str, Any] | None) -> dict[str, A
 def _add_problems(operation: dict[str, Any], path: str) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     codes = {"400", "422", "500"}
-    if "{" in path:
-        codes.add("404")
+    if "{" in path or operation.get("parameters"):
+        codes.add("404")  # a named record, trial or calculator that does not exist
     if operation.get("security"):
         codes |= {"401", "403"}
     if "requestBody" in operation:
