@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from cartrial.domain.patient import Patient
 from cartrial.evaluate import ScreeningResult
+from cartrial.explain.names import concept_name
 from cartrial.services import prescreen_form
 from cartrial.services.screening import explained_all, screen_patient
 from cartrial.web.bodies import (
@@ -93,46 +94,69 @@ def ask_next(
     return list(wanted.values())
 
 
-def _leaf_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for reason in reasons:
-        if reason.get("alternatives"):
-            for alt in reason["alternatives"]:
-                out.extend(_leaf_reasons(alt["reasons"]))
-        else:
-            out.append(reason)
-    return out
-
-
 def _history_asks(
     result: dict[str, Any],
     ex: dict[str, Any],
     fields: Mapping[str, str],
     wanted: dict[str, dict[str, Any]],
 ) -> None:
-    """History the form reads as absent only because it is not filled in yet: no therapy
-    listed while a required treatment history decides, no years since diagnosis while a
-    required disease duration decides."""
+    """A trial ruled out only by history the form reads as absent because it is not filled in
+    yet (no therapy listed, no years since diagnosis) is not lost: ask for that history. A
+    trial with any other failing reason (an age, a lab, another disease) is left out."""
     crit = {c["id"]: c for c in result["criteria"]}
-    for reason in _leaf_reasons(ex["reasons"]):
+    diagnosis = fields.get("diagnosis", "")
+    dx_name = concept_name(diagnosis) if diagnosis else ""
+
+    def ask(reason: dict[str, Any]) -> str | None:
         c = crit.get(reason["id"])
         if c is None or c["status"] != "not_met":
-            continue
+            return None
         if c["kind"] == "medication" and not fields.get("therapy.1.drug"):
-            key, field, label = "history:therapies", "t1-drug", "Therapies tried (past and current)"
-            why = "with none listed, a required treatment history cannot be shown"
-        elif (
+            return "therapies"
+        text = reason["text"]
+        if (
             c["kind"] == "condition"
-            and "with onset" in reason["text"]
+            and "with onset" in text
+            and dx_name
+            and dx_name in text
             and not fields.get("diagnosis_years")
         ):
-            key, field, label = "history:onset", "f-dxy", "Years since diagnosis"
-            why = "a required disease duration cannot be shown"
-        else:
-            continue
-        entry = wanted.setdefault(key, {"id": field, "label": label, "when": why, "trials": []})
-        if result["trial"] not in entry["trials"]:
-            entry["trials"].append(result["trial"])
+            return "onset"
+        return None
+
+    def needs(reason: dict[str, Any]) -> set[str] | None:
+        """The history asks that would settle ``reason``, or None when history cannot."""
+        if not reason.get("alternatives"):
+            kind = ask(reason)
+            return {kind} if kind else None
+        for alt in reason["alternatives"]:
+            parts = [needs(r) for r in alt["reasons"]]
+            if parts and all(p is not None for p in parts):
+                return set().union(*(p for p in parts if p is not None))
+        return None
+
+    asks: set[str] = set()
+    for reason in ex["reasons"]:
+        found = needs(reason)
+        if found is None:
+            return
+        asks |= found
+    for kind in sorted(asks):
+        field, label, why = HISTORY_ASKS[kind]
+        entry = wanted.setdefault(
+            f"history:{kind}", {"id": field, "label": label, "when": why, "trials": []}
+        )
+        entry["trials"].append(result["trial"])
+
+
+HISTORY_ASKS = {
+    "therapies": (
+        "t1-drug",
+        "Therapies tried (past and current)",
+        "with none listed, a required treatment history cannot be shown",
+    ),
+    "onset": ("f-dxy", "Years since diagnosis", "a required disease duration cannot be shown"),
+}
 
 
 @router.get("/prescreen")
