@@ -70,11 +70,28 @@ _GUARD_AFTER = re.compile(
 )
 
 
-def _relative(text: str, start: int, val_end: int) -> bool:
-    """True for a change ("10% decrease in FVC", "increase in mRSS > 10%"), not a level."""
+_CHANGE_FILL = re.compile(
+    r"\b(?:increase|decrease|decline|reduction|drop|change|improvement|worsening|rise|fall)\w*\b",
+    _I,
+)
+_ABOVE_REFERENCE = re.compile(
+    r"^\s*(?:[a-z/%]+\s*)?(?:above|over|below|from|greater\s+than)\s+(?:the\s+)?"
+    r"(?:upper|lower|ULN|LLN|baseline|normal|reference)",
+    _I,
+)
+
+
+def _relative(text: str, start: int, val_end: int, fill: str = "") -> bool:
+    """True for a change ("10% decrease in FVC", "creatinine increase > 0.5", "> 0.5 mg/dL above
+    the upper limit of normal"), not a level."""
     before = text[max(0, start - 40) : start]
-    after = text[val_end : val_end + 25]
-    return bool(_GUARD_BEFORE.search(before) or _GUARD_AFTER.search(after))
+    after = text[val_end : val_end + 40]
+    return bool(
+        _GUARD_BEFORE.search(before)
+        or _GUARD_AFTER.search(after)
+        or _CHANGE_FILL.search(fill)
+        or _ABOVE_REFERENCE.match(after)
+    )
 
 
 def _names_rx(table: dict[str, tuple[str, ...]]) -> str:
@@ -353,7 +370,7 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
         value = to_number(raw_val)
     except ValueError:
         return None
-    if _relative(text, m.start(), m.end("val")):
+    if _relative(text, m.start(), m.end("val"), fill):
         return None
     unit_raw = m.group("unit")
     unit = ucum(unit_raw) if unit_raw else None
@@ -1537,17 +1554,26 @@ def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
     s = min(a for a, _ in spans)
     e = max(b for _, b in spans)
     failure = bool(_FAILURE_RX.search(text)) and ctx.section == "inclusion"
+    # a dose belongs to one drug: a list with one dose is left to the dose rules (therapy.py),
+    # never spread over every drug of the list
+    single = len(set(drug_keys) | set(class_keys)) == 1
     has_mg = "mg" in ctx.low
-    per_kg = _DOSE_KG_RX.search(text) if has_mg else None
+    per_kg = _DOSE_KG_RX.search(text) if has_mg and single else None
     per_day = _DOSE_DAY_RX.search(text) if has_mg else None
-    dose_kg = dose_day = None
-    if per_kg and comparator(per_kg.group("cmp") or ">=") in (Comparator.GE, Comparator.GT, None):
-        if per_kg.group("cmp") is None or comparator(per_kg.group("cmp")) in (
+    if (
+        per_day is not None
+        and not single
+        and comparator(per_day.group("cmp"))
+        in (
             Comparator.GE,
             Comparator.GT,
-        ):
-            dose_kg = to_number(per_kg.group("val"))
-            e = max(e, per_kg.end())
+        )
+    ):
+        per_day = None
+    dose_kg = dose_day = None
+    if per_kg and comparator(per_kg.group("cmp")) in (Comparator.GE, Comparator.GT):
+        dose_kg = to_number(per_kg.group("val"))
+        e = max(e, per_kg.end())
     elif per_day and comparator(per_day.group("cmp")) in (Comparator.GE, Comparator.GT):
         dose_day = to_number(per_day.group("val"))
         e = max(e, per_day.end())

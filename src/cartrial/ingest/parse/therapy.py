@@ -151,6 +151,7 @@ def _count_hit(start: int, end: int, cls: str, n: int, failed: bool) -> Hit:
 
 # ---------------------------------------------------------------------------- doses
 
+_TAPER = re.compile(r"\b(?:reduc|taper|decreas|lower|wean|below)\w*\b[^;.]{0,45}$", _I)
 _DAILY = re.compile(r"\bdaily\b|\bper\s+day\b|/\s*d(?:ay)?\b", _I)
 _GC_CLASS = "glucocorticoids"
 
@@ -177,6 +178,8 @@ def doses(ctx: Ctx, text: str, base: int) -> list[Hit]:
             continue
         if not all(b.unit in ("mg", "mg/d", "mg/kg", "mg/kg/d", "g") for b in c.bounds):
             continue
+        if _TAPER.search(text[max(0, c.start - 60) : c.start]):
+            continue  # "inability to reduce glucocorticoids to < 7.5 mg/day": a judgement
         drug = _nearest(text, mentions, c.start, c.end)
         if drug is None:
             continue
