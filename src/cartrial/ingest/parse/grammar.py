@@ -93,7 +93,7 @@ _WORD_CMP: tuple[tuple[re.Pattern[str], Comparator], ...] = tuple(
 )
 _POSTFIX = re.compile(
     r"\s*(?:or\s+(?:more|greater|higher|above|over|larger|older)|and\s+(?:above|over|more|higher|older)|"
-    r"or\s+(?:less|lower|below|fewer|under)|and\s+(?:below|under|less))(?![\w])",
+    r"or\s+(?:less|lower|below|fewer|under)|and\s+(?:below|under|less))(?![\w])(?!\s*than\b)",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(rf"(?<![\w.]){ANYNUM}(?![\w])|(?<![\w.]){ANYNUM}(?=[a-zA-Z%/])", re.IGNORECASE)
@@ -185,6 +185,8 @@ def _comparison(text: str, i: int) -> Bound | None:
         up = re.search(r"more|greater|higher|above|over|larger|older", post.group(0), re.IGNORECASE)
         cmp = Comparator.GE if up else Comparator.LE
         end = post.end()
+        if pre is not None and (pre[0] in (Comparator.GE, Comparator.GT)) != bool(up):
+            cmp, end = pre[0], q.end  # "at least 18 ... and less than 65": a second comparison
     elif pre is not None:
         cmp = pre[0]
     if cmp is None:

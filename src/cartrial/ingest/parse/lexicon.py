@@ -97,9 +97,9 @@ def _table(section: str, *groups: tuple[str, Iterable[str]]) -> Table:
         for key in sorted(names):
             plain = _plain_name(names[key])
             if seen[plain.lower()] > 1 or any(
-                rx.fullmatch(plain) for k, rxs in own.items() if k != key for rx in rxs
+                rx.fullmatch(plain) for rxs in own.values() for rx in rxs
             ):
-                continue
+                continue  # shared, or the data file already says it (with more care)
             for pat in vocabulary_names(names[key]):
                 if pat not in table.setdefault(key, []):
                     table[key].append(pat)
