@@ -150,6 +150,10 @@ def screen(protocol: Protocol, patient: Patient, *, as_of: date) -> ScreeningRes
     if patient.birth_date is not None and patient.birth_date > as_of:
         raise DataError(f"birth date {patient.birth_date} is after the screening date {as_of}",
                         where=f"Patient/{patient.id}", field="birthDate")
+    rng = patient.birth_date_range
+    if rng is not None and rng[0] > as_of:
+        raise DataError(f"birth date (between {rng[0]} and {rng[1]}) is after the screening "
+                        f"date {as_of}", where=f"Patient/{patient.id}", field="birthDate")
     base = Context(patient=patient, as_of=as_of,
                    screening_window_days=protocol.screening_window_days)
     reports: list[CriterionReport] = []

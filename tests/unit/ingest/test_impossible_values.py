@@ -50,3 +50,10 @@ def test_birth_date_after_screening_date_is_an_error() -> None:
     with pytest.raises(DataError) as exc:
         screen(get_protocol("NCT05858684"), patient, as_of=date(2026, 11, 22))
     assert "birthDate" in str(exc.value) and "after the screening date" in str(exc.value)
+
+
+def test_partial_birth_date_after_screening_date_is_an_error() -> None:
+    patient = patient_from_bundle(BundleBuilder("future-year", birth="2027").build())
+    with pytest.raises(DataError) as exc:
+        screen(get_protocol("NCT05858684"), patient, as_of=date(2026, 11, 22))
+    assert "birthDate" in str(exc.value) and "after the screening date" in str(exc.value)
