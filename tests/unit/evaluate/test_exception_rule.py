@@ -112,3 +112,13 @@ def test_lint_flags_any_of_mixing_computable_and_manual() -> None:
     found = [f for f in lint(proto).findings if "mixes computable" in f.message]
     assert [f.criterion for f in found] == ["mixed"]
     assert found[0].severity == "warning"
+
+
+def test_lint_flags_the_two_exceptions_of_issue_9_in_the_bundled_protocols() -> None:
+    from cartrial.services.catalog import get_protocol
+
+    for nct, cid in (("NCT07193667", "inc-2.renal"), ("NCT06464679", "inc-2.2")):
+        report = lint(get_protocol(nct))
+        flagged = {f.criterion for f in report.findings if "mixes computable" in f.message}
+        assert cid in flagged
+        assert report.errors == 0
