@@ -204,6 +204,12 @@ def test_workspace_badges_reasons_and_axe(server: str, browser: Any, shots: Path
             expect(page.locator("#result-NCT05239702 .decisive")).to_contain_text(
                 "prednisone 15 mg/day, last dose 2026-11-05 — clears on 2026-12-04"
             )
+            # what changed since the seed's screening reads in the same words; a trial that
+            # stays ineligible is not listed for its missing data
+            changes = page.locator("section.changes")
+            expect(changes).to_contain_text("systemic corticosteroids within 4 weeks")
+            assert "1 qualifying agent(s)" not in changes.inner_text()
+            assert "NCT06792344" not in changes.inner_text()
             page.screenshot(path=str(shots / f"ws-screening-{width}.png"), full_page=True)
             assert axe_violations(page) == []
             page.goto(server + "/workspace/patients")
