@@ -147,15 +147,19 @@ def parse_smtp_url(url: str) -> SmtpConfig:
 class Sender(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class SmtpSender:
-    """One connection per batch would be cheaper; one per message keeps failures separate."""
+    """One connection for a batch, opened on the first message; a failed message drops it, so
+    the next one starts on a fresh connection (failures stay per message)."""
 
     def __init__(self, config: SmtpConfig, timeout: float) -> None:
         self.config = config
         self.timeout = timeout
+        self._server: smtplib.SMTP | None = None
 
-    def send(self, message: EmailMessage) -> None:
+    def _connect(self) -> smtplib.SMTP:
         c = self.config
         context = ssl.create_default_context()
         server: smtplib.SMTP
@@ -163,12 +167,32 @@ class SmtpSender:
             server = smtplib.SMTP_SSL(c.host, c.port, timeout=self.timeout, context=context)
         else:
             server = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
-        with server:
+        try:
             if c.starttls and not c.tls:
                 server.starttls(context=context)
             if c.username:
                 server.login(c.username, c.password or "")
-            server.send_message(message)
+        except BaseException:
+            server.close()
+            raise
+        return server
+
+    def send(self, message: EmailMessage) -> None:
+        if self._server is None:
+            self._server = self._connect()
+        try:
+            self._server.send_message(message)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            try:
+                server.quit()
+            except (OSError, smtplib.SMTPException):
+                server.close()
 
 
 def build_message(mail: Mail, mail_from: str, message_id_domain: str = "cartrial") -> EmailMessage:
@@ -221,6 +245,21 @@ def send_pending(
         sender = SmtpSender(
             parse_smtp_url(settings.smtp_url.get_secret_value()), settings.smtp_timeout_seconds
         )
+    try:
+        return _send_due(sessions, cipher, settings, now=now, sender=sender, limit=limit)
+    finally:
+        sender.close()
+
+
+def _send_due(
+    sessions: sessionmaker[Session],
+    cipher: FieldCipher,
+    settings: EngageSettings,
+    *,
+    now: datetime,
+    sender: Sender,
+    limit: int,
+) -> SendReport:
     report = SendReport()
     with sessions() as db:
         ids = db.scalars(
