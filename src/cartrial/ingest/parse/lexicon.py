@@ -96,6 +96,8 @@ def _table(section: str, *groups: tuple[str, Iterable[str]]) -> Table:
             seen[_plain_name(d).lower()] = seen.get(_plain_name(d).lower(), 0) + 1
         for key in sorted(names):
             plain = _plain_name(names[key])
+            if ", " in names[key].split(" (")[0]:
+                continue  # "Protein, 24 h urine": the name alone ("Protein") says too little
             if seen[plain.lower()] > 1 or any(
                 rx.fullmatch(plain) for rxs in own.values() for rx in rxs
             ):

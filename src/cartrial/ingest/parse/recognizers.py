@@ -1683,7 +1683,10 @@ def _age(ctx: Ctx, text: str, base: int) -> list[Hit]:
     if found is None:
         return []
     c, start, end = found
-    bounds = c.bounds
+    # "ages 0-75": an age of at least 0 says nothing
+    bounds = tuple(b for b in c.bounds if not (b.value == 0 and b.comparator is Comparator.GE))
+    if not bounds:
+        return []
     if c.joiner == "and" and len(bounds) == 2 and bounds[0].value > bounds[1].value:
         return []
 
