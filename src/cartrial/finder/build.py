@@ -186,10 +186,14 @@ def build_snapshot(monitor_dir: Path, records_dir: Path | None = None) -> dict[s
     wanted = {r["NCTId"].strip() for r in rows}
     sites: dict[str, list[Site]] = {}
     postal: dict[str, list[Any]] = {}
+    other_trials_sites = 0
     for i, s in enumerate(site_rows, start=2):
         nct = s["NCTId"].strip()
         if nct not in wanted:
-            continue  # the monitor's site table also covers trials it later excluded
+            # the monitor's site table also covers trials its screening excluded (oncology,
+            # non-CAR): counted in the snapshot, not attached to anything
+            other_trials_sites += 1
+            continue
         where = f"{monitor_dir / 'sites.csv'} line {i}"
         lat = _float(s.get("Latitude"), where, "Latitude")
         lon = _float(s.get("Longitude"), where, "Longitude")
@@ -286,6 +290,7 @@ def build_snapshot(monitor_dir: Path, records_dir: Path | None = None) -> dict[s
             "trials": len(trials),
             "sites": sum(len(t["trial"].get("sites", [])) for t in trials),
             "records": len(records),
+            "site_rows_of_excluded_trials": other_trials_sites,
         },
         "postal_codes": dict(sorted(postal.items())),
         "trials": trials,

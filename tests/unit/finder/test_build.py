@@ -40,6 +40,7 @@ def test_snapshot_keeps_every_site_licence_and_date(monitor_dir: Path, tmp_path:
     assert one.sites[1].latitude is None and one.sites[1].longitude is None
     # the site of a trial the monitor excluded is not attached to anything
     assert "NCT09999999" not in snap.trials
+    assert snap.info.counts["site_rows_of_excluded_trials"] == 1  # counted, not silently lost
     assert snap.trials["NCT00000002"].trial.sponsor == "Other & Partners"  # entity decoded
     assert snap.postal_codes["200001"][0] == "China"
 
@@ -70,3 +71,7 @@ def test_bundled_snapshot_is_the_build_of_the_shared_snapshot() -> None:
     snap = load_snapshot()
     assert len(snap.trials) >= 315
     assert sum(len(t.trial.sites) for t in snap.trials.values()) >= 1271
+    # every row of the monitor's site table is either attached or counted
+    counts = snap.info.counts
+    from_record_only = len(snap.trials["NCT06680388"].trial.sites)  # not in the monitor
+    assert counts["sites"] - from_record_only + counts["site_rows_of_excluded_trials"] == 1682
