@@ -414,3 +414,37 @@ def test_unrecognised_ongoing_medication_started_long_ago_still_counts() -> None
     )
     res = run("NCT05858684", b)
     assert res.verdict is NEEDS_DATA and outcome(res, "exc-5") == "unknown"
+
+
+def test_joint_counts_sent_as_named_components_of_a_panel() -> None:
+    """A hospital "RA assessment" panel (own code) with components "66/68 swollen joint count"
+    8 and "TJC68" 11: each component is recognised by name as its own count."""
+    b = pss.ra_man("ra-panel")
+    for key in ("swollen_joint_count_66", "tender_joint_count_68"):
+        _drop(b, key)
+    b.entries.append(
+        {
+            "resourceType": "Observation",
+            "id": "ra-panel-1",
+            "status": "final",
+            "code": {
+                "coding": [{"system": HOSPITAL, "code": "RA-ASSESS", "display": "RA assessment"}]
+            },
+            "effectiveDateTime": LAB_DAY,
+            "component": [
+                {"code": {"text": "66/68 swollen joint count"}, "valueInteger": 8},
+                {
+                    "code": {"text": "TJC68"},
+                    "valueQuantity": {
+                        "value": 11,
+                        "code": "{#}",
+                        "system": "http://unitsofmeasure.org",
+                    },
+                },
+            ],
+        }
+    )
+    p = patient_from_bundle(b.build())
+    assert [o.value for o in p.observations_of("swollen_joint_count_66")] == [8]
+    assert p.observations_of("tender_joint_count_68")[0].recognized_by == "name 'TJC68'"
+    assert run("NCT06464679", b).verdict is ELIGIBLE

@@ -301,8 +301,15 @@ class ObservationReader(ReaderState):
         out: list[Observation] = []
         for i, comp in enumerate(res.component or []):
             refs, coding = _resolve(comp.code, ["labs"])
+            recognized_by = None
             if not refs:
-                continue
+                # a panel sent by name ("SJC28" / "TJC28" components): also an observation of
+                # its own; the component stays an item of the panel
+                named = self._by_name(comp.code)
+                if named is None:
+                    continue
+                refs = [vocab.ConceptRef("labs", named[0], "name")]
+                recognized_by = f"name {named[1]!r}"
             if effective is None:
                 self._skip(
                     "Observation",
@@ -329,6 +336,7 @@ class ObservationReader(ReaderState):
                     effective_at=at,
                     code=_code(coding),
                     components=comps,
+                    recognized_by=recognized_by,
                     **fields,
                 )
             )
