@@ -122,10 +122,27 @@ class _Walker:
         out = {}
         for node_id, rep in self.reports.items():
             node = self.nodes.get(node_id)
-            if node is None or isinstance(node, (AllOf, AnyOf, AtLeast, Not, ManualReview)):
+            if node is None or isinstance(node, (Not, ManualReview)):
+                continue
+            if isinstance(node, (AllOf, AnyOf, AtLeast)):
+                out[node_id] = self._tally(node)
                 continue
             out[node_id] = sentence(node, rep, self.ctx)
         return out
+
+    def _tally(self, node: AllOf | AnyOf | AtLeast) -> str:
+        """``2 of 3 met (all needed), 1 unknown`` for a composite."""
+        kids = [self.reports[k.id] for k in children(node) if k.id in self.reports]
+        met = sum(k.status == "met" for k in kids)
+        unknown = sum(k.status == "unknown" and k.outcome != "manual" for k in kids)
+        if isinstance(node, AllOf):
+            need = "all needed"
+        elif isinstance(node, AnyOf):
+            need = "one is enough"
+        else:
+            need = f"{node.n} needed"
+        text = f"{met} of {len(kids)} met ({need})"
+        return text + (f", {unknown} unknown" if unknown else "")
 
     def reasons(self, node_id: str) -> list[Reason]:
         node, rep = self.nodes.get(node_id), self.reports.get(node_id)
