@@ -236,3 +236,20 @@ def test_values_rounded_to_the_source_precision() -> None:
     assert fmt_quantity(1.1, "{INR}") == "1.1"
     assert fmt_quantity(34.0, "%") == "34%"
     assert fmt_number(3200, 2) == "3200"
+
+
+def test_every_leaf_has_a_sentence_and_composites_a_tally() -> None:
+    p = protocol([COHORTS])
+    ra = ConditionRecord(
+        id="c1", concept="rheumatoid_arthritis", active=True, onset=date(2015, 1, 1)
+    )
+    ex = explain(p, screen(p, patient(conditions=[ra]), as_of=AS_OF))
+    assert ex.sentences["inc-disease"] == "0 of 2 met (one is enough)"
+    assert ex.sentences["inc-disease.ssc"] == "0 of 2 met (all needed), 1 unknown"
+    assert ex.sentences["inc-disease.ssc.mrss"].startswith(
+        "no modified Rodnan skin score (mRSS) on or after"
+    )
+    assert ex.headline == (
+        "none of the 2 alternatives is met: no systemic lupus erythematosus in the record; "
+        "no systemic sclerosis in the record"
+    )
