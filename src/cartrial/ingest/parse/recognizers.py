@@ -2154,6 +2154,7 @@ def _content_words(text: str) -> list[tuple[int, int]]:
 _RECOGNIZERS: list[Callable[[Ctx, str, int], list[Hit]]] = [
     _thresholds,
     _bilag,
+    _age,
     _classification,
     _pregnancy_tests,
     _serology,
@@ -2162,7 +2163,6 @@ _RECOGNIZERS: list[Callable[[Ctx, str, int], list[Hit]]] = [
     therapy.counts,
     _prior_therapy,
     _medications,
-    _age,
     _sex,
 ]
 
@@ -2180,6 +2180,7 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
     ctx.low = clause.lower()
     ctx.words = frozenset(re.findall(r"[a-z0-9]+", ctx.low))
     claimed: list[tuple[int, int]] = []
+    age_regions: set[tuple[int, int]] = set()
     hits: list[Hit] = []
     for rec in _RECOGNIZERS:
         found = rec(ctx, clause, start)
@@ -2200,6 +2201,13 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         for h in found:
             region = h.claim or (h.start, h.end)
             clash = [(cs, ce) for cs, ce in claimed if region[0] < ce and cs < region[1]]
+            # a clause-wide reading ("SLE, aged >= 18 ..., fulfilling the 2019 criteria") may
+            # enclose an age read inside it
+            clash = [
+                (cs, ce)
+                for cs, ce in clash
+                if not ((cs, ce) in age_regions and region[0] <= cs and ce <= region[1])
+            ]
             if h.kind == "masked":
                 h.kind, clash = "atom", []  # its mentions lie outside what was claimed
             if clash and h.kind == "manual":
@@ -2213,6 +2221,8 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
                 continue
             hits.append(h)
             claimed.append(region)
+            if rec is _age:
+                age_regions.add(region)
     for h in _conditions(ctx, clause, start, claimed):
         region = h.claim or (h.start, h.end)
         if any(region[0] < ce and cs < region[1] for cs, ce in claimed):
@@ -2221,6 +2231,10 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         claimed.append(region)
     hits.sort(key=lambda h: h.start)
     windows = ctx.windows_in(start, end)
+    anchors = [(w.anchor_start, w.end) for w in windows if w.anchor_text]
+    if anchors:
+        # "5 days before CAR T cell infusion": the anchor is when, not what
+        hits = [h for h in hits if not any(a <= h.start and h.end <= b for a, b in anchors)]
     _attach_windows(text, hits, windows)
     hits = _merge_conditions(text, hits)
 
@@ -2465,6 +2479,8 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
             continue
         if any(not h.accepts and h.start <= w.start and w.end <= h.end + 2 for h in hits):
             continue  # "> 25 years and < 72 years" is an age, not a duration
+        if _AGED.search(text[max(0, w.start - 12) : w.start]):
+            continue  # "with SLE, aged >= 18 years": an age, never a disease duration
         if any(zs <= w.start and w.end <= ze for zs, ze in zones):
             continue  # inside an exception ("except NMSC disease-free > 5 years")
         cands = [
@@ -2527,6 +2543,9 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
                 h.window = w
             else:
                 h.window2 = w
+
+
+_AGED = re.compile(r"\b(?:aged?|ages)\s*:?\s*$", _I)
 
 
 def _unbracketed(gap: str) -> str:

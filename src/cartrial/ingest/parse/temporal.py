@@ -200,6 +200,7 @@ class WindowHit:
     direction: str  # within | at_least | duration | after
     reference: str  # an Anchor value, or "unresolved"
     anchor_text: str = ""
+    anchor_start: int = 0  # where the anchor's words start (cleaned offsets)
 
     @property
     def resolved(self) -> bool:
@@ -362,10 +363,11 @@ def find_windows(text: str) -> list[WindowHit]:
                 continue
             unit = time_unit("m" if raw_unit == "M" else raw_unit)
         end = m.end()
-        reference, anchor_text = Anchor.SCREENING.value, ""
+        reference, anchor_text, anchor_start = Anchor.SCREENING.value, "", m.end()
         rel = _group(m, f"rel{i}")
         if rel is not None:
             reference, end, anchor_text = read_anchor(text, m.end())
+            anchor_start = end - len(anchor_text)
         hits.append(
             WindowHit(
                 start=m.start(),
@@ -375,6 +377,7 @@ def find_windows(text: str) -> list[WindowHit]:
                 direction=direction,
                 reference=reference,
                 anchor_text=anchor_text,
+                anchor_start=anchor_start,
             )
         )
     return hits
