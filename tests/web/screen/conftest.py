@@ -39,7 +39,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def shots() -> Path:
-    """Where screenshots go: $CARTRIAL_SCREENSHOTS or a fresh tmp dir (printed at the end)."""
+    """Where screenshots go: $CARTRIAL_SCREENSHOTS or a fresh tmp dir (never the repo)."""
     path = Path(
         os.environ.get("CARTRIAL_SCREENSHOTS") or tempfile.mkdtemp(prefix="cartrial-screen-")
     )
