@@ -56,7 +56,7 @@ class Observation(BaseModel):
         if at is None:
             return (self.effective, None)
         if at.tzinfo is None:
-            at = at.replace(tzinfo=dt.timezone.utc)
+            at = at.replace(tzinfo=dt.UTC)
         return (self.effective, at.timestamp())
 
     def same_instant(self, other: Observation) -> bool:
