@@ -70,3 +70,39 @@ def test_a_dose_cap_is_a_review_node_with_the_dose_read() -> None:
     assert _facts("Inclusion Criteria:\n* Prednisone (or equivalent) ≤ 30 mg/day") == [
         ("dose", ("prednisone",), "<=", 30.0, "mg/d", None, None)
     ]
+
+
+def test_a_per_drug_exception_inside_a_washout_list() -> None:
+    got = _facts(
+        "Exclusion Criteria:\n* Use of B-cell depleting therapy within 3 months "
+        "(6 months for rituximab) prior to CAR T-cell infusion"
+    )
+    assert ("window", ("b_cell_depleting",), "<=", 3.0, "mo", "first_dose", "before") in got
+    assert ("window", ("rituximab",), "<=", 6.0, "mo", "first_dose", "before") in got
+
+
+def test_an_age_after_a_disease_is_no_disease_duration() -> None:
+    got = _facts(
+        "Inclusion Criteria:\n* Diagnosed with SLE, aged ≥18 years and ≤65 years at screening, "
+        "fulfilling the 2019 EULAR/ACR criteria"
+    )
+    assert ("age", ("age",), ">=", 18.0, "a", None, None) in got
+    assert ("age", ("age",), "<=", 65.0, "a", None, None) in got
+    assert not [f for f in got if f[0] == "window"]
+
+
+def test_the_anchor_of_a_window_is_not_read_as_a_concept() -> None:
+    got = _facts(
+        "Exclusion Criteria:\n* systemic corticosteroids 5 days before CAR T cell infusion"
+    )
+    assert all("car_t" not in "".join(f[1]) for f in got)
+
+
+def test_changes_are_not_levels() -> None:
+    assert _facts("Exclusion Criteria:\n* Creatinine increase > 0.5 mg/dL") == []
+    assert _facts("Exclusion Criteria:\n* Creatinine > 0.5 mg/dL above upper limit of normal") == []
+
+
+def test_a_ratio_is_not_its_denominator() -> None:
+    got = _facts("Inclusion Criteria:\n* post bronchodilator FEV1/FVC >= 0.7")
+    assert not [f for f in got if f[1] == ("fvc_pct_pred",)]

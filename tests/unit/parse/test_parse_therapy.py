@@ -54,3 +54,27 @@ def test_a_strict_dose_is_not_read_as_its_neighbour() -> None:
     nodes = _leaves("Exclusion Criteria:\n* Patients who have taken more than 20mg/d of prednisone")
     assert not any(isinstance(n, MedicationHistory) and n.min_daily_dose_mg == 20 for n in nodes)
     assert any(isinstance(n, ManualReview) and "> 20" in (n.note or "") for n in nodes)
+
+
+def test_each_dose_of_a_list_keeps_its_own_unit() -> None:
+    text = (
+        "Inclusion Criteria:\n* Stable doses of azathioprine (≤ 2 mg/kg/day), methotrexate "
+        "(≤ 25 mg/week) or mycophenolate mofetil (≤ 3 g/day)"
+    )
+    notes = [n.note or "" for n in _leaves(text) if isinstance(n, ManualReview)]
+    assert any("azathioprine <= 2 mg/kg/d" in n for n in notes)
+    assert any("methotrexate <= 25 mg/wk" in n for n in notes)
+    assert any("mycophenolate_mofetil <= 3 g/d" in n for n in notes)
+
+
+def test_one_dose_is_not_spread_over_a_drug_list() -> None:
+    nodes = _leaves(
+        "Inclusion Criteria:\n* use of glucocorticoid (more than 1mg/kg/d) and any two of: "
+        "cyclophosphamide, mycophenolate mofetil, azathioprine"
+    )
+    assert not any(
+        isinstance(n, MedicationHistory)
+        and n.min_dose_mg_per_kg_day
+        and "cyclophosphamide" in n.drugs
+        for n in nodes
+    )

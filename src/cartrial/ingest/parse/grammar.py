@@ -99,7 +99,8 @@ _POSTFIX = re.compile(
 _NUMBER = re.compile(rf"(?<![\w.]){ANYNUM}(?![\w])|(?<![\w.]){ANYNUM}(?=[a-zA-Z%/])", re.IGNORECASE)
 _TITRE = re.compile(r"1\s*:\s*(\d+)(?![\d.])")
 _UNIT = re.compile(
-    rf"\s*(?:{UNIT}|(?P<time>years?|yrs?|months?|weeks?|days?)\b(?:[\s-]*(?:old|of\s+age)\b)?"
+    r"\s*(?:(?P<dose0>g\s*/\s*(?:day|d)\b|mg\s*/\s*(?:week|wk)\b)"  # before lab units' g/(24.h)
+    rf"|{UNIT}|(?P<time>years?|yrs?|months?|weeks?|days?)\b(?:[\s-]*(?:old|of\s+age)\b)?"
     r"|(?P<dose>mg\s*/\s*kg(?:\s*/\s*(?:day|d))?\b|mg\s*/\s*(?:day|d)\b|mg\b|g\b)"
     r"|(?P<cm>cm)\b)",
     re.IGNORECASE,
@@ -113,6 +114,10 @@ _DOSE_UCUM = {
     "mg/kg": "mg/kg",
     "mg/day": "mg/d",
     "mg/d": "mg/d",
+    "mg/week": "mg/wk",
+    "mg/wk": "mg/wk",
+    "g/day": "g/d",
+    "g/d": "g/d",
     "mg": "mg",
     "g": "g",
 }
@@ -129,8 +134,10 @@ def _unit(text: str, i: int) -> tuple[str | None, int]:
         return None, i
     if m.group("time"):
         return _TIME_UCUM[m.group("time")[0].lower()], m.end()
-    if m.group("dose"):
-        return _DOSE_UCUM[re.sub(r"\s+", "", m.group("dose").lower())], m.end()
+    if m.group("dose0") or m.group("dose"):
+        return _DOSE_UCUM[
+            re.sub(r"\s+", "", (m.group("dose0") or m.group("dose")).lower())
+        ], m.end()
     if m.group("cm"):
         return "cm", m.end()
     return ucum(m.group(0)), m.end()

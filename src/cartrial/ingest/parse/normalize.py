@@ -134,7 +134,7 @@ _RULES: list[tuple[str, _Repl]] = [
         r"\b(?=[aghe])(?:above|greater\s+than|higher\s+than|exceed(?:s|ing)?)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
         r"(?:upper\s+(?:normal\s+limit|limit\s+of\s+(?:the\s+)?normal)|ULN|UNL)\b"
         r"(?:\s*\(\s*(?:ULN|UNL)\s*\))?",
-        "> 1 xULN",
+        lambda m: m.group(0) if _AFTER_QUANTITY.search(m.string, 0, m.start()) else "> 1 xULN",
     ),
     # comparator words
     (
@@ -176,6 +176,10 @@ _RULES: list[tuple[str, _Repl]] = [
         " xULN",
     ),
 ]
+
+
+#: "0.5 mg/dL above the upper limit of normal" is relative to ULN, not "above ULN"
+_AFTER_QUANTITY = re.compile(r"\d\s*[A-Za-z/%]*\s*$")
 
 
 def _superscript(m: re.Match[str]) -> str:

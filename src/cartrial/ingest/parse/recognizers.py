@@ -38,6 +38,7 @@ from cartrial.ingest.parse import grammar, therapy
 from cartrial.ingest.parse import lexicon as lx
 from cartrial.ingest.parse.hits import TIME_CODES, BuildFn, Ctx, Hit, merge_notes, window
 from cartrial.ingest.parse.patterns import (
+    ANYNUM,
     CMP_POSTFIX,
     CMP_PREFIX,
     NEGATED,
@@ -47,7 +48,7 @@ from cartrial.ingest.parse.patterns import (
     to_number,
     ucum,
 )
-from cartrial.ingest.parse.temporal import WindowHit, find_windows
+from cartrial.ingest.parse.temporal import WindowHit, find_windows, time_unit
 
 __all__ = ["Ctx", "Hit", "recognize"]
 
@@ -2287,6 +2288,8 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
                 computable = [x for x in computable if x is not h]
             elif h.window is not None and h.window.direction == "at_least":
                 node = _washout(ctx, node, h.window)
+            elif h.window is not None and isinstance(node, MedicationHistory):
+                node = _per_item_window(ctx, text, node, h.window)
         if isinstance(node, ManualReview) and h.window is not None:
             ctx.manual_windows[node.span or (0, 0)] = h.window
         _remember_therapy(ctx, node)
@@ -2431,6 +2434,38 @@ def _stable_dose(
     }
     ctx.doc.setdefault("manual_facts", {})[node.span or (0, 0)] = (fact,)
     return node
+
+
+_PER_ITEM = re.compile(
+    rf"\(\s*(?P<amt>{ANYNUM})\s*(?P<unit>days?|weeks?|months?|years?)\s+for\s+(?P<names>[^()]{{1,80}})\)",
+    _I,
+)
+
+
+def _per_item_window(ctx: Ctx, text: str, node: MedicationHistory, w: WindowHit) -> Criterion:
+    """ "within 3 months (6 months for rituximab)": the named drugs get their own window,
+    ``AnyOf(the list within 3 months, rituximab within 6 months)``."""
+    m = _PER_ITEM.search(text, w.start, w.end)
+    if m is None or node.within is None:
+        return node
+    named = tuple(dict.fromkeys(k for k, _s, _e in lx.find_all(lx.DRUGS, m.group("names"))))
+    if not named:
+        return node
+    try:
+        amount = to_number(m.group("amt"))
+    except ValueError:
+        return node
+    unit = time_unit(m.group("unit"))
+    own = MedicationHistory(
+        drugs=named,
+        within=Window(amount=amount, unit=unit, reference=node.within.reference),
+        **ctx.common_of(node, f"its own window: {m.group(0)}"),
+    )
+    rest_drugs = tuple(d for d in node.drugs if d not in named)
+    if not rest_drugs and not node.classes:
+        return own
+    rest = node.model_copy(update={"drugs": rest_drugs})
+    return AnyOf(items=(rest, own), **ctx.common_of(node, "a window with a per-drug exception"))
 
 
 def _masked(clause: str, start: int, claimed: list[tuple[int, int]]) -> str:

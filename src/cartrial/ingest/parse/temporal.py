@@ -263,7 +263,7 @@ _WIN_PATTERNS: list[tuple[str, str]] = [
     # within (the past) 4 weeks (prior to screening) / in the 4 weeks before X / last 6 months
     (
         rf"(?:within|in|during|over|for)\s+(?:the\s+)?(?:{_RECENT}\s+)?{_AMT}{TIME_UNIT}{NOT_AFTER}"
-        rf"(?:\s+(?P<rel>{BEFORE}|from|of))?",
+        rf"(?P<aside>\s*\([^()]{{0,60}}\))?(?:\s+(?P<rel>{BEFORE}|from|of))?",
         "within",
     ),
     (rf"(?:in\s+the\s+)?(?:past|last|previous|preceding)\s+{_AMT}{TIME_UNIT}", "within"),
@@ -290,7 +290,7 @@ _WIN_PATTERNS: list[tuple[str, str]] = [
 
 
 def _named(i: int, pattern: str) -> str:
-    for g in ("amt", "tunit", "rel"):
+    for g in ("amt", "tunit", "rel", "aside"):
         pattern = pattern.replace(f"(?P<{g}>", f"(?P<{g}{i}>")
     return f"(?P<w{i}>{pattern})"
 

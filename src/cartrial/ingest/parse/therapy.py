@@ -176,7 +176,9 @@ def doses(ctx: Ctx, text: str, base: int) -> list[Hit]:
         c = _constraint_over(text, num.start())
         if c is None or len(c.bounds) > 2:
             continue
-        if not all(b.unit in ("mg", "mg/d", "mg/kg", "mg/kg/d", "g") for b in c.bounds):
+        if not all(
+            b.unit in ("mg", "mg/d", "mg/kg", "mg/kg/d", "g", "g/d", "mg/wk") for b in c.bounds
+        ):
             continue
         if _TAPER.search(text[max(0, c.start - 60) : c.start]):
             continue  # "inability to reduce glucocorticoids to < 7.5 mg/day": a judgement
@@ -185,7 +187,11 @@ def doses(ctx: Ctx, text: str, base: int) -> list[Hit]:
             continue
         key, ds, de = drug
         seg_a, seg_b = min(ds, c.start), max(de, c.end)
-        daily = bool(_DAILY.search(text[max(0, seg_a - 60) : seg_b + 15]))
+        # "daily" said for this dose, not for another dose of the same list
+        lo = max(0, min(ds, c.start) - 30)
+        for other in re.finditer(r"\d\s*(?:mg|g)\b", text[lo : c.start], _I):
+            lo = lo + other.end()
+        daily = bool(_DAILY.search(text[lo : c.end + 12]))
         cumulative = bool(re.search(r"cumulative", text[max(0, c.start - 40) : c.start], _I))
         facts: list[dict[str, Any]] = []
         computable: list[tuple[float, str]] = []
