@@ -86,6 +86,10 @@ _LLN_WORDS = (
     r"(?:\s+(?:range|value))?(?:\s*\(\s*LLN\s*\))?|LLN)"
 )
 
+#: "0.5 mg/dL above the upper limit of normal" is relative to ULN, not "above ULN"
+_AFTER_QUANTITY = re.compile(r"\d\s*[A-Za-z/%]*\s*$")
+
+
 _ENTITIES: dict[str, str] = {
     "&amp;": "&",
     "&lt;": "<",
@@ -176,10 +180,6 @@ _RULES: list[tuple[str, _Repl]] = [
         " xULN",
     ),
 ]
-
-
-#: "0.5 mg/dL above the upper limit of normal" is relative to ULN, not "above ULN"
-_AFTER_QUANTITY = re.compile(r"\d\s*[A-Za-z/%]*\s*$")
 
 
 def _superscript(m: re.Match[str]) -> str:
