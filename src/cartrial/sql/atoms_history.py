@@ -109,7 +109,7 @@ def _members(cls: str) -> frozenset[str]:
         return frozenset()
 
 
-def _active_disease(state: State, node: MedicationHistory) -> exp.Expression:
+def _active_disease(state: State, node: MedicationHistory) -> exp.Select:
     """Per person: a condition of ``active_disease`` is active on the screening date."""
     state.need("conditions", node.id or "medication", "conditions", node.active_disease)
     rows = exp.select("*").from_("cdm_conditions").where(
@@ -180,10 +180,11 @@ def _medication(node: MedicationHistory, scope: Scope) -> exp.Expression:
         conds.append(or_(is_null(col("route")), exp.EQ(this=col("route"), expression=lit("")),
                          not_(excluded)))
     rows: exp.Select = exp.select("*").from_("cdm_drugs").where(exp.and_(*conds))
+    source: exp.Select = rows
     if node.outcome != "any" and node.min_duration is not None and node.active_disease:
         rows = exp.select(col("person_id", "d"), col("key", "d"), col("start_", "d"),
                           col("end_", "d"), col("outcome", "d"), col("active", "ad")).from_(
-            rows.subquery("d")).join(
+            source.subquery("d")).join(
             _active_disease(state, node).subquery("ad"),
             on=exp.EQ(this=col("person_id", "ad"), expression=col("person_id", "d")),
             join_type="left")
@@ -228,8 +229,9 @@ def _procedure(node: ProcedureHistory, scope: Scope) -> exp.Expression:
     dated = [_on_or_before("d", state)]
     if start is not None:
         dated.append(exp.GTE(this=d.copy(), expression=dates.literal(start)))
-    rows = exp.select(col("person_id"), alias(col("start_"), "d")).from_("cdm_procedures").where(
-        in_(col("key"), node.concepts))
+    dated_rows = exp.select(col("person_id"), alias(col("start_"), "d")).from_(
+        "cdm_procedures").where(in_(col("key"), node.concepts))
+    rows = exp.select("*").from_(dated_rows.subquery("pr"))
     undated = null_bool() if start is not None else TRUE
     row = case([(is_null(d.copy()), undated), (exp.and_(*dated), TRUE)], FALSE)
     return _closed(state, _per_person(rows, row))

@@ -26,7 +26,7 @@ def _age(node: Age, scope: Scope) -> exp.Expression:
     age = age_expression(scope)
     parts: list[exp.Expression] = []
     if node.min_years is not None:
-        op = exp.GTE if node.min_inclusive else exp.GT
+        op: type[exp.Binary] = exp.GTE if node.min_inclusive else exp.GT
         parts.append(op(this=age.copy(), expression=lit(float(node.min_years))))
     if node.max_years is not None:
         op = exp.LTE if node.max_inclusive else exp.LT

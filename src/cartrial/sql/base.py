@@ -88,8 +88,8 @@ def _lab_source(state: State, table: str, prefix: str, src: int, full: bool) -> 
         censor = case([(exp.EQ(this=col("operator_concept_id", t), expression=lit(i)), lit(s))
                        for i, s in sorted(concepts.OPERATORS.items())],
                       exp.cast(exp.Null(), TEXT))
-        high = exp.Mul(this=col("range_high", t), expression=factor)
-        low = exp.Mul(this=col("range_low", t), expression=factor)
+        high: exp.Expression = exp.Mul(this=col("range_high", t), expression=factor)
+        low: exp.Expression = exp.Mul(this=col("range_low", t), expression=factor)
     else:
         censor = exp.cast(exp.Null(), TEXT)
         high = exp.cast(exp.Null(), exp.DataType.build("double"))

@@ -64,7 +64,7 @@ def and_(*items: exp.Expression) -> exp.Expression:
     """Kleene AND of the items (SQL's own AND)."""
     if not items:
         return TRUE
-    out = exp.paren(items[0])
+    out: exp.Expression = exp.paren(items[0])
     for it in items[1:]:
         out = exp.And(this=out, expression=exp.paren(it))
     return out
@@ -74,7 +74,7 @@ def or_(*items: exp.Expression) -> exp.Expression:
     """Kleene OR of the items (SQL's own OR)."""
     if not items:
         return FALSE
-    out = exp.paren(items[0])
+    out: exp.Expression = exp.paren(items[0])
     for it in items[1:]:
         out = exp.Or(this=out, expression=exp.paren(it))
     return out
@@ -167,7 +167,8 @@ def select(*cols: exp.Expression | str) -> exp.Select:
 
 
 def alias(e: exp.Expression, name: str) -> exp.Expression:
-    return exp.alias_(e, name, quoted=False)
+    named: exp.Expression = exp.alias_(e, name, quoted=False)
+    return named
 
 
 def values(rows: Sequence[Sequence[str | float | None]], name: str,

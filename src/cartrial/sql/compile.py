@@ -18,7 +18,19 @@ from cartrial.criteria.nodes import Criterion
 from cartrial.criteria.protocol import Protocol
 from cartrial.criteria.walk import children
 from cartrial.sql import base
-from cartrial.sql.build import FALSE, alias, case, col, is_null, lit, not_, null_bool, or_
+from cartrial.sql.build import (
+    FALSE,
+    TRUE,
+    alias,
+    case,
+    code,
+    col,
+    is_null,
+    lit,
+    not_,
+    null_bool,
+    or_,
+)
 from cartrial.sql.cdm import Cdm
 from cartrial.sql.context import Ref, Scope, State, compile_node
 
@@ -75,6 +87,21 @@ def _is_true(e: exp.Expression) -> exp.Expression:
     return exp.Coalesce(this=e.copy(), expressions=[FALSE])
 
 
+def _wide(state: State) -> exp.Select:
+    """All per-person atom CTEs as one row per person (a truth code per atom; NULL = no row).
+
+    One UNION ALL and one GROUP BY instead of a join per atom."""
+    parts = [exp.select(col("person_id"), alias(lit(name), "k"), alias(code(col("s")), "c"))
+             .from_(name) for name, _ in state.atoms]
+    long: exp.Expression = parts[0]
+    for part in parts[1:]:
+        long = exp.union(long, part, distinct=False, copy=False)
+    pivot = [alias(exp.Max(this=case([(exp.EQ(this=col("k"), expression=lit(name)), col("c"))])),
+                   name) for name, _ in state.atoms]
+    return exp.select(col("person_id"), *pivot).from_(exp.Subquery(
+        this=long, alias=exp.TableAlias(this=exp.to_identifier("u")))).group_by(col("person_id"))
+
+
 def compile_protocol(protocol: Protocol, cdm: Cdm, *, as_of: date) -> CompiledProtocol:
     """Compile every criterion of ``protocol`` for the population in ``cdm`` on ``as_of``.
 
@@ -93,17 +120,31 @@ def compile_protocol(protocol: Protocol, cdm: Cdm, *, as_of: date) -> CompiledPr
     for section, items in protocol.sections():
         for node in items:
             _flatten(node, section, 0, None, nodes)
-    # layer 0: atoms over the person row and the atom CTEs
-    inner = exp.select(col("person_id", "p"), *[alias(e, n) for n, e in state.layers.get(0, [])])
+    # layer 0: atoms over the person row and one wide row of atom truth codes per person
+    atom_names = {name for name, _ in state.atoms}
+
+    def widen(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.table in atom_names:
+            code = col(node.table, "w")
+            if node.name == "person_id":  # presence of a row for the person
+                return code
+            return case([(exp.EQ(this=code, expression=lit(2)), TRUE),
+                         (exp.EQ(this=code.copy(), expression=lit(0)), FALSE)], null_bool())
+        return node
+
+    inner = exp.select(col("person_id", "p"), *[alias(e.transform(widen), n)
+                                                for n, e in state.layers.get(0, [])])
     inner = inner.from_(exp.to_table("cdm_person").as_("p"))
-    for name, _ in state.atoms:
-        inner = inner.join(exp.to_table(name), on=exp.EQ(
-            this=col("person_id", name), expression=col("person_id", "p")), join_type="left",
+    if state.atoms:
+        inner = inner.join(exp.to_table("cdm_atoms").as_("w"), on=exp.EQ(
+            this=col("person_id", "w"), expression=col("person_id", "p")), join_type="left",
             copy=False)
     layered: exp.Select = inner
     for height in sorted(h for h in state.layers if h > 0):
+        # OFFSET 0 keeps PostgreSQL from pulling the layer up into its parent, which would
+        # substitute every column by its expression and grow the plan exponentially
         layered = exp.select(exp.Star(), *[alias(e, n) for n, e in state.layers[height]]).from_(
-            layered.subquery(f"l{height}", copy=False), copy=False)
+            layered.offset(0, copy=False).subquery(f"l{height}", copy=False), copy=False)
     criteria: list[CompiledCriterion] = []
     select: list[exp.Expression] = [col("person_id")]
     for i, (node, section, depth, parent) in enumerate(nodes, 1):
@@ -121,10 +162,13 @@ def compile_protocol(protocol: Protocol, cdm: Cdm, *, as_of: date) -> CompiledPr
     verdict = case([(or_(*decisive), lit("INELIGIBLE")), (or_(*unknown), lit("NEEDS_DATA"))],
                    lit("ELIGIBLE"))
     select.append(alias(verdict, "verdict"))
-    query = exp.select(*select).from_(layered.subquery("t", copy=False), copy=False)
+    query = exp.select(*select).from_(layered.offset(0, copy=False).subquery("t", copy=False),
+                                      copy=False)
     for name, cte in base.ctes(state):
         query = query.with_(name, as_=cte, materialized=True, copy=False)
     for name, cte in state.atoms:
         query = query.with_(name, as_=cte, copy=False)
+    if state.atoms:
+        query = query.with_("cdm_atoms", as_=_wide(state), copy=False)
     return CompiledProtocol(nct_id=protocol.nct_id, as_of=as_of, query=query,
                             criteria=tuple(criteria))

@@ -50,12 +50,12 @@ def plus(column: exp.Expression, amount: float, unit: TimeUnit) -> exp.Expressio
         raise ValueError("a duration cannot be in half-lives")
     if unit in (TimeUnit.MONTHS, TimeUnit.YEARS) and amount == int(amount):
         months = int(amount) * (12 if unit is TimeUnit.YEARS else 1)
-        return as_date(exp.DateAdd(this=column, expression=exp.Literal.number(months),
-                                   unit=exp.var("MONTH")))
+        return as_date(exp.DateAdd(  # type: ignore[no-untyped-call]
+            this=column, expression=exp.Literal.number(months), unit=exp.var("MONTH")))
     probe = date(2000, 1, 1)
     days = (shift(probe, amount, unit) - probe).days
-    return as_date(exp.DateAdd(this=column, expression=exp.Literal.number(days),
-                               unit=exp.var("DAY")))
+    return as_date(exp.DateAdd(  # type: ignore[no-untyped-call]
+        this=column, expression=exp.Literal.number(days), unit=exp.var("DAY")))
 
 
 def part(name: str, column: exp.Expression) -> exp.Expression:

@@ -41,13 +41,15 @@ def _typed(name: str) -> exp.Expression:
     raw = exp.column(exp.to_identifier(name, quoted=True))
     kind = column_type(name)
     if kind == "varchar":
-        return exp.alias_(raw, name.lower(), quoted=False)
+        plain: exp.Expression = exp.alias_(raw, name.lower(), quoted=False)
+        return plain
     value: exp.Expression = exp.Nullif(this=exp.Trim(this=raw), expression=exp.Literal.string(""))
     if kind == "timestamp":  # '2019-05-25T00:00:00Z' -> drop the zone letter
         value = exp.Anonymous(this="replace", expressions=[value, exp.Literal.string("Z"),
                                                            exp.Literal.string("")])
-    return exp.alias_(exp.TryCast(this=value, to=exp.DataType.build(kind)), name.lower(),
-                      quoted=False)
+    typed: exp.Expression = exp.alias_(exp.TryCast(this=value, to=exp.DataType.build(kind)),
+                                       name.lower(), quoted=False)
+    return typed
 
 
 def load_directory(directory: Path, target: Path) -> dict[str, int]:

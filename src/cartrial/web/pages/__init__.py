@@ -8,6 +8,7 @@ from cartrial.web.pages import (
     conduct,
     engage,
     finder,
+    population,
     prescreen,
     public,
     trial_course,
@@ -23,5 +24,6 @@ router.include_router(workspace.router)
 router.include_router(finder.router)
 router.include_router(engage.router)
 router.include_router(conduct.router)
+router.include_router(population.router)
 
 __all__ = ["router"]
