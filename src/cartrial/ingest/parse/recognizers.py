@@ -2572,6 +2572,10 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
             before = outside or before
             # "at least two immunosuppressants (A, B...) for 12 weeks": the counted agents
             before = [h for h in before if h.kind == "count"] or before
+            if w.direction in ("duration", "at_least"):
+                # how long something lasted belongs to the nearest thing named, not to every
+                # disease of an earlier list ("... ineffective for more than 6 months")
+                before = [max(before, key=lambda h: h.end)]
         chosen = before or inside or after
         for h in chosen:
             if h.window is None:

@@ -83,6 +83,9 @@ def counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
         if noun is not None:
             i = next(k for k in range(len(_COUNT_NOUNS)) if noun.group(f"n{k}"))
             cls, end = _COUNT_NOUNS[i][1], noun.end()
+            if cls == "*" and following and len(lx.keys_in(lx.DRUGS, text[end : end + 250])) >= 2:
+                # ">= 2 of the following treatments: cyclophosphamide, MMF, ...": agents
+                cls = "conventional_immunosuppressants"
         else:
             cls, end = "conventional_immunosuppressants", m.end()
             lead = re.match(
