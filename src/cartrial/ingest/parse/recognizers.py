@@ -10,6 +10,7 @@ Every node gets ``text``/``span`` from the original text, ``review: auto`` and a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -2237,6 +2238,14 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         # "5 days before CAR T cell infusion": the anchor is when, not what
         hits = [h for h in hits if not any(a <= h.start and h.end <= b for a, b in anchors)]
     _attach_windows(text, hits, windows)
+    for h in hits:
+        if (
+            h.window is not None
+            and h.window.direction == "duration"
+            and _STOPPED.search(text[max(start, h.start - 40) : h.start])
+        ):
+            # "discontinuation of immunosuppressants for more than 1 week": a washout
+            h.window = dataclasses.replace(h.window, direction="at_least")
     hits = _merge_conditions(text, hits)
 
     # how much of the clause the hits explain
@@ -2576,6 +2585,10 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
                 # how long something lasted belongs to the nearest thing named, not to every
                 # disease of an earlier list ("... ineffective for more than 6 months")
                 before = [max(before, key=lambda h: h.end)]
+        if not before and not inside and len(after) > 1 and w.direction in ("duration", "at_least"):
+            # "At least 6 months of stable standard treatment ... in the SLE history": the
+            # nearest thing named, not the disease further on
+            after = [min(after, key=lambda h: h.start)]
         chosen = before or inside or after
         for h in chosen:
             if h.window is None:
@@ -2584,6 +2597,9 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
                 h.window2 = w
 
 
+_STOPPED = re.compile(
+    r"\b(?:discontinu|stopp|withdr[ae]w|cessation|interrupt|free\s+of|off)\w*\b[^;.]{0,30}$", _I
+)
 _AGED = re.compile(r"\b(?:aged?|ages)\s*:?\s*$", _I)
 
 
