@@ -89,13 +89,14 @@ def create_app(
         )
     )
     engine = make_engine(settings.database_url)
+    readers = read_session_factory(engine)
     secret_key = settings.resolved_secret_key()
     state = AppState(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
         secret_key=secret_key,
-        read_sessions=read_session_factory(engine),
+        read_sessions=readers,
     )
     speak = say or (lambda text: print(text, file=sys.stderr, flush=True))
 
@@ -152,6 +153,8 @@ def create_app(
     app.add_middleware(
         ServerSessions,
         sessions=state.sessions,
+        read_sessions=readers,
+        write_lock=state.write_lock,
         idle_seconds=settings.session_idle_seconds,
         max_age_seconds=settings.session_max_age_seconds,
         secure=settings.session_cookie_secure,

@@ -12,13 +12,15 @@ from __future__ import annotations
 import hmac
 import inspect
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import anyio
 from fastapi import Depends, HTTPException, Path, Query, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,9 +53,18 @@ class AppState:
     """The resolved SECRET_KEY (keys the login-failure hashes)."""
     read_sessions: sessionmaker[Session] | None = None
     """Read-only sessions (no write lock on SQLite): authentication, reads before a write."""
+    _write_lock: anyio.Lock | None = None
 
     def reader(self) -> Session:
         return (self.read_sessions or self.sessions)()
+
+    def write_lock(self) -> anyio.Lock | None:
+        """On SQLite, the lock this process's writers take turns on (None on PostgreSQL)."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        if self._write_lock is None:
+            self._write_lock = anyio.Lock()
+        return self._write_lock
 
 
 def get_state(request: Request) -> AppState:
@@ -95,26 +106,36 @@ async def prefetch_body(request: Request) -> None:
         await request.body()
 
 
-def get_db(request: Request, state: State) -> Iterator[Session]:
+async def get_db(request: Request, state: State) -> AsyncIterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error.
 
     The session starts scoped to no site at all; authentication widens it to the user's site.
-    On SQLite an ``async def`` handler's transaction begins here, in the worker thread: the
-    handler itself runs on the event loop, where waiting for the write lock would stall every
-    other request — including the one holding the lock (a deadlock until the busy timeout).
+
+    SQLite has one writer at a time, and every workspace request writes (at least its audit
+    line). Requests of this process take turns on an asyncio lock *before* they start their
+    transaction: waiting there costs no worker thread. Waiting inside SQLite's busy handler
+    instead would park worker threads until none is left for the request holding the lock to
+    commit — the deadlock behind the 500s after the busy timeout. (Other processes on the
+    same file still queue on the busy timeout.) An ``async def`` handler's transaction also
+    begins here, off the event loop.
     """
+    lock = state.write_lock()
+    if lock is not None:
+        await lock.acquire()
     session = state.sessions()
     set_scope(session, NOBODY)
-    if state.engine.dialect.name == "sqlite" and _async_endpoint(request):
-        session.connection()  # BEGIN IMMEDIATE: wait for the lock off the event loop
     try:
+        if lock is not None and _async_endpoint(request):
+            await run_in_threadpool(session.connection)  # BEGIN IMMEDIATE in a worker thread
         yield session
-        session.commit()
+        await run_in_threadpool(session.commit)
     except BaseException:
-        session.rollback()
+        await run_in_threadpool(session.rollback)
         raise
     finally:
-        session.close()
+        await run_in_threadpool(session.close)
+        if lock is not None:
+            lock.release()
 
 
 AppSettings = Annotated[Settings, Depends(get_settings)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,12 +63,16 @@ class ServerSessions:
         app: ASGIApp,
         *,
         sessions: sessionmaker[Session],
+        read_sessions: sessionmaker[Session],
+        write_lock: Callable[[], anyio.Lock | None],
         idle_seconds: int,
         max_age_seconds: int,
         secure: bool,
     ) -> None:
         self.app = app
         self.sessions = sessions
+        self.read_sessions = read_sessions
+        self.write_lock = write_lock
         self.idle = timedelta(seconds=idle_seconds)
         self.absolute = timedelta(seconds=max_age_seconds)
         self.secure = secure
@@ -77,7 +82,7 @@ class ServerSessions:
             await self.app(scope, receive, send)
             return
         key = HTTPConnection(scope).cookies.get(COOKIE)
-        loaded: tuple[int, dict[str, Any]] | None = None
+        loaded: tuple[int, dict[str, Any], bool] | None = None
         if key:
             loaded = await anyio.to_thread.run_sync(self._load, key)
         session = ServerSession(loaded[1] if loaded else {})
@@ -86,9 +91,19 @@ class ServerSessions:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                cookie = await anyio.to_thread.run_sync(
-                    self._store, loaded[0] if loaded else None, before, session
-                )
+                cookie = None
+                touch = loaded is not None and loaded[2]
+                if touch or session.rotate or dict(session) != before:
+                    lock = self.write_lock()  # SQLite: take turns with the request writers
+                    if lock is not None:
+                        await lock.acquire()
+                    try:
+                        cookie = await anyio.to_thread.run_sync(
+                            self._store, loaded[0] if loaded else None, before, session
+                        )
+                    finally:
+                        if lock is not None:
+                            lock.release()
                 if cookie is not None:
                     MutableHeaders(scope=message).append("set-cookie", self._cookie(scope, cookie))
                 elif key and loaded is None:  # a dead cookie: drop it
@@ -99,15 +114,15 @@ class ServerSessions:
 
     # ---------------------------------------------------------------- storage (worker thread)
 
-    def _load(self, key: str) -> tuple[int, dict[str, Any]] | None:
+    def _load(self, key: str) -> tuple[int, dict[str, Any], bool] | None:
+        """The live session of ``key`` (a read: no lock): its id, data and whether its
+        ``last_seen_at`` is due to be written."""
         now = datetime.now(UTC)
-        with self.sessions.begin() as db:
+        with self.read_sessions() as db:
             row = WebSessions(db).live(key, now, idle=self.idle, absolute=self.absolute)
             if row is None:
                 return None
-            if now - row.last_seen_at > TOUCH_EVERY:
-                row.last_seen_at = now
-            return row.id, dict(row.data or {})
+            return row.id, dict(row.data or {}), now - row.last_seen_at > TOUCH_EVERY
 
     def _store(
         self, row_id: int | None, before: dict[str, Any], session: ServerSession
@@ -115,8 +130,6 @@ class ServerSessions:
         """Write the session back; returns the new cookie value ("" to delete it), or None
         when the cookie stays as it is."""
         data = dict(session)
-        if data == before and not session.rotate:
-            return None
         now = datetime.now(UTC)
         with self.sessions.begin() as db:
             repo = WebSessions(db)
@@ -129,6 +142,9 @@ class ServerSessions:
                 elif session.rotate or not data:
                     repo.revoke(row, now)
                 else:
+                    row.last_seen_at = now
+                    if data == before:
+                        return None
                     row.data = data
                     uid = data.get("uid")
                     row.user_id = uid if isinstance(uid, int) else None
