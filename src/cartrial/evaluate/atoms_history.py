@@ -7,7 +7,7 @@ An event whose date is needed but missing makes the answer UNKNOWN, naming the d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -118,11 +118,11 @@ def _or_unknown(result: NodeResult, candidates: tuple[str, ...]) -> NodeResult:
     """A FALSE that rests on absence becomes UNKNOWN when an unrecognised record may be it."""
     if result.status is not Truth.FALSE or not candidates:
         return result
-    return result.model_copy(update={
-        "status": Truth.UNKNOWN, "flips_on": None, "window_based": False,
-        "reason": result.reason + "; but an unrecognised record may be it",
-        "missing": result.missing + candidates,
-    })
+    return replace(
+        result, status=Truth.UNKNOWN, flips_on=None, window_based=False,
+        reason=result.reason + "; but an unrecognised record may be it",
+        missing=result.missing + candidates,
+    )
 
 
 # ------------------------------------------------------------------- conditions

@@ -1,21 +1,31 @@
-"""Explanations: what each criterion concluded, from which evidence, and what is missing."""
+"""Explanations: what each criterion concluded, from which evidence, and what is missing.
+
+These are plain slotted dataclasses, not pydantic models: a screening builds a few hundred of
+them per patient × trial, and validating each cost more than the evaluation itself (issue 11).
+Their inputs come from the evaluator, never from outside. Pydantic still reads and describes
+them at the boundaries (stdlib dataclasses are pydantic types): the API's response schema and
+:meth:`cartrial.evaluate.ScreeningResult.model_validate` for stored JSON.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from cartrial.evaluate.truth import Truth
 
 
-class Evidence(BaseModel):
-    """One fact used: the source resource, the value before and after conversion, and more."""
+def _as_float(value: Any) -> Any:
+    """An int read as a float, as the former pydantic ``float`` fields did (a bool stays)."""
+    return float(value) if type(value) is int else value
 
-    model_config = ConfigDict(frozen=True)
+
+@dataclass(slots=True, kw_only=True)
+class Evidence:
+    """One fact used: the source resource, the value before and after conversion, and more."""
 
     resource: str | None = None
     concept: str | None = None
@@ -28,19 +38,25 @@ class Evidence(BaseModel):
     uln: float | None = None
     uln_source: str | None = None
     detail: str | None = None
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.value = _as_float(self.value)
+        self.original_value = _as_float(self.original_value)
+        self.threshold = _as_float(self.threshold)
+        self.uln = _as_float(self.uln)
 
 
-class NodeResult(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class NodeResult:
     """The evaluation of one node. ``manual`` marks a ManualReview assumed pending review.
 
     ``assumed`` is True when the status holds only by a ManualReview assumption (the node is a
     ManualReview, or a composite whose data alone leave it open). ``blocked`` lists the
     computable children whose UNKNOWN status kept a protocol exception from deciding (see
-    :mod:`cartrial.evaluate.composites`).
+    :mod:`cartrial.evaluate.composites`). Results may be shared (pure ones are cached per node):
+    derive a changed one with :func:`dataclasses.replace`, never assign to a field.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     kind: str

@@ -7,10 +7,13 @@ computable criterion is satisfied, with the ManualReview items listed for the in
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import TypeAdapter
+from pydantic_core import to_jsonable_python
 
 from cartrial.criteria.protocol import Protocol
 from cartrial.domain.errors import DataError
@@ -20,14 +23,13 @@ from cartrial.evaluate.result import Evidence, NodeResult, Verdict
 from cartrial.evaluate.truth import Truth
 
 
-class CriterionReport(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class CriterionReport:
     """One node of the tree, flattened for output; ``outcome`` reads the status for the patient.
 
     ``outcome`` is ``pass`` / ``fail`` / ``unknown`` / ``manual`` from the patient's side: an
     exclusion that is met is a ``fail``.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     section: str
@@ -47,8 +49,13 @@ class CriterionReport(BaseModel):
     blocked: tuple[str, ...] = ()
 
 
-class ScreeningResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(slots=True, kw_only=True)
+class ScreeningResult:
+    """The answer for one patient × trial (a plain dataclass: see :mod:`.result`).
+
+    :meth:`to_json` is the stable JSON shape (CLI, API, stored runs); :meth:`model_validate`
+    reads it back, validated by pydantic.
+    """
 
     trial: str
     title: str
@@ -64,7 +71,18 @@ class ScreeningResult(BaseModel):
     unrecognized: tuple[Unrecognized, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        data: dict[str, Any] = to_jsonable_python(self)
+        return data
+
+    @classmethod
+    def model_validate(cls, data: Any) -> ScreeningResult:
+        """A result from its JSON (a stored screening run); raises pydantic's ValidationError."""
+        return _result_adapter().validate_python(data)
+
+
+@functools.cache
+def _result_adapter() -> TypeAdapter[ScreeningResult]:
+    return TypeAdapter(ScreeningResult)
 
 
 def _outcome(result: NodeResult, favourable: bool) -> str:

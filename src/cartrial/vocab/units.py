@@ -12,6 +12,10 @@ Two layers, tried in this order by :func:`cartrial.vocab.convert`:
    UCUM annotations (``{score}``, ``{titer}``, ``{1.73_m2}``) are dimensionless but significant:
    two units convert only if they carry the same annotations.
 
+pint (and numpy under it) is imported, and its registry built, only when a conversion is first
+needed that no vocabulary factor covers; each unit pair's factor is then computed once and cached
+(:func:`unit_factor`), so a run that meets only canonical units never pays for pint.
+
 Anything that cannot be parsed raises :class:`UnitParseError`; the caller turns it into an
 ``UnknownUnitError`` naming the concept. Nothing is guessed.
 """
@@ -23,9 +27,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import pint
-
-__all__ = ["ParsedUnit", "UnitParseError", "convert_units", "normalize_unit", "to_pint"]
+__all__ = [
+    "ParsedUnit",
+    "UnitParseError",
+    "convert_units",
+    "normalize_unit",
+    "to_pint",
+    "unit_factor",
+]
 
 
 class UnitParseError(ValueError):
@@ -168,7 +177,9 @@ _METRIC = {"g", "L", "l", "m", "s", "mol", "kat", "U", "[IU]", "[iU]", "Pa", "ba
 
 @functools.cache
 def registry() -> Any:
-    """A private pint registry with the UCUM atoms pint lacks."""
+    """A private pint registry with the UCUM atoms pint lacks (built on first use)."""
+    import pint  # deferred: importing pint (and numpy) costs ~0.3 s
+
     ureg: Any = pint.UnitRegistry(autoconvert_offset_to_baseunit=False)
     ureg.define("international_unit = [arbitrary_international_unit] = IU")
     ureg.define("high_power_field = [microscope_field] = hpf")
@@ -267,7 +278,36 @@ def to_pint(unit: str) -> ParsedUnit:
 
 def convert_units(value: float, src: str, dst: str) -> float:
     """Convert ``value`` from ``src`` to ``dst`` dimensionally; raise UnitParseError if impossible."""
+    factor = unit_factor(src, dst)
+    if factor is not None:
+        return value * factor
+    # an offset scale (Cel, [degF]): not a factor, converted point by point
     ureg = registry()
+    s, d = _parsed_pair(src, dst)
+    try:
+        q = ureg.Quantity(value, s.quantity.units).to(d.quantity.units)
+    except _dimensionality_error() as exc:
+        raise UnitParseError(f"{src!r} is not convertible to {dst!r} ({exc})") from exc
+    return float(q.magnitude)
+
+
+@functools.lru_cache(maxsize=1024)
+def unit_factor(src: str, dst: str) -> float | None:
+    """The factor taking a value in ``src`` to ``dst`` (cached per unit pair); None for offset
+    scales (temperatures), which :func:`convert_units` converts point by point.
+
+    Raises UnitParseError when either unit is unknown or the two are not commensurable.
+    """
+    s, d = _parsed_pair(src, dst)
+    if _is_offset(s.quantity) or _is_offset(d.quantity):
+        return None
+    try:
+        return float(s.quantity.to(d.quantity.units).magnitude) / float(d.quantity.magnitude)
+    except _dimensionality_error() as exc:
+        raise UnitParseError(f"{src!r} is not convertible to {dst!r} ({exc})") from exc
+
+
+def _parsed_pair(src: str, dst: str) -> tuple[ParsedUnit, ParsedUnit]:
     s = to_pint(src)
     d = to_pint(dst)
     if s.annotations != d.annotations:
@@ -275,14 +315,15 @@ def convert_units(value: float, src: str, dst: str) -> float:
             f"{src!r} and {dst!r} carry different annotations "
             f"({sorted(s.annotations)} vs {sorted(d.annotations)})"
         )
-    try:
-        if _is_offset(s.quantity) or _is_offset(d.quantity):
-            q = ureg.Quantity(value, s.quantity.units).to(d.quantity.units)
-            return float(q.magnitude)
-        q = (value * s.quantity).to(d.quantity.units)
-        return float(q.magnitude) / float(d.quantity.magnitude)
-    except pint.DimensionalityError as exc:
-        raise UnitParseError(f"{src!r} is not convertible to {dst!r} ({exc})") from exc
+    return s, d
+
+
+def _dimensionality_error() -> type[Exception]:
+    """pint's DimensionalityError (pint is imported lazily, so not named at module level)."""
+    import pint
+
+    error: type[Exception] = pint.DimensionalityError
+    return error
 
 
 def _is_offset(q: Any) -> bool:
