@@ -152,6 +152,8 @@ _UNITS: list[tuple[str, str]] = [
     (r"U\s*/\s*mL", "U/mL"),
     (r"U\s*/\s*L", "U/L"),
     (r"copies\s*/\s*mL", "{copies}/mL"),
+    (r"mg\s*/\s*mg\b", "mg/mg"),
+    (r"g\s*/\s*g\b", "g/g"),
     (r"mg\s*/\s*g", "mg/g"),
     (r"mg\s*/\s*mmol", "mg/mmol"),
     (r"g\s*/\s*(?:24\s*h(?:ours?|rs?)?|day|d)\b", "g/(24.h)"),

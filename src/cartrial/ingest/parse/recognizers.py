@@ -148,7 +148,7 @@ _ALLOWED_UNITS: dict[str, frozenset[str]] = {
     "spo2": frozenset({"%"}),
     "dlco": frozenset({"%"}),
     "fvc_pct_pred": frozenset({"%"}),
-    "urine_pcr": frozenset({"mg/g", "mg/mmol"}),
+    "urine_pcr": frozenset({"mg/g", "mg/mmol", "g/g", "mg/mg", "g/mmol"}),
     "urine_protein_24h": frozenset({"g/(24.h)", "mg/(24.h)"}),
     "qtc": frozenset({"ms", "s"}),
     "body_weight": frozenset({"kg"}),
@@ -458,6 +458,11 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
         if mult:
             f["uln_multiple" if mult.endswith("ULN") else "lln_multiple"] = value
         else:
+            if k_unit is None and key == "urine_protein_24h":
+                # "24-hour urine protein >= 0.5 g": an amount per 24-hour collection
+                q = grammar.quantity(text, m.start("val"))
+                if q is not None and q.unit in ("g", "mg"):
+                    k_unit = f"{q.unit}/(24.h)"
             if k_unit is None and key in lx.TIME_OBSERVATIONS:
                 q = grammar.quantity(text, m.start("val"))
                 k_unit = q.unit if q is not None and q.unit in ("a", "mo", "wk", "d") else None
