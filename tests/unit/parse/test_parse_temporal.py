@@ -84,3 +84,11 @@ def test_units() -> None:
     assert find_windows("within 2 wks prior to screening")[0].unit is TimeUnit.WEEKS
     assert find_windows("in the last 6m")[0].unit is TimeUnit.MONTHS
     assert find_windows("within the last six months")[0].amount == 6
+
+
+def test_a_relation_after_an_aside_still_names_the_anchor() -> None:
+    text = "disease modifying drugs within the last month (or 30 days) prior to study Day 1"
+    w = find_windows(normalize(text).text)[0]
+    assert (w.amount, w.unit, w.reference) == (1, TimeUnit.MONTHS, "first_dose")
+    w2 = find_windows("within 3 months (6 months for rituximab) prior to CAR T-cell infusion")[0]
+    assert (w2.amount, w2.reference) == (3, "first_dose")

@@ -330,6 +330,9 @@ def _window_matches(text: str) -> list[re.Match[str]]:
     return out
 
 
+_LATE_RELATION = re.compile(rf"\s*(?:\([^()]{{0,40}}\)\s*|,\s*)?(?:{BEFORE})\b", re.IGNORECASE)
+
+
 def _group(m: re.Match[str], name: str) -> str | None:
     return m.group(name) if name in WINDOW_RX.groupindex else None
 
@@ -365,8 +368,13 @@ def find_windows(text: str) -> list[WindowHit]:
         end = m.end()
         reference, anchor_text, anchor_start = Anchor.SCREENING.value, "", m.end()
         rel = _group(m, f"rel{i}")
-        if rel is not None:
-            reference, end, anchor_text = read_anchor(text, m.end())
+        late = None
+        if rel is None and direction in ("within", "at_least"):
+            # "within the last month (or 30 days) prior to study Day 1": a relation word a
+            # little further on still names the anchor; never fall back to screening past it
+            late = _LATE_RELATION.match(text, m.end())
+        if rel is not None or late is not None:
+            reference, end, anchor_text = read_anchor(text, late.end() if late else m.end())
             anchor_start = end - len(anchor_text)
         hits.append(
             WindowHit(
