@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -431,3 +432,51 @@ def test_a_repeated_query_parameter_is_refused(two_sites: TwoSites) -> None:
         json=sle_bundle(),
     )
     assert ok.status_code in (200, 404)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/workspace/patients/{2**64}",
+        f"/workspace/patients/{2**63}/edit",
+        f"/workspace/patients/{2**64}/export",
+        f"/workspace/users/{2**64}",
+        f"/workspace/audit?patient_id={2**64}",
+    ],
+)
+def test_page_ids_beyond_64_bits_are_422(env: Env, path: str) -> None:
+    login(env.client, "admin", ADMIN_PASSWORD)
+    assert env.client.get(path).status_code == 422
+
+
+def test_the_edit_form_refuses_to_overwrite_someone_elses_change(env: Env) -> None:
+    env.add_user("carol", "coordinator")
+    env.add_user("dave", "coordinator")
+    carol = _second_browser(env, "carol")
+    dave = _second_browser(env, "dave")
+    auth = {"Authorization": f"Bearer {env.token('carol')}"}
+    pid = env.client.post("/api/v1/patients?label=Shared", json=sle_bundle(), headers=auth).json()[
+        "id"
+    ]
+    forms = {}
+    for name, browser in (("carol", carol), ("dave", dave)):  # both open the edit form
+        page = browser.get(f"/workspace/patients/{pid}/edit").text
+        version = re.search(r'name="row_version" value="(\d+)"', page)
+        assert version is not None
+        forms[name] = {"csrf_token": csrf_of(browser, f"/workspace/patients/{pid}/edit")}
+        forms[name]["row_version"] = version.group(1)
+    first = carol.post(
+        f"/workspace/patients/{pid}",
+        data={**forms["carol"], "label": "Carol's label", "notes": "carol"},
+        follow_redirects=False,
+    )
+    assert first.status_code == 303
+    second = dave.post(
+        f"/workspace/patients/{pid}",
+        data={**forms["dave"], "label": "Dave's label", "notes": "dave"},
+        follow_redirects=False,
+    )
+    assert second.status_code == 409
+    assert "changed by someone else" in second.text and "Dave&#39;s label" in second.text
+    record = env.client.get(f"/api/v1/patients/{pid}", headers=auth).json()
+    assert record["label"] == "Carol's label" and record["notes"] == "carol"

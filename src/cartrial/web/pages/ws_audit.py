@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from cartrial.persistence.models import AUDIT_ACTIONS
 from cartrial.persistence.repositories import Audit
-from cartrial.web.deps import DB, PageAdmin
+from cartrial.web.deps import DB, MAX_ID, PageAdmin
 from cartrial.web.templating import render
 
 router = APIRouter(prefix="/workspace")
@@ -20,7 +20,7 @@ def audit(
     request: Request,
     db: DB,
     user: PageAdmin,
-    patient_id: Annotated[int | None, Query()] = None,
+    patient_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     action: Annotated[str | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:

@@ -23,7 +23,7 @@ from cartrial.web.bodies import (
     parse_bundle_json,
     read_form,
 )
-from cartrial.web.deps import DB, AppSettings, CatalogDep, PageEditor, PageUser, Today
+from cartrial.web.deps import DB, AppSettings, CatalogDep, Id, PageEditor, PageUser, Today
 from cartrial.web.pages.ws_common import record_or_404, see_other
 from cartrial.web.templating import render
 from cartrial.web.workspace import (
@@ -34,6 +34,11 @@ from cartrial.web.workspace import (
 )
 
 router = APIRouter(prefix="/workspace")
+
+CHANGED_BY_SOMEONE_ELSE = (
+    "This patient was changed by someone else since you opened this form, so nothing was "
+    "saved. Reload the page to see their change, then apply yours again (your text is below)."
+)
 
 
 @router.get("/patients")
@@ -79,7 +84,7 @@ async def import_patient(
 @router.get("/patients/{patient_id}")
 def patient_page(
     request: Request,
-    patient_id: int,
+    patient_id: Id,
     db: DB,
     user: PageUser,
     today: Today,
@@ -104,7 +109,7 @@ def patient_page(
 
 
 @router.get("/patients/{patient_id}/edit")
-def edit_page(request: Request, patient_id: int, db: DB, user: PageEditor) -> Response:
+def edit_page(request: Request, patient_id: Id, db: DB, user: PageEditor) -> Response:
     record = record_or_404(db, patient_id)
     Audit(db).record(user, "view", record.id, "edit form")
     return render(
@@ -122,7 +127,7 @@ def edit_page(request: Request, patient_id: int, db: DB, user: PageEditor) -> Re
 @router.post("/patients/{patient_id}")
 async def update_patient(
     request: Request,
-    patient_id: int,
+    patient_id: Id,
     db: DB,
     user: PageEditor,
     settings: AppSettings,
@@ -131,6 +136,22 @@ async def update_patient(
     form = await read_form(request, settings.max_bundle_bytes)
     label, notes = form_text(form, "label"), form_text(form, "notes")
     bundle_text = form_text(form, "bundle_text")
+    seen = form_text(form, "row_version").strip()  # the version the form was opened on
+    if seen and seen != str(record.row_version):
+        return render(
+            request,
+            "ws_edit.html",
+            {
+                "user": user,
+                "record": record,
+                "errors": [CHANGED_BY_SOMEONE_ELSE],
+                "bundle_text": bundle_text,
+                "label": label,
+                "notes": notes,
+                "row_version": seen,
+            },
+            status_code=409,
+        )
     try:
         data = parse_bundle_json(bundle_text) if bundle_text.strip() else None
         if data is not None:
@@ -146,6 +167,7 @@ async def update_patient(
                 "bundle_text": bundle_text,
                 "label": label,
                 "notes": notes,
+                "row_version": seen or str(record.row_version),
             },
             status_code=exc.status_code,
         )
@@ -158,7 +180,7 @@ async def update_patient(
 
 
 @router.get("/patients/{patient_id}/export")
-def export_patient(patient_id: int, db: DB, user: PageUser) -> Response:
+def export_patient(patient_id: Id, db: DB, user: PageUser) -> Response:
     record = record_or_404(db, patient_id)
     Audit(db).record(user, "export", record.id, "bundle download")
     return Response(
@@ -169,7 +191,7 @@ def export_patient(patient_id: int, db: DB, user: PageUser) -> Response:
 
 
 @router.post("/patients/{patient_id}/delete")
-def delete_patient(patient_id: int, db: DB, user: PageEditor) -> Response:
+def delete_patient(patient_id: Id, db: DB, user: PageEditor) -> Response:
     record = record_or_404(db, patient_id)
     Audit(db).record(user, "delete", record.id, "record and its screenings")
     Patients(db).delete(record)
@@ -179,7 +201,7 @@ def delete_patient(patient_id: int, db: DB, user: PageEditor) -> Response:
 @router.post("/patients/{patient_id}/screen")
 async def screen_patient_page(
     request: Request,
-    patient_id: int,
+    patient_id: Id,
     db: DB,
     user: PageEditor,
     catalog: CatalogDep,

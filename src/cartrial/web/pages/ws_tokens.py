@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from cartrial.persistence.repositories import Tokens
 from cartrial.web.bodies import form_text, read_form
-from cartrial.web.deps import DB, AppSettings, PageUser
+from cartrial.web.deps import DB, AppSettings, Id, PageUser
 from cartrial.web.pages.ws_common import see_other
 from cartrial.web.templating import render
 
@@ -36,7 +36,7 @@ async def create_token(request: Request, db: DB, user: PageUser, settings: AppSe
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, db: DB, user: PageUser) -> Response:
+def revoke_token(token_id: Id, db: DB, user: PageUser) -> Response:
     if not Tokens(db).revoke(user, token_id):
         raise HTTPException(404, "There is no such active token of yours.")
     return see_other("/workspace/tokens")

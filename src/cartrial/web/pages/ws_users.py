@@ -11,7 +11,7 @@ from cartrial.persistence.auth import login_key, new_password
 from cartrial.persistence.models import ROLES, User
 from cartrial.persistence.repositories import Audit, RepositoryError, Tokens, Users
 from cartrial.web.bodies import form_text, read_form
-from cartrial.web.deps import DB, AppSettings, PageAdmin, State, login_session
+from cartrial.web.deps import DB, AppSettings, Id, PageAdmin, State, login_session
 from cartrial.web.pages.auth import throttle
 from cartrial.web.pages.ws_common import see_other
 from cartrial.web.templating import render
@@ -71,7 +71,7 @@ def _account_page(
 @router.get("/users/{user_id}")
 def user_page(
     request: Request,
-    user_id: int,
+    user_id: Id,
     db: DB,
     user: PageAdmin,
     done: Annotated[str | None, Query(max_length=20)] = None,
@@ -81,7 +81,7 @@ def user_page(
 
 
 @router.post("/users/{user_id}/deactivate")
-def deactivate_user(request: Request, user_id: int, db: DB, user: PageAdmin) -> Response:
+def deactivate_user(request: Request, user_id: Id, db: DB, user: PageAdmin) -> Response:
     account = _account(db, user_id)
     if account.id == user.id:
         return _account_page(
@@ -98,7 +98,7 @@ def deactivate_user(request: Request, user_id: int, db: DB, user: PageAdmin) -> 
 
 
 @router.post("/users/{user_id}/reactivate")
-def reactivate_user(user_id: int, db: DB, user: PageAdmin) -> Response:
+def reactivate_user(user_id: Id, db: DB, user: PageAdmin) -> Response:
     account = _account(db, user_id)
     if Users(db).set_active(account, True):
         Audit(db).record(user, "update", None, f"user {account.username}: reactivated")
@@ -108,7 +108,7 @@ def reactivate_user(user_id: int, db: DB, user: PageAdmin) -> Response:
 @router.post("/users/{user_id}/password")
 async def reset_password(
     request: Request,
-    user_id: int,
+    user_id: Id,
     db: DB,
     user: PageAdmin,
     settings: AppSettings,
