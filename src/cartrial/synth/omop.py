@@ -374,6 +374,19 @@ def _labs(rng: np.random.Generator, pid: np.ndarray, category: np.ndarray, names
         parts.append(_qualitative(rng, who, key, as_of, v, ever=key.startswith(("ana", "anti_s",
                                                                                 "anti_c", "anti_j",
                                                                                 "anti_r", "msa"))))
+    # a complete pre-screening work-up (every lab and serology in the last three weeks) for
+    # some of the patients with a target disease: the persons a centre would actually screen
+    workup = pid[(category != 0) & (rng.random(n) < 0.3)]
+    for key, (mean, sd, _) in LABS.items():
+        vals = np.abs(rng.normal(mean, sd, len(workup)))
+        parts.append(_lab_rows(rng, workup, key, vals, as_of, v, window=21))
+    for key in ("body_weight",):
+        parts.append(_lab_rows(rng, workup, key, np.abs(rng.normal(72, 15, len(workup))), as_of,
+                               v, window=21))
+    for key in VIRAL_LOADS:
+        parts.append(_lab_rows(rng, workup, key, np.zeros(len(workup)), as_of, v, window=21))
+    for key in SEROLOGY:
+        parts.append(_qualitative(rng, workup, key, as_of, v, ever=False, window=21))
     women = pid[female & (age > 12) & (age < 55)]
     for key, share in (("hcg_serum_qual", 0.4), ("hcg_urine_qual", 0.3)):
         parts.append(_qualitative(rng, women[rng.random(len(women)) < share], key, as_of, v,
@@ -396,7 +409,7 @@ def _labs(rng: np.random.Generator, pid: np.ndarray, category: np.ndarray, names
 
 
 def _qualitative(rng: np.random.Generator, who: np.ndarray, key: str, as_of: int,
-                 v: SynthVocabulary, *, ever: bool) -> dict[str, np.ndarray]:
+                 v: SynthVocabulary, *, ever: bool, window: int = 45) -> dict[str, np.ndarray]:
     m = len(who)
     r = rng.random(m)
     result = np.where(r < 0.06, 9191, 9189).astype(np.int64)
@@ -404,7 +417,7 @@ def _qualitative(rng: np.random.Generator, who: np.ndarray, key: str, as_of: int
     odd = rng.random(m) < 0.03  # an index value without a coded result
     result[odd] = 0
     number[odd] = np.round(rng.uniform(0, 3, int(odd.sum())), 2)
-    days = as_of - rng.integers(0, 3000 if ever else 45, m)
+    days = as_of - rng.integers(0, 3000 if ever else window, m)
     return {"person_id": who, "measurement_concept_id": np.full(m, v.primary[("labs", key)],
                                                                 dtype=np.int64),
             "d": days, "value_as_number": number, "value_as_concept_id": result,
@@ -421,7 +434,7 @@ def _scores(rng: np.random.Generator, pid: np.ndarray, category: np.ndarray, nam
     for ci, name in enumerate(names):
         who = pid[category == ci]
         for inst, lo, hi, step in SCORES.get(name, ()):
-            got = who[rng.random(len(who)) < 0.7]
+            got = who[rng.random(len(who)) < 0.85]
             m = len(got)
             steps = int(round((hi - lo) / step))
             per.append(got)
