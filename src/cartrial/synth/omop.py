@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -136,13 +136,12 @@ def _chunk(rng: np.random.Generator, first: int, n: int, as_of: int, v: SynthVoc
            ids: _Ids) -> dict[str, pa.Table]:
     pid = np.arange(first, first + n, dtype=np.int64)
     # ---------------------------------------------------------------- person
-    asof_year = (EPOCH.toordinal() + as_of)
-    asof_date = date.fromordinal(asof_year)
     birth = as_of - rng.integers(int(7 * 365.25), int(90 * 365.25), n)
-    bdates = [date.fromordinal(EPOCH.toordinal() + int(b)) for b in birth]
-    year = np.array([d.year for d in bdates], dtype=np.int64)
-    month = np.array([d.month for d in bdates], dtype=np.int64)
-    day = np.array([d.day for d in bdates], dtype=np.int64)
+    bdays = birth.astype("datetime64[D]")
+    months = bdays.astype("datetime64[M]")
+    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (bdays - months.astype("datetime64[D]")).astype(np.int64) + 1
     unknown_birth = rng.random(n) < 0.01
     gender = np.where(rng.random(n) < 0.52, 8532, 8507)
     gender = np.where(rng.random(n) < 0.01, 0, gender)
@@ -153,8 +152,8 @@ def _chunk(rng: np.random.Generator, first: int, n: int, as_of: int, v: SynthVoc
         "year_of_birth": year,
         "month_of_birth": pa.array(month, mask=unknown_birth),
         "day_of_birth": pa.array(day, mask=unknown_birth),
-        "birth_datetime": pa.array([datetime(d.year, d.month, d.day) for d in bdates],
-                                   type=pa.timestamp("us"), mask=unknown_birth),
+        "birth_datetime": pa.array(bdays.astype("datetime64[us]"), type=pa.timestamp("us"),
+                                   mask=unknown_birth),
         "race_concept_id": np.zeros(n, dtype=np.int64),
         "ethnicity_concept_id": np.zeros(n, dtype=np.int64),
     })
@@ -200,18 +199,14 @@ def _chunk(rng: np.random.Generator, first: int, n: int, as_of: int, v: SynthVoc
     ended = rng.random(m) < np.where(comorbid, 0.4, 0.15)
     end = onset + rng.integers(10, 2000, m)
     style = rng.random(m)
-    std = np.zeros(m, dtype=np.int64)
-    src = np.zeros(m, dtype=np.int64)
-    for i, key in enumerate(ck):
-        prim = v.primary.get(("conditions", key))
-        icd = v.source_only.get(("conditions", key), 0)
-        src[i] = icd
-        if prim is None or (style[i] > 0.9 and icd):
-            std[i] = 0
-        elif style[i] > 0.7:
-            std[i] = v.child[("conditions", key)]
-        else:
-            std[i] = prim
+    names_u, which = np.unique(ck.astype(str), return_inverse=True)
+    prim = np.array([v.primary.get(("conditions", k), 0) for k in names_u], dtype=np.int64)[which]
+    icd = np.array([v.source_only.get(("conditions", k), 0) for k in names_u],
+                   dtype=np.int64)[which]
+    kid = np.array([v.child.get(("conditions", k), 0) for k in names_u], dtype=np.int64)[which]
+    src = icd
+    std = np.where((prim == 0) | ((style > 0.9) & (icd != 0)), 0,
+                   np.where(style > 0.7, kid, prim))
     keep = (std != 0) | (src != 0)
     cond = pa.table({
         "condition_occurrence_id": ids.take("condition_occurrence", int(keep.sum())),
@@ -246,12 +241,14 @@ def _chunk(rng: np.random.Generator, first: int, n: int, as_of: int, v: SynthVoc
                         "tocilizumab", "vedolizumab", "anifrolumab", "tisagenlecleucel",
                         "axicabtagene_ciloleucel", "fludarabine", "methylprednisolone"])
     route_names = np.where(iv, "Intravenous", route_names)
-    route = np.array([ROUTES[r] for r in route_names], dtype=np.int64)
+    route = np.select([route_names == r for r in ROUTES], list(ROUTES.values()), 0).astype(
+        np.int64)
     route = np.where(rng.random(k) < 0.05, 0, route)
-    dconcept = np.array([0 if ("medications", x) not in v.primary else
-                         v.child[("medications", x)] if r < 0.25 else
-                         v.primary[("medications", x)]
-                         for x, r in zip(dkey, rng.random(k), strict=True)], dtype=np.int64)
+    drugs_u, dwhich = np.unique(dkey.astype(str), return_inverse=True)
+    dprim = np.array([v.primary.get(("medications", x), 0) for x in drugs_u],
+                     dtype=np.int64)[dwhich]
+    dkid = np.array([v.child.get(("medications", x), 0) for x in drugs_u], dtype=np.int64)[dwhich]
+    dconcept = np.where((rng.random(k) < 0.25) & (dkid != 0), dkid, dprim)
     reasons = np.asarray(STOP_REASONS, dtype=object)[rng.integers(0, len(STOP_REASONS), k)]
     # vaccines: one in about eight persons, within the last three months
     vac_keys = [key for key in sorted(vocab.concept_keys("vaccines"))
@@ -289,7 +286,6 @@ def _chunk(rng: np.random.Generator, first: int, n: int, as_of: int, v: SynthVoc
     })
     meas = _labs(rng, pid, category, names, female, age, as_of, v, ids)
     obs = _scores(rng, pid, category, names, as_of, v, ids)
-    del asof_date
     return {"person": person, "observation_period": period, "condition_occurrence": cond,
             "drug_exposure": drug, "procedure_occurrence": proc, "measurement": meas,
             "observation": obs}
