@@ -18,7 +18,7 @@ Semantics another interpreter (the SQL compiler) must reproduce:
 from cartrial.evaluate import atoms_history, atoms_measure, atoms_person, composites  # noqa: F401
 from cartrial.evaluate.context import EVALUATOR, Context, evaluate_node
 from cartrial.evaluate.result import Evidence, NodeResult, Verdict
-from cartrial.evaluate.screen import CriterionReport, ScreeningResult, screen
+from cartrial.evaluate.screen import CriterionReport, ScreeningResult, screen, verdict_only
 from cartrial.evaluate.truth import Truth
 
 __all__ = [
@@ -32,4 +32,5 @@ __all__ = [
     "Verdict",
     "evaluate_node",
     "screen",
+    "verdict_only",
 ]

@@ -6,6 +6,7 @@ value, measured since when, would settle it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -153,7 +154,7 @@ def _judge(node: Measurement, obs: Observation) -> tuple[Truth, str, Evidence, t
     extra: dict[str, Any] = {}
     if node.value is not None:
         assert node.unit is not None
-        threshold, _ = vocab.convert(node.concept, node.value, node.unit)
+        threshold = _threshold(node.concept, node.value, node.unit)
         extra["threshold"] = threshold
         reason_thr = f"{node.value:g} {node.unit}"
     else:
@@ -178,6 +179,13 @@ def _judge(node: Measurement, obs: Observation) -> tuple[Truth, str, Evidence, t
     missing = ((f"an exact {node.concept} value (result reported as {shown})",)
                if status is Truth.UNKNOWN else ())
     return status, reason, _obs_evidence(obs, **extra), missing
+
+
+@functools.lru_cache(maxsize=4096)
+def _threshold(concept: str, value: float, unit: str) -> float:
+    """A protocol threshold in the concept's canonical unit: converted once per node (the
+    protocol's thresholds are few and fixed), not once per patient."""
+    return vocab.convert(concept, value, unit)[0]
 
 
 def censored_compare(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import date, timedelta
 from typing import Any
@@ -18,7 +19,12 @@ from cartrial.evaluate.truth import Truth
 def _age(node: Age, ctx: Context) -> NodeResult:
     patient = ctx.patient
     age = patient.age_on(ctx.as_of)
-    base = {"id": node.id or "", "kind": node.kind, "text": node.text, "note": node.note}
+    base: dict[str, Any] = {
+        "id": node.id or "",
+        "kind": node.kind,
+        "text": node.text,
+        "note": node.note,
+    }
     if patient.birth_date is None and patient.birth_date_range is not None:
         return _age_interval(node, ctx, base)
     if age is None or patient.birth_date is None:
@@ -48,8 +54,16 @@ def _age(node: Age, ctx: Context) -> NodeResult:
         **base,
         status=status,
         reason=f"age {age} years on {ctx.as_of.isoformat()}",
-        evidence=(Evidence(resource="Patient", concept="age", value=age, unit="a",
-                           date=patient.birth_date, detail="birth date"),),
+        evidence=(
+            Evidence(
+                resource="Patient",
+                concept="age",
+                value=age,
+                unit="a",
+                date=patient.birth_date,
+                detail="birth date",
+            ),
+        ),
         flips_on=flips,
         window_based=flips is not None and not ok_min,
     )
@@ -73,17 +87,32 @@ def _age_interval(node: Age, ctx: Context, base: dict[str, Any]) -> NodeResult:
     first, last = ctx.patient.birth_date_range
     verdicts = {_age_ok(node, a) for a in range(rng[0], rng[1] + 1)}
     shown = f"{rng[0]}" if rng[0] == rng[1] else f"{rng[0]}-{rng[1]}"
-    ev = (Evidence(resource="Patient", concept="age", value=shown, unit="a",
-                   detail=f"partial birth date: born between {first} and {last}"),)
+    ev = (
+        Evidence(
+            resource="Patient",
+            concept="age",
+            value=shown,
+            unit="a",
+            detail=f"partial birth date: born between {first} and {last}",
+        ),
+    )
     if len(verdicts) == 1:
         ok = verdicts.pop()
-        return NodeResult(**base, status=Truth.of(ok), evidence=ev,
-                          reason=f"age {shown} years on {ctx.as_of.isoformat()} "
-                          f"(partial birth date): {'every' if ok else 'no'} possible age fits")
-    return NodeResult(**base, status=Truth.UNKNOWN, evidence=ev,
-                      reason=f"age {shown} years on {ctx.as_of.isoformat()} (partial birth "
-                      "date): some possible ages fit, some do not",
-                      missing=("Patient.birthDate (the full date)",))
+        return NodeResult(
+            **base,
+            status=Truth.of(ok),
+            evidence=ev,
+            reason=f"age {shown} years on {ctx.as_of.isoformat()} "
+            f"(partial birth date): {'every' if ok else 'no'} possible age fits",
+        )
+    return NodeResult(
+        **base,
+        status=Truth.UNKNOWN,
+        evidence=ev,
+        reason=f"age {shown} years on {ctx.as_of.isoformat()} (partial birth "
+        "date): some possible ages fit, some do not",
+        missing=("Patient.birthDate (the full date)",),
+    )
 
 
 def _birthday(patient: Patient, years: int) -> date:
@@ -98,11 +127,17 @@ def _birthday(patient: Patient, years: int) -> date:
 
 @handles(SexIs)
 def _sex(node: SexIs, ctx: Context) -> NodeResult:
-    base = {"id": node.id or "", "kind": node.kind, "text": node.text, "note": node.note}
+    base: dict[str, Any] = {
+        "id": node.id or "",
+        "kind": node.kind,
+        "text": node.text,
+        "note": node.note,
+    }
     sex = ctx.patient.sex
     if sex is Sex.UNKNOWN:
-        return NodeResult(**base, status=Truth.UNKNOWN, reason="sex not recorded",
-                          missing=("Patient.gender",))
+        return NodeResult(
+            **base, status=Truth.UNKNOWN, reason="sex not recorded", missing=("Patient.gender",)
+        )
     return NodeResult(
         **base,
         status=Truth.of(sex in node.allowed),
@@ -113,14 +148,25 @@ def _sex(node: SexIs, ctx: Context) -> NodeResult:
 
 @handles(ManualReview)
 def _manual(node: ManualReview, ctx: Context) -> NodeResult:
+    return _manual_result(
+        node.id or "", node.kind, node.text, node.note, node.data_hint, ctx.favourable
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _manual_result(
+    node_id: str, kind: str, text: str, note: str | None, hint: str | None, favourable: bool
+) -> NodeResult:
+    """A ManualReview's result depends on the node and the favourable value only: built once
+    per node and side, shared by every patient (results are never modified in place)."""
     return NodeResult(
-        id=node.id or "",
-        kind=node.kind,
-        text=node.text,
-        note=node.note,
-        status=Truth.of(ctx.favourable),
+        id=node_id,
+        kind=kind,
+        text=text,
+        note=note,
+        status=Truth.of(favourable),
         manual=True,
         assumed=True,
         reason="needs the investigator's judgment; assumed favourable pending review",
-        missing=((node.data_hint,) if node.data_hint else ()),
+        missing=((hint,) if hint else ()),
     )

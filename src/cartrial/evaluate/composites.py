@@ -31,7 +31,7 @@ from datetime import date
 from cartrial.criteria.nodes import AllOf, AnyOf, AtLeast, Not
 from cartrial.evaluate.context import Context, evaluate_node, handles
 from cartrial.evaluate.result import NodeResult
-from cartrial.evaluate.truth import Truth, all_of, any_of, at_least
+from cartrial.evaluate.truth import Truth
 
 
 def _kth(dates: list[date | None], k: int) -> date | None:
@@ -65,7 +65,10 @@ def _flip_for_count(kids: tuple[NodeResult, ...], status: Truth, n: int) -> date
 
 
 def _still_changed(
-    node: AllOf | AnyOf | AtLeast, kids: tuple[NodeResult, ...], status: Truth, when: date,
+    node: AllOf | AnyOf | AtLeast,
+    kids: tuple[NodeResult, ...],
+    status: Truth,
+    when: date,
     ctx: Context,
 ) -> bool:
     """Have the children that change before ``when`` stayed changed until then?
@@ -82,41 +85,58 @@ def _still_changed(
     return True
 
 
-def _combine(node: AllOf | AnyOf | AtLeast, statuses: list[Truth], n: int) -> Truth:
-    if isinstance(node, AllOf):
-        return all_of(statuses)
-    if isinstance(node, AnyOf):
-        return any_of(statuses)
-    return at_least(n, statuses)
+def _by_count(n: int, true: int, unknown: int) -> Truth:
+    """Kleene "at least n TRUE" from counts; all_of is n = every child, any_of n = 1
+    (the same values as :func:`cartrial.evaluate.truth.all_of` / ``any_of`` / ``at_least``)."""
+    if true >= n:
+        return Truth.TRUE
+    if true + unknown < n:
+        return Truth.FALSE
+    return Truth.UNKNOWN
+
+
+def _settle(kids: tuple[NodeResult, ...], n: int) -> tuple[Truth, bool, tuple[str, ...]]:
+    """(status, assumed, blocked) of a composite from its children, by the exception rule above."""
+    true = unknown = true_data = unknown_data = 0  # data: assumed children read as UNKNOWN
+    for k in kids:
+        s = k.status
+        if s is Truth.TRUE:
+            true += 1
+        elif s is Truth.UNKNOWN:
+            unknown += 1
+        if k.assumed or s is Truth.UNKNOWN:
+            unknown_data += 1
+        elif s is Truth.TRUE:
+            true_data += 1
+    on_data = _by_count(n, true_data, unknown_data)
+    if on_data is not Truth.UNKNOWN:
+        return on_data, False, ()
+    with_assumptions = _by_count(n, true, unknown)
+    open_data = tuple(k.id for k in kids if not k.assumed and k.status is Truth.UNKNOWN)
+    if open_data and with_assumptions is not Truth.UNKNOWN:
+        return Truth.UNKNOWN, False, open_data  # rule 3: no rescue of an unknown
+    return with_assumptions, with_assumptions is not Truth.UNKNOWN, ()
 
 
 def _composite(node: AllOf | AnyOf | AtLeast, ctx: Context, n: int) -> NodeResult:
-    kids = tuple(evaluate_node(child, ctx) for child in node.items)
-    statuses = [k.status for k in kids]
-    on_data = _combine(node, [Truth.UNKNOWN if k.assumed else k.status for k in kids], n)
-    assumed = False
-    blocked: tuple[str, ...] = ()
-    status: Truth
-    if on_data is not Truth.UNKNOWN:
-        status = on_data
-    else:
-        with_assumptions = _combine(node, statuses, n)
-        open_data = tuple(k.id for k in kids if not k.assumed and k.status is Truth.UNKNOWN)
-        if open_data and with_assumptions is not Truth.UNKNOWN:
-            status, blocked = Truth.UNKNOWN, open_data  # rule 3: no rescue of an unknown
-        else:
-            status = with_assumptions
-            assumed = with_assumptions is not Truth.UNKNOWN
-    flips = _flip_for_count(kids, status, n)
-    if flips is not None and not _still_changed(node, kids, status, flips, ctx):
-        flips = None
-    met = sum(s is Truth.TRUE for s in statuses)
+    if ctx.lean:
+        return _composite_lean(node, ctx, n)
+    kids = tuple([evaluate_node(child, ctx) for child in node.items])
+    status, assumed, blocked = _settle(kids, n)
+    flips = None
+    if any(k.flips_on is not None for k in kids):  # else time alone changes nothing
+        flips = _flip_for_count(kids, status, n)
+        if flips is not None and not _still_changed(node, kids, status, flips, ctx):
+            flips = None
+    met = sum(k.status is Truth.TRUE for k in kids)
     reason = f"{met} of {len(kids)} met (needs {n if n < len(kids) else 'all'})"
     if isinstance(node, AnyOf):
         reason = f"{met} of {len(kids)} met (needs any)"
     if blocked:
-        reason += (f"; the exception pending review applies only once {', '.join(blocked)} "
-                   "is known to fail")
+        reason += (
+            f"; the exception pending review applies only once {', '.join(blocked)} "
+            "is known to fail"
+        )
     return NodeResult(
         id=node.id or "",
         kind=node.kind,
@@ -127,6 +147,42 @@ def _composite(node: AllOf | AnyOf | AtLeast, ctx: Context, n: int) -> NodeResul
         flips_on=flips,
         window_based=flips is not None,
         children=kids,
+        needs=n,
+        assumed=assumed,
+        blocked=blocked,
+    )
+
+
+def _composite_lean(node: AllOf | AnyOf | AtLeast, ctx: Context, n: int) -> NodeResult:
+    """The status alone (``Context.lean``, the verdict-only path): the children are evaluated
+    only until the data decide (a FALSE child of an all_of, n TRUE ones of an at_least); Kleene
+    logic is monotone, so the rest cannot change that. No reason, dates or children kept."""
+    total = len(node.items)
+    kids: list[NodeResult] = []
+    true_data = false_data = 0
+    for child in node.items:
+        if true_data >= n or false_data > total - n:
+            break
+        kid = evaluate_node(child, ctx)
+        kids.append(kid)
+        if not kid.assumed:
+            if kid.status is Truth.TRUE:
+                true_data += 1
+            elif kid.status is Truth.FALSE:
+                false_data += 1
+    blocked: tuple[str, ...] = ()
+    assumed = False
+    if true_data >= n:
+        status = Truth.TRUE
+    elif false_data > total - n:
+        status = Truth.FALSE
+    else:  # every child evaluated and the data leave it open
+        status, assumed, blocked = _settle(tuple(kids), n)
+    return NodeResult(
+        id=node.id or "",
+        kind=node.kind,
+        text=node.text,
+        status=status,
         needs=n,
         assumed=assumed,
         blocked=blocked,

@@ -24,12 +24,15 @@ class Context:
     ``favourable`` is the truth value that helps the patient enter the trial at this point of
     the tree (TRUE under an inclusion, FALSE under an exclusion, flipped by ``not``); a
     ManualReview node takes it, marked as an assumption pending the investigator's review.
+    ``lean`` asks for the status alone (:func:`cartrial.evaluate.screen.verdict_only`).
     """
 
     patient: Patient
     as_of: date
     screening_window_days: int = 28
     favourable: bool = True
+    # the verdict-only path: composites stop once decided and keep no explanation
+    lean: bool = False
 
     def flipped(self) -> Context:
         return replace(self, favourable=not self.favourable)
@@ -45,7 +48,9 @@ class Context:
         return f"the look-back of {window}"
 
 
-def handles(cls: type[N]) -> Callable[[Callable[[N, Context], NodeResult]], Callable[[N, Context], NodeResult]]:
+def handles(
+    cls: type[N],
+) -> Callable[[Callable[[N, Context], NodeResult]], Callable[[N, Context], NodeResult]]:
     """Register the evaluator's handler for ``cls`` (one per node class)."""
     return EVALUATOR.register(cls)
 
