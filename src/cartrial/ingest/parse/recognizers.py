@@ -1641,6 +1641,11 @@ _AGE_CUE = re.compile(
     _I,
 )
 _AGE_TAIL = re.compile(r"[\s-]*(?:old|of\s+age)\b", _I)  # also found inside the grammar's unit
+_AGE_HINT = re.compile(
+    r"\bold\b|of\s+age|adults?|patients?|participants?|subjects?|\bmen\b|women|males?|females?|"
+    r"children|persons?",
+    _I,
+)
 _AGE_START = re.compile(r"(?<![\w.])(?:\d|[<>]|at\s+least|between|from|greater|more|less)", _I)
 _AGE_WHO = re.compile(
     r"(?:adults?|patients?|participants?|subjects?|men|women|males?|females?|children|persons?)"
@@ -1673,7 +1678,7 @@ def _age(ctx: Ctx, text: str, base: int) -> list[Hit]:
         if got is not None:
             found = (got[0], m.start(), got[1])
             break
-    if found is None:
+    if found is None and (len(text) < 60 or _AGE_HINT.search(text)):
         for m in _AGE_START.finditer(text):
             got = _age_constraint(text, m.start())
             if got is None:

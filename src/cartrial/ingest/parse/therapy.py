@@ -154,6 +154,8 @@ def _count_hit(start: int, end: int, cls: str, n: int, failed: bool) -> Hit:
 
 # ---------------------------------------------------------------------------- doses
 
+#: a number with a dose unit after it (the only places a dose constraint can end)
+_DOSE_NUMBER = re.compile(r"(?<![\w.])\d(?=[\d,.]*\s*(?:mg|g)\b)", _I)
 _TAPER = re.compile(r"\b(?:reduc|taper|decreas|lower|wean|below)\w*\b[^;.]{0,45}$", _I)
 _DAILY = re.compile(r"\bdaily\b|\bper\s+day\b|/\s*d(?:ay)?\b", _I)
 _GC_CLASS = "glucocorticoids"
@@ -173,7 +175,7 @@ def doses(ctx: Ctx, text: str, base: int) -> list[Hit]:
         return []
     hits: list[Hit] = []
     taken: list[tuple[int, int]] = []
-    for num in re.finditer(r"(?<![\w.])\d", text):
+    for num in _DOSE_NUMBER.finditer(text):
         if any(t[0] <= num.start() < t[1] for t in taken):
             continue
         c = _constraint_over(text, num.start())
