@@ -32,9 +32,11 @@ def latest(
     """(latest acceptable value inside the look-back, latest acceptable value before it)."""
     start = ctx.lookback_start(window)
     stale: Observation | None = None
-    concepts = (concept,) if isinstance(concept, str) else concept
-    found = [o for c in concepts for o in ctx.patient.observations_of(c)]
-    found.sort(key=newest_first)
+    if isinstance(concept, str):
+        found = ctx.patient.observations_of(concept)  # already newest first
+    else:
+        found = [o for c in concept for o in ctx.patient.observations_of(c)]
+        found.sort(key=newest_first)
     for obs in found:
         if obs.effective > ctx.as_of or not accept(obs):
             continue

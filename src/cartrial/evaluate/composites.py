@@ -124,11 +124,17 @@ def _composite(node: AllOf | AnyOf | AtLeast, ctx: Context, n: int) -> NodeResul
     kids = tuple([evaluate_node(child, ctx) for child in node.items])
     status, assumed, blocked = _settle(kids, n)
     flips = None
-    if any(k.flips_on is not None for k in kids):  # else time alone changes nothing
+    met = 0
+    timed = False  # does time alone change some child? (else it changes nothing here)
+    for k in kids:
+        if k.status is Truth.TRUE:
+            met += 1
+        if k.flips_on is not None:
+            timed = True
+    if timed:
         flips = _flip_for_count(kids, status, n)
         if flips is not None and not _still_changed(node, kids, status, flips, ctx):
             flips = None
-    met = sum(k.status is Truth.TRUE for k in kids)
     reason = f"{met} of {len(kids)} met (needs {n if n < len(kids) else 'all'})"
     if isinstance(node, AnyOf):
         reason = f"{met} of {len(kids)} met (needs any)"

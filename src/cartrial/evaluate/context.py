@@ -55,6 +55,12 @@ def handles(
     return EVALUATOR.register(cls)
 
 
+_TABLE: dict[type, Handler] = {}  # node class -> handler, filled from EVALUATOR on first use
+
+
 def evaluate_node(node: Criterion, ctx: Context) -> NodeResult:
-    result: NodeResult = EVALUATOR.handler(type(node))(node, ctx)
+    fn = _TABLE.get(type(node))
+    if fn is None:
+        fn = _TABLE[type(node)] = EVALUATOR.handler(type(node))
+    result: NodeResult = fn(node, ctx)
     return result

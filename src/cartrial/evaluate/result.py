@@ -18,11 +18,6 @@ from typing import Any
 from cartrial.evaluate.truth import Truth
 
 
-def _as_float(value: Any) -> Any:
-    """An int read as a float, as the former pydantic ``float`` fields did (a bool stays)."""
-    return float(value) if type(value) is int else value
-
-
 @dataclass(slots=True, kw_only=True)
 class Evidence:
     """One fact used: the source resource, the value before and after conversion, and more."""
@@ -41,10 +36,15 @@ class Evidence:
     inputs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.value = _as_float(self.value)
-        self.original_value = _as_float(self.original_value)
-        self.threshold = _as_float(self.threshold)
-        self.uln = _as_float(self.uln)
+        # an int reads as a float, as the former pydantic ``float`` fields did (a bool stays)
+        if type(self.value) is int:
+            self.value = float(self.value)
+        if type(self.original_value) is int:
+            self.original_value = float(self.original_value)
+        if type(self.threshold) is int:
+            self.threshold = float(self.threshold)
+        if type(self.uln) is int:
+            self.uln = float(self.uln)
 
 
 @dataclass(slots=True, kw_only=True)

@@ -105,11 +105,6 @@ def _needed(res: NodeResult) -> int:
     return k if res.status is _TRUE else n - k + 1
 
 
-def _real(res: NodeResult) -> int:
-    """Children agreeing with the node's status on data alone (no ManualReview assumption)."""
-    return sum(not _assumed(c) for c in res.children if c.status is res.status)
-
-
 def _assumed(res: NodeResult) -> bool:
     """True when the node's status would not hold without a ManualReview assumption (set by the
     evaluator: ``NodeResult.assumed``, see ``composites.py``)."""
@@ -145,43 +140,52 @@ def _flatten(
             blocked=res.blocked,
         )
     )
-    if not res.children:
+    kids = res.children
+    if not kids:
         return
-    child_fav = (not favourable) if res.kind == "not" else favourable
-    composite = res.kind in _COUNTED and res.status is not _UNKNOWN
-    # settled by data alone: the assumed ManualReview items below are not needed for the answer
-    settled = composite and _real(res) >= _needed(res)
-    if relevant and composite and not settled:
-        # the answer holds only by an assumption: show the data that says otherwise
-        pending.extend(
-            c.id
-            for c in res.children
-            if c.status is not res.status and c.status is not _UNKNOWN and not _assumed(c)
+    kind = res.kind
+    status = res.status
+    child_fav = (not favourable) if kind == "not" else favourable
+    composite = kind in _COUNTED and status is not _UNKNOWN
+    settled = False
+    if composite:
+        # settled by data alone: the assumed ManualReview items below are not needed for it
+        real = 0
+        for c in kids:
+            if c.status is status and not (c.manual or c.assumed):
+                real += 1
+        settled = real >= _needed(res)
+        if relevant and not settled:
+            # the answer holds only by an assumption: show the data that says otherwise
+            pending.extend(
+                c.id
+                for c in kids
+                if c.status is not status and c.status is not _UNKNOWN and not _assumed(c)
+            )
+    # a child's gaps are worth listing when its status helps decide this node's: a FALSE
+    # all_of is decided by its FALSE children, a TRUE any_of by its TRUE children, an UNKNOWN
+    # one by its UNKNOWN children (plus, for all_of/at_least, the TRUE ones it still needs);
+    # not when the data settled the node without the assumed ones
+    open_group = status is _UNKNOWN and kind in ("all_of", "at_least")
+    depth += 1
+    for kid in kids:
+        keep = relevant and (
+            kind == "not" or kid.status is status or (open_group and kid.status is _TRUE)
         )
-    for kid in res.children:
-        keep = _contributes(res, kid) and not (settled and _assumed(kid))
-        _flatten(kid, section, depth + 1, res.id, child_fav, relevant and keep, out, pending)
-
-
-def _contributes(parent: NodeResult, kid: NodeResult) -> bool:
-    """Does this child's status help decide the parent's? (Else its gaps are not worth listing.)
-
-    A FALSE all_of is decided by its FALSE children, a TRUE any_of by its TRUE children, an
-    UNKNOWN one by its UNKNOWN children (plus, for all_of/at_least, the TRUE ones it still needs).
-    """
-    if parent.kind == "not" or kid.status is parent.status:
-        return True
-    return (
-        parent.status is Truth.UNKNOWN
-        and parent.kind in ("all_of", "at_least")
-        and kid.status is Truth.TRUE
-    )
+        if keep and settled and (kid.manual or kid.assumed):
+            keep = False
+        _flatten(kid, section, depth, res.id, child_fav, keep, out, pending)
 
 
 def _fails_again(protocol: Protocol, patient: Patient, day: date) -> bool:
     """Would the record, unchanged, still be excluded on ``day``? (Labs may then be too old:
     that is missing data, not a failure, and the date stands.)"""
-    base = Context(patient=patient, as_of=day, screening_window_days=protocol.screening_window_days)
+    base = Context(
+        patient=patient,
+        as_of=day,
+        screening_window_days=protocol.screening_window_days,
+        lean=True,  # the statuses alone
+    )
     for section, items in protocol.sections():
         favourable = section == "inclusion"
         ctx = base if favourable else base.flipped()

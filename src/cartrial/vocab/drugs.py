@@ -49,8 +49,10 @@ def drug(key: str) -> DrugInfo:
 
 
 @functools.cache
+@functools.cache
 def drugs_in_class(class_key: str) -> frozenset[str]:
-    """Medication keys in an atc_class_groups key (csDMARDs ...) or an atc_classes key."""
+    """Medication keys in an atc_class_groups key (csDMARDs ...) or an atc_classes key
+    (computed once per class: the evaluator asks for every medication record)."""
     if class_key in _class_groups():
         return frozenset(k for k in _raw("medications") if class_key in drug(k).classes)
     if class_key in _raw("atc_classes"):
