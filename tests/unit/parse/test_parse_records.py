@@ -106,3 +106,16 @@ def test_changes_are_not_levels() -> None:
 def test_a_ratio_is_not_its_denominator() -> None:
     got = _facts("Inclusion Criteria:\n* post bronchodilator FEV1/FVC >= 0.7")
     assert not [f for f in got if f[1] == ("fvc_pct_pred",)]
+
+
+def test_joint_counts_out_of_a_total() -> None:
+    got = _facts("Inclusion Criteria:\n* ≥ 6 of 66 swollen joints and ≥ 6 of 68 tender joints")
+    assert ("threshold", ("swollen_joint_count_66",), ">=", 6.0, "", None, None) in got
+    assert ("threshold", ("tender_joint_count_68",), ">=", 6.0, "", None, None) in got
+
+
+def test_anti_smith_is_read() -> None:
+    recs = node_records(parse_eligibility("Inclusion Criteria:\n* Positive anti-Sm antibody"))
+    assert [(r["kind"], r["concept"], r["value"]) for r in recs] == [
+        ("serology", "anti_sm", "positive")
+    ]

@@ -337,6 +337,61 @@ def _pair_hit(
     return Hit(base + start, base + end, build, frozenset({"within"}), 0.9)
 
 
+_JOINTS = re.compile(
+    rf"(?P<cmp>{CMP_PREFIX})?\s*(?P<n>\d{{1,2}})\s*(?:or\s+more\s+)?(?:of|/|out\s+of)\s*(?:the\s+)?"
+    r"(?P<total>28|66|68)\s+(?:joints?\s+)?(?P<kind>swollen|tender)(?:\s+joints?)?"
+    r"|(?P<cmp2>"
+    + CMP_PREFIX
+    + r")?\s*(?P<n2>\d{1,2})\s*(?:or\s+more\s+)?(?P<kind2>swollen|tender)\s+joints?"
+    r"\s*\(?\s*(?:of|out\s+of|on\s+a)\s+(?P<total2>28|66|68)(?:[- ]joint\s+count)?\)?",
+    _I,
+)
+_JOINT_KEYS = {
+    ("swollen", "66"): "swollen_joint_count_66",
+    ("swollen", "28"): "swollen_joint_count_28",
+    ("tender", "68"): "tender_joint_count_68",
+    ("tender", "28"): "tender_joint_count_28",
+}
+
+
+def _joint_counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    """ "≥ 6 of 66 swollen joints", "6 or more tender joints (of 68)": a joint count score."""
+    if "joint" not in ctx.low:
+        return []
+    hits: list[Hit] = []
+    for m in _JOINTS.finditer(text):
+        kind = (m.group("kind") or m.group("kind2") or "").lower()
+        total = m.group("total") or m.group("total2")
+        key = _JOINT_KEYS.get((kind, total or ""))
+        raw_cmp = m.group("cmp") or m.group("cmp2")
+        or_more = "or more" in m.group(0).lower()
+        cmp = Comparator.GE if or_more else comparator(raw_cmp)
+        if key is None or cmp is None:
+            continue
+        value = float(m.group("n") or m.group("n2"))
+
+        def build(
+            c: Ctx,
+            w: WindowHit | None,
+            a: int,
+            b: int,
+            cf: float,
+            key: str = key,
+            cmp: Comparator = cmp,
+            value: float = value,
+        ) -> Criterion:
+            return Score(
+                instrument=key,
+                comparator=cmp,
+                value=value,
+                lookback=window(w),
+                **c.common(a, b, cf, _vocab_note(key)),
+            )
+
+        hits.append(Hit(base + m.start(), base + m.end(), build, frozenset({"within"}), 0.9))
+    return hits
+
+
 def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str) -> Hit | None:
     fill = m.group("fill") or ""
     if _ANY_NAME_RX.search(re.sub(r"\([^()]*\)", "", fill)):
@@ -942,6 +997,7 @@ def _classification(ctx: Ctx, text: str, base: int) -> list[Hit]:
 # ====================================================================== serology
 
 _SERO: list[tuple[str, str]] = [
+    ("anti_sm", r"anti-?\s?(?:(?-i:Sm)|smith)\b(?:\s+\((?-i:anti-Sm)\))?(?:\s+antibod(?:y|ies))?"),
     (
         "hbv_dna",
         r"(?:peripheral\s+blood\s+)?(?:hepatitis\s+b\s+virus\s+(?:\(HBV\)\s+)?DNA|HBV[- ]?DNA)"
@@ -2164,6 +2220,7 @@ def _content_words(text: str) -> list[tuple[int, int]]:
 
 
 _RECOGNIZERS: list[Callable[[Ctx, str, int], list[Hit]]] = [
+    _joint_counts,
     _thresholds,
     _bilag,
     _age,
