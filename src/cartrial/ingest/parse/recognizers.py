@@ -369,27 +369,21 @@ def _joint_counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
         if key is None or cmp is None:
             continue
         value = float(m.group("n") or m.group("n2"))
-
-        def build(
-            c: Ctx,
-            w: WindowHit | None,
-            a: int,
-            b: int,
-            cf: float,
-            key: str = key,
-            cmp: Comparator = cmp,
-            value: float = value,
-        ) -> Criterion:
-            return Score(
-                instrument=key,
-                comparator=cmp,
-                value=value,
-                lookback=window(w),
-                **c.common(a, b, cf, _vocab_note(key)),
-            )
-
-        hits.append(Hit(base + m.start(), base + m.end(), build, frozenset({"within"}), 0.9))
+        hits.append(_joint_hit(base + m.start(), base + m.end(), key, cmp, value))
     return hits
+
+
+def _joint_hit(start: int, end: int, key: str, cmp: Comparator, value: float) -> Hit:
+    def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+        return Score(
+            instrument=key,
+            comparator=cmp,
+            value=value,
+            lookback=window(w),
+            **c.common(a, b, cf, _vocab_note(key)),
+        )
+
+    return Hit(start, end, build, frozenset({"within"}), 0.9)
 
 
 def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str) -> Hit | None:
