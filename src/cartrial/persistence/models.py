@@ -219,9 +219,7 @@ class AuditEntry(SiteScoped, Base):
     action: Mapped[str] = mapped_column(String(20))
     patient_id: Mapped[int | None] = mapped_column(index=True, default=None)
     detail: Mapped[str] = mapped_column(String(200), default="")
-    site_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sites.id"), index=True, default=None
-    )
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True, default=None)
 
 
 class LoginFailure(Base):

@@ -98,9 +98,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("screenings") as batch:
         batch.alter_column("site_id", existing_type=sa.Integer(), nullable=False)
-        batch.create_foreign_key(
-            op.f("fk_screenings_site_id_sites"), "sites", ["site_id"], ["id"]
-        )
+        batch.create_foreign_key(op.f("fk_screenings_site_id_sites"), "sites", ["site_id"], ["id"])
         batch.create_index(op.f("ix_screenings_site_id"), ["site_id"])
 
     # ---- audit log: more actions, a site, append-only
@@ -178,8 +176,7 @@ def downgrade() -> None:
     op.drop_table("web_sessions")
     _drop_triggers(sqlite)
     op.execute(
-        "DELETE FROM audit_log WHERE action NOT IN ('view', 'create', 'update', 'export', "
-        "'delete')"
+        "DELETE FROM audit_log WHERE action NOT IN ('view', 'create', 'update', 'export', 'delete')"
     )
     with op.batch_alter_table("audit_log") as batch:
         batch.drop_index(op.f("ix_audit_log_site_id"))
