@@ -205,6 +205,10 @@ def spark_session(master: str = "local[2]") -> Any:
             .config("spark.ui.enabled", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", "4")
+            # the compiled query joins many small per-person tables: broadcasting each of
+            # them exhausts a local driver, so sort-merge joins are used
+            .config("spark.sql.autoBroadcastJoinThreshold", "-1")
+            .config("spark.driver.memory", "2g")
             .config("spark.driver.bindAddress", "127.0.0.1")
             .getOrCreate())
 
