@@ -3,6 +3,11 @@
 Each input field is named with its canonical unit (``scr_mg_dl``, ``height_cm`` ...). A bare number
 is taken to be in that unit; a quantity object is converted with the factor listed here, and a unit
 that is not listed is refused with an error naming the field: never guessed.
+
+The accepted units are listed here; their dimensional factors come from the package's one unit
+converter (:func:`cartrial.vocab.units.exact_factor`, exact definitions, no pint). Only the
+analyte-specific factors (creatinine and bilirubin by molar mass) and two conventions (an
+enzyme's IU/L is its U/L; ``mm/[h]`` is ESR's mm/h) are written out.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 
 from cartrial.calculators.renal import CREATININE_UMOL_PER_MG_DL
+from cartrial.vocab.units import exact_factor
 
 BILIRUBIN_UMOL_PER_MG_DL = 17.1
 """µmol/L per mg/dL of bilirubin (MW 584.66 g/mol)."""
@@ -28,32 +34,33 @@ BILIRUBIN = {
     "umol/L": 1.0 / BILIRUBIN_UMOL_PER_MG_DL,
     "µmol/L": 1.0 / BILIRUBIN_UMOL_PER_MG_DL,
 }
-LENGTH_CM = {"cm": 1.0, "m": 100.0, "in": 2.54, "[in_i]": 2.54}
-MASS_KG = {"kg": 1.0, "g": 0.001, "lb": 0.45359237, "[lb_av]": 0.45359237}
-COUNT_10E9_L = {
-    "10*9/L": 1.0,
-    "10^9/L": 1.0,
-    "10*3/uL": 1.0,
-    "10^3/uL": 1.0,
-    "10*3/mm3": 1.0,
-    "/uL": 0.001,
-    "cells/uL": 0.001,
-    "/mm3": 0.001,
-}
-COUNT_PER_UL = {
-    "/uL": 1.0,
-    "cells/uL": 1.0,
-    "/mm3": 1.0,
-    "10*9/L": 1000.0,
-    "10^9/L": 1000.0,
-    "10*3/uL": 1000.0,
-}
-HGB_G_DL = {"g/dL": 1.0, "g/L": 0.1}
-CRP_MG_L = {"mg/L": 1.0, "mg/dL": 10.0}
-CRP_MG_DL = {"mg/dL": 1.0, "mg/L": 0.1}
+
+
+def _dimensional(canonical: str, spellings: tuple[str, ...]) -> dict[str, float]:
+    """{spelling: factor to ``canonical``} from the unit converter; a spelling it cannot convert
+    exactly is a programming error, reported at import."""
+    table: dict[str, float] = {}
+    for unit in spellings:
+        factor = exact_factor(unit, canonical)
+        if factor is None:
+            raise ValueError(f"{unit!r} does not convert exactly to {canonical!r}")
+        table[unit] = factor
+    return table
+
+
+LENGTH_CM = _dimensional("cm", ("cm", "m", "in", "[in_i]"))
+MASS_KG = _dimensional("kg", ("kg", "g", "lb", "[lb_av]"))
+COUNT_10E9_L = _dimensional(
+    "10*9/L", ("10*9/L", "10^9/L", "10*3/uL", "10^3/uL", "10*3/mm3", "/uL", "cells/uL", "/mm3")
+)
+COUNT_PER_UL = _dimensional("/uL", ("/uL", "cells/uL", "/mm3", "10*9/L", "10^9/L", "10*3/uL"))
+HGB_G_DL = _dimensional("g/dL", ("g/dL", "g/L"))
+CRP_MG_L = _dimensional("mg/L", ("mg/L", "mg/dL"))
+CRP_MG_DL = _dimensional("mg/dL", ("mg/dL", "mg/L"))
+# enzyme activity: IU/L and U/L are the same number by convention (not a dimensional identity)
 ENZYME_U_L = {"U/L": 1.0, "IU/L": 1.0, "[IU]/L": 1.0}
-ESR_MM_H = {"mm/h": 1.0, "mm/[h]": 1.0}
-IGG_MG_DL = {"mg/dL": 1.0, "g/L": 100.0}
+ESR_MM_H = {**_dimensional("mm/h", ("mm/h",)), "mm/[h]": 1.0}
+IGG_MG_DL = _dimensional("mg/dL", ("mg/dL", "g/L"))
 
 
 def _converter(canonical: str, table: Mapping[str, float]) -> Callable[[Any], Any]:

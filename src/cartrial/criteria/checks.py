@@ -128,7 +128,9 @@ def _measurement(n: Measurement) -> Iterator[str]:
 @_c(Derived)
 def _derived(n: Derived) -> Iterator[str]:
     expected = "mL/min" if n.calculator == "crcl_cockcroft_gault" else "mL/min/{1.73_m2}"
-    if n.unit.replace(" ", "").lower() not in {expected.lower(), expected.lower().replace("{1.73_m2}", "1.73m2")}:
+    # the threshold is compared with the calculator's output as is: the same unit, in any spelling
+    # the one unit converter reads (mL/min/1.73m2 = mL/min/{1.73_m2})
+    if vocab.exact_factor(n.unit, expected) != 1.0:
         yield f"{n.calculator} is in {expected}, not {n.unit}"
     if n.value < 0:
         yield "negative threshold"

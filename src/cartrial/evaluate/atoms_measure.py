@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 from cartrial import vocab
 from cartrial.calculators import crcl_cockcroft_gault, egfr_bedside_schwartz, egfr_ckd_epi_2021
-from cartrial.calculators.registry import run_calculator
 from cartrial.criteria.nodes import Comparator, Derived, Measurement, Score, Serology, Window
 from cartrial.domain.errors import CartrialError
 from cartrial.domain.patient import Observation, Sex, newest_first
@@ -442,6 +441,10 @@ def score_from_items(
             inputs.setdefault("ana_titer", None)
     else:
         inputs = dict(components)
+    # deferred: the registry builds a pydantic model per calculator (~80 ms at start-up), which
+    # only item-level scores need
+    from cartrial.calculators.registry import run_calculator
+
     result = run_calculator(instrument, inputs)
     if result.value is None:
         return None, result.reference, result.category

@@ -11,7 +11,6 @@ from cartrial.domain.patient import (
 )
 from cartrial.ingest.fhir_common import (
     _GTS_PER_DAY,
-    _MASS_TO_MG,
     _PERIOD_DAYS,
     ReaderState,
     _all_codes,
@@ -184,9 +183,9 @@ class MedicationReader(ReaderState):
     def _dose_mg(q: Any) -> float | None:
         if q is None or q.value is None:
             return None
-        unit = (q.code or q.unit or "").strip()
-        unit = unit.replace("µ", "u").replace("μ", "u")
-        factor = _MASS_TO_MG.get(unit) or _MASS_TO_MG.get(unit.lower())
+        # a mass unit (mg, g, ug/mcg, kg ...) through the one unit converter; never pint here, and
+        # anything else (tablets, mL, mg/kg) is not a dose in mg
+        factor = vocab.exact_factor(q.code or q.unit or "", "mg")
         if factor is None:
             return None
         return float(q.value) * factor

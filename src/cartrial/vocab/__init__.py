@@ -19,7 +19,12 @@ Unit conversion (:func:`convert`) goes to the concept's canonical UCUM unit:
    -> value as is;
 2. an alternative unit listed for the concept -> its analyte-specific factor (e.g. creatinine
    umol/L x 0.011312 = /88.4);
-3. otherwise a dimensional conversion with pint (mg/L -> mg/dL, /uL -> 10*9/L, [degF] -> Cel).
+3. otherwise a dimensional conversion (mg/L -> mg/dL, /uL -> 10*9/L, [degF] -> Cel): exact
+   factors of the common units (:func:`exact_factor`), pint for the rest, cached per unit pair
+   (:func:`unit_factor`).
+
+This is the one unit converter of the package: the FHIR readers (dose units) and the calculators
+(accepted input units) use :func:`exact_factor` too.
 
 An unknown or incompatible unit raises :class:`cartrial.domain.UnknownUnitError` naming the concept
 and the unit. Nothing is guessed.
@@ -69,7 +74,7 @@ from cartrial.vocab.systems import (
     SNOMED,
     canonical_system,
 )
-from cartrial.vocab.units import normalize_unit
+from cartrial.vocab.units import exact_factor, normalize_unit, unit_factor
 from cartrial.vocab.vaccines import vaccine_is_live, vaccine_live_status
 
 __all__ = [
@@ -100,6 +105,7 @@ __all__ = [
     "display",
     "drug",
     "drugs_in_class",
+    "exact_factor",
     "glucocorticoid_factor",
     "half_life_days",
     "hierarchy",
@@ -115,6 +121,7 @@ __all__ = [
     "normalize_unit",
     "plausible_range",
     "status_reason_outcome",
+    "unit_factor",
     "vaccine_is_live",
     "vaccine_live_status",
 ]

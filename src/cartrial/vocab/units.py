@@ -12,9 +12,14 @@ Two layers, tried in this order by :func:`cartrial.vocab.convert`:
    UCUM annotations (``{score}``, ``{titer}``, ``{1.73_m2}``) are dimensionless but significant:
    two units convert only if they carry the same annotations.
 
-pint (and numpy under it) is imported, and its registry built, only when a conversion is first
-needed that no vocabulary factor covers; each unit pair's factor is then computed once and cached
-(:func:`unit_factor`), so a run that meets only canonical units never pays for pint.
+Between the two, :func:`exact_factor` computes the factor of the common units (metric prefixes
+on g, L, m, s, mol, U, [IU]; min, h, d, wk; [lb_av], [oz_av], [in_i], [ft_i]; ``10*n``) from
+their exact definitions, in rational arithmetic, so the factor is the correctly rounded float
+(``[lb_av]`` -> kg is exactly 0.45359237, ``10*3/mm3`` -> ``10*9/L`` exactly 1). pint (and numpy
+under it) is imported, and its registry built, only for a pair this table cannot settle; each
+pair's factor is computed once and cached (:func:`unit_factor`). This module is the one place
+units are converted: the FHIR readers' dose units and the calculators' accepted input units ask
+it too.
 
 Anything that cannot be parsed raises :class:`UnitParseError`; the caller turns it into an
 ``UnknownUnitError`` naming the concept. Nothing is guessed.
@@ -25,10 +30,12 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 __all__ = [
     "ParsedUnit",
+    "exact_factor",
     "UnitParseError",
     "convert_units",
     "normalize_unit",
@@ -105,6 +112,8 @@ def normalize_unit(unit: str | None) -> str:
         low = p.lower()
         if low in _LITRE_TOKENS:
             fixed.append(_LITRE_TOKENS[low])
+        elif low == "mcg":  # the pharmacy spelling of microgram
+            fixed.append("ug")
         elif p == "u":
             fixed.append("U")
         elif low in {"mg", "ug", "ng", "pg", "g", "kg", "mmol", "umol", "nmol", "pmol", "mol"}:
@@ -276,6 +285,100 @@ def to_pint(unit: str) -> ParsedUnit:
     return ParsedUnit(q, frozenset(annotations))
 
 
+# ---------------------------------------------------------------------------------------------
+# exact factors of the common units (no pint)
+
+# UCUM atom -> (exact size, dimension); sizes in g, m, s, mol, U, [IU]
+_EXACT_ATOMS: dict[str, tuple[Fraction, tuple[tuple[str, int], ...]]] = {
+    "g": (Fraction(1), (("g", 1),)),
+    "m": (Fraction(1), (("m", 1),)),
+    "L": (Fraction(1, 1000), (("m", 3),)),
+    "s": (Fraction(1), (("s", 1),)),
+    "min": (Fraction(60), (("s", 1),)),
+    "h": (Fraction(3600), (("s", 1),)),
+    "d": (Fraction(86400), (("s", 1),)),
+    "wk": (Fraction(604800), (("s", 1),)),
+    "mol": (Fraction(1), (("mol", 1),)),
+    "U": (Fraction(1), (("U", 1),)),
+    "[IU]": (Fraction(1), (("[IU]", 1),)),
+    "[lb_av]": (Fraction("453.59237"), (("g", 1),)),
+    "[oz_av]": (Fraction("28.349523125"), (("g", 1),)),
+    "[in_i]": (Fraction("0.0254"), (("m", 1),)),
+    "[ft_i]": (Fraction("0.3048"), (("m", 1),)),
+}
+_EXACT_METRIC = frozenset({"g", "m", "L", "s", "mol", "U", "[IU]"})
+_PREFIX_EXP = {
+    "da": 1, "Y": 24, "Z": 21, "E": 18, "P": 15, "T": 12, "G": 9, "M": 6, "k": 3, "h": 2,
+    "d": -1, "c": -2, "m": -3, "u": -6, "n": -9, "p": -12, "f": -15, "a": -18,
+}  # fmt: skip
+_POWER = re.compile(r"(.*?[A-Za-z\]])(-?\d+)")
+_TEN_POWER = re.compile(r"10[*^](-?\d+)")
+
+_Exact = tuple[Fraction, frozenset[tuple[str, int]], frozenset[str]]
+
+
+def _exact_atom(atom: str) -> tuple[Fraction, tuple[tuple[str, int], ...]] | None:
+    if atom.isdigit():
+        return Fraction(int(atom)), ()
+    m = _TEN_POWER.fullmatch(atom)
+    if m:
+        return Fraction(10) ** int(m.group(1)), ()
+    found = _EXACT_ATOMS.get(atom)
+    if found is not None:
+        return found
+    for prefix, exp in _PREFIX_EXP.items():
+        rest = atom[len(prefix) :]
+        if atom.startswith(prefix) and rest in _EXACT_METRIC:
+            size, dims = _EXACT_ATOMS[rest]
+            return size * Fraction(10) ** exp, dims
+    m = _POWER.fullmatch(atom)
+    if m:
+        base = _exact_atom(m.group(1))
+        if base is not None:
+            power = int(m.group(2))
+            return base[0] ** power, tuple((d, e * power) for d, e in base[1])
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _exact(unit: str) -> _Exact | None:
+    """(exact size, dimension, annotations) of a normalised unit, or None if it is not made of
+    the atoms above by ``.`` and ``/`` alone (no parentheses)."""
+    if unit in ("", "1"):
+        return Fraction(1), frozenset(), frozenset()
+    size = Fraction(1)
+    dims: dict[str, int] = {}
+    notes: set[str] = set()
+    sign = 1
+    for tok in _TOKEN.findall(unit):
+        if tok in ("(", ")"):
+            return None
+        if tok in ("/", "."):
+            sign = -1 if tok == "/" else 1
+            continue
+        if tok.startswith("{"):
+            notes.add(tok[1:-1].casefold())
+            continue
+        atom = _exact_atom(tok)
+        if atom is None:
+            return None
+        size *= atom[0] ** sign
+        for dim, exp in atom[1]:
+            dims[dim] = dims.get(dim, 0) + sign * exp
+    return size, frozenset((d, e) for d, e in dims.items() if e), frozenset(notes)
+
+
+def exact_factor(src: str, dst: str) -> float | None:
+    """The factor from ``src`` to ``dst`` when both are common units of the same dimension and
+    annotations (never through pint); None when this table cannot say (then ask
+    :func:`unit_factor`, which may)."""
+    s = _exact(normalize_unit(src))
+    d = _exact(normalize_unit(dst))
+    if s is None or d is None or s[1:] != d[1:]:
+        return None
+    return float(s[0] / d[0])
+
+
 def convert_units(value: float, src: str, dst: str) -> float:
     """Convert ``value`` from ``src`` to ``dst`` dimensionally; raise UnitParseError if impossible."""
     factor = unit_factor(src, dst)
@@ -298,6 +401,9 @@ def unit_factor(src: str, dst: str) -> float | None:
 
     Raises UnitParseError when either unit is unknown or the two are not commensurable.
     """
+    exact = exact_factor(src, dst)
+    if exact is not None:
+        return exact
     s, d = _parsed_pair(src, dst)
     if _is_offset(s.quantity) or _is_offset(d.quantity):
         return None
