@@ -541,6 +541,33 @@ def _dispatch(
 _WORD_START = re.compile(r"(?<!\w)[\w(]")
 
 
+@cache
+def _gates(
+    table_ids: tuple[int, ...],
+) -> tuple[dict[str, re.Pattern[str]], re.Pattern[str] | None]:
+    """Per first character, one regex of every synonym of all the tables: where it fails, no
+    table can match (a gate in front of the per-table matches of :func:`_scan`)."""
+    buckets: dict[str, list[str]] = {}
+    anywhere: list[str] = []
+    for tid in table_ids:
+        for pats in _REGISTRY[tid].values():
+            for pat in pats:
+                first = first_chars(pat)
+                if first is None:
+                    anywhere.append(pat)
+                else:
+                    for ch in first:
+                        buckets.setdefault(ch, []).append(pat)
+
+    def compiled(pats: list[str]) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
+
+    return (
+        {ch: compiled(pats + anywhere) for ch, pats in buckets.items()},
+        compiled(anywhere) if anywhere else None,
+    )
+
+
 def _scan(table_ids: tuple[int, ...], text: str) -> dict[int, tuple[tuple[str, int, int], ...]]:
     """Leftmost-longest scans of several tables in one pass over the word starts of ``text``.
 
@@ -551,9 +578,15 @@ def _scan(table_ids: tuple[int, ...], text: str) -> dict[int, tuple[tuple[str, i
     found: dict[int, list[tuple[str, int, int]]] = {tid: [] for tid in table_ids}
     last = dict.fromkeys(table_ids, 0)
     lowered = text.lower()
+    gates, gate_any = _gates(table_ids) if len(table_ids) > 1 else ({}, None)
     for w in _WORD_START.finditer(text):
         pos = w.start()
         ch = lowered[pos]
+        if gates:
+            # one match decides that no table has a name here (most word starts)
+            gate = gates.get(ch, gate_any)
+            if gate is None or gate.match(text, pos) is None:
+                continue
         for tid, by_char, anywhere, keys in plans:
             if pos < last[tid]:
                 continue

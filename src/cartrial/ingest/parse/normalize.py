@@ -114,16 +114,9 @@ _RULES: list[tuple[str, _Repl]] = [
     (r"\\[<>^*\[\]_#+\-.()=~|!&`{}]", lambda m: m.group(0)[1:]),
     # 10⁹/L, x10^9/L, x 10 9 /L, *10^9/L, x10E9/L, x 109/L (superscript lost), G/L
     (
-        r"(?=[\sx×✕*1])(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*(?:⁹|9)\s*/\s*[lL]\b",
-        " 10^9/L",
-    ),
-    (
-        r"(?=[\sx×✕*1])(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*(?:¹²|12)\s*/\s*[lL]\b",
-        " 10^12/L",
-    ),
-    (
-        r"(?=[\sx×✕*1])(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*(?:³|3)\s*/\s*(?:[uµμ][lL]|mm3|mm³)",
-        " 10^3/uL",
+        r"(?=[\sx×✕*1])(?:\s*[x×✕*]\s*|\s+)?10\s*(?:\\?\^|\*\*|[eE])?\s*"
+        r"(?:(?:⁹|9)\s*/\s*[lL]\b|(?:¹²|12)\s*/\s*[lL]\b|(?:³|3)\s*/\s*(?:[uµμ][lL]|mm3|mm³))",
+        lambda m: _power_unit(m),
     ),
     (r"(?=[\sG])(?<=\d)\s*(?-i:G/L|Giga/L)\b", " 10^9/L"),
     (r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+", lambda m: _superscript(m)),
@@ -182,6 +175,16 @@ _RULES: list[tuple[str, _Repl]] = [
 ]
 
 
+def _power_unit(m: re.Match[str]) -> str:
+    """" x 10⁹/L" -> " 10^9/L" (also 10^12/L, 10^3/uL): the exponent is read after the "10"."""
+    tail = m.group(0)[m.group(0).index("10") + 2 :].lstrip(" \\^*eE")
+    if tail.startswith(("¹²", "12")):
+        return " 10^12/L"
+    if tail.startswith(("³", "3")):
+        return " 10^3/uL"
+    return " 10^9/L"
+
+
 def _superscript(m: re.Match[str]) -> str:
     digits = m.group(0).translate(_SUPERSCRIPT)
     before = m.string[max(0, m.start() - 2) : m.start()]
@@ -197,8 +200,6 @@ _TRIGGERS: list[tuple[str, ...]] = [
     ("/=", "or equal", "or ="),
     ("/=", "or equal", "or ="),
     ("\\",),
-    ("10",),
-    ("10",),
     ("10",),
     ("g/l", "giga"),
     tuple("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺"),
@@ -225,9 +226,28 @@ _MULTI = {k: v for k, v in _CHARS.items() if len(v) != 1}
 _CHAR_CLASS = "(?P<ch>[" + re.escape("".join(_MULTI)) + "])"
 
 
+# Rules that can only start at the same kind of place share one zero-width lead, so the regex
+# engine tests it once per position instead of once per rule (the pass costs per rule tried at
+# each character). Groups keep the rules' order; rules of different groups never match at the
+# same position.
+_LEADS: list[tuple[str, tuple[int, ...]]] = [
+    (r"(?=[<>&\\])", (0, 1, 2, 3, 4, 5)),
+    (r"(?=[\sx×✕*1G])", (6, 7)),
+    ("", (8,)),
+    (r"\b", (9, 10, 11, 12, 13, 14)),
+    (r"(?=[=+])", (15, 16, 17)),
+    (r"(?<=[\d\s])", (18, 19, 20, 21, 22)),
+]
+assert sorted(i for _, idx in _LEADS for i in idx) == list(range(len(_RULES)))
+
+
 @lru_cache(maxsize=256)
 def _master(active: tuple[int, ...]) -> re.Pattern[str]:
-    parts = [f"(?P<r{i}>{_RULES[i][0]})" for i in active]
+    parts: list[str] = []
+    for lead, rules in _LEADS:
+        inner = [f"(?P<r{i}>{_RULES[i][0]})" for i in rules if i in active]
+        if inner:
+            parts.append(f"{lead}(?:{'|'.join(inner)})")
     return re.compile("|".join([*parts, _CHAR_CLASS]), re.IGNORECASE | re.DOTALL)
 
 

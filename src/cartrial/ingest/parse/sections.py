@@ -56,6 +56,8 @@ class Layout:
 
 
 _HEADER_RX = re.compile(
+    # (the lead look-ahead is implied by what follows; it only lets most positions fail fast)
+    r"(?=[*#kmgcaospie])"
     r"(?P<pre>(?:^|(?<=[\s.;:>*#\-]))(?:\*\*)?(?:#+\s*)?)"
     r"(?P<head>(?:(?:key|main|major|general|common|additional|other|specific|principal|"
     r"important|main)\s+)?"
@@ -145,11 +147,13 @@ _LINE_MARKER = re.compile(
 )
 
 _INLINE_MARKER = re.compile(
-    r"(?:(?<=[;:.)\]])|(?<=[;:.)\]] )|(?<=[;:.)\]]  )|(?<=   ))"
+    r"(?=\(|\d|[a-h]\.)"  # implied by every branch: most positions fail at once
+    r"(?:(?:(?<=[;:.)\]])|(?<=[;:.)\]] )|(?<=[;:.)\]]  )|(?<=   ))"
     r"(?P<m>\((?P<pnum>\d{1,2})\)|(?P<num>\d{1,2})(?P<numsep>[.)])(?![\d])"
     r"|\((?P<palpha>[a-h])\))\s+(?=[A-Za-z(\"'])"
     r"|(?<=\s)(?P<alpha>[a-h])\.\s+(?=[A-Z])"
     r"|(?<=[a-z] )(?P<lead>1)\.\s+(?=[A-Z])"
+    r")"
 )
 
 

@@ -307,6 +307,13 @@ _WINDOW_HINT = re.compile(
 
 
 _WORD_START = re.compile(r"(?:(?<![\w])(?=[\w(])|(?=[<>=]))")
+#: what a window can begin with (the first words of ``_WIN_PATTERNS``): a cheap test before the
+#: full pattern at each word start; keep in step with the patterns above
+_LEAD_WORDS = (
+    r"(?:for|within|during|until|in|the|first|stable|unchanged|treated|administered|used|"
+    r"taken|given|lasting|duration|course|over|past|last|previous|preceding)\b"
+)
+_WINDOW_LEAD = re.compile(rf"(?:{_GE}|{_LE}|{ANYNUM}|{_LEAD_WORDS})", re.IGNORECASE)
 
 
 def _window_matches(text: str) -> list[re.Match[str]]:
@@ -323,6 +330,8 @@ def _window_matches(text: str) -> list[re.Match[str]]:
             if pos < last or pos in tried:
                 continue
             tried.add(pos)
+            if _WINDOW_LEAD.match(text, pos) is None:
+                continue
             m = WINDOW_RX.match(text, pos)
             if m is not None and m.end() > pos:
                 out.append(m)
