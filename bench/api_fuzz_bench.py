@@ -21,6 +21,7 @@ from tests.web.helpers import make_settings, start  # noqa: E402
 
 def main() -> int:
     examples = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    ok = False
     with tempfile.TemporaryDirectory() as tmp:
         for env in start(make_settings(Path(tmp))):
             t0 = time.perf_counter()
@@ -34,8 +35,8 @@ def main() -> int:
             )
             if report.unsatisfiable:
                 print("no negative cases exist for: " + ", ".join(report.unsatisfiable))
-            return 1 if report.server_errors or report.failures else 0
-    return 1
+            ok = not report.server_errors and not report.failures
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -332,6 +332,13 @@ class Patients:
     def count(self) -> int:
         return int(self.db.scalar(select(func.count()).select_from(PatientRecord)) or 0)
 
+    def count_by_site(self) -> dict[int, int]:
+        """Patients per site id (as far as the session's scope lets it see)."""
+        rows = self.db.execute(
+            select(PatientRecord.site_id, func.count()).group_by(PatientRecord.site_id)
+        ).all()
+        return {int(site): int(n) for site, n in rows}
+
     def search(
         self,
         *,

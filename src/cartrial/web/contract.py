@@ -166,6 +166,7 @@ def allowed_methods(routes: Sequence[Any], path: str) -> list[str]:
 # ------------------------------------------------------------------ repeated query parameters
 
 _list_params: dict[int, frozenset[str]] = {}
+_all_params: dict[int, frozenset[str]] = {}
 
 
 def _is_sequence(annotation: Any) -> bool:
@@ -177,12 +178,13 @@ def _is_sequence(annotation: Any) -> bool:
     return False
 
 
-def _declared_lists(route: Any) -> frozenset[str]:
-    """Names of the query parameters ``route`` declares as lists (they may repeat)."""
+def _declared(route: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """The query parameters ``route`` declares: all of them, and those that are lists."""
     key = id(route)
     if key in _list_params:
-        return _list_params[key]
+        return _all_params[key], _list_params[key]
     names: set[str] = set()
+    lists: set[str] = set()
     dependant = getattr(route, "dependant", None)
     pending = [dependant] if dependant is not None else []
     while pending:
@@ -192,19 +194,34 @@ def _declared_lists(route: Any) -> frozenset[str]:
             annotation = field.field_info.annotation
             if isinstance(annotation, type) and issubclass(annotation, BaseModel):
                 for name, sub in annotation.model_fields.items():
+                    names.add(sub.alias or name)
                     if _is_sequence(sub.annotation):
-                        names.add(sub.alias or name)
-            elif _is_sequence(annotation):
+                        lists.add(sub.alias or name)
+            else:
                 names.add(field.alias)
-    _list_params[key] = frozenset(names)
-    return _list_params[key]
+                if _is_sequence(annotation):
+                    lists.add(field.alias)
+    _all_params[key], _list_params[key] = frozenset(names), frozenset(lists)
+    return _all_params[key], _list_params[key]
 
 
 def reject_repeated_query(request: Request) -> None:
-    """A query parameter given twice is an error (400), unless the route takes a list."""
+    """A query parameter given twice is an error (400), unless the route takes a list; under
+    ``/api/`` so is one the operation does not declare (the OpenAPI allows no others)."""
     items = request.query_params.multi_items()
-    if len(items) < 2:
+    if not items:
         return
+    declared, allowed = _declared(request.scope.get("route"))
+    if request.url.path.startswith("/api/"):
+        unknown = sorted({n for n, _ in items} - declared)
+        if unknown:
+            known = ", ".join(sorted(declared)) or "none"
+            raise HTTPException(
+                400,
+                "unknown query parameter "
+                + ", ".join(repr(n[:40]) for n in unknown[:5])
+                + f" (this operation takes: {known})",
+            )
     seen: set[str] = set()
     repeated: list[str] = []
     for name, _ in items:
@@ -213,7 +230,6 @@ def reject_repeated_query(request: Request) -> None:
         seen.add(name)
     if not repeated:
         return
-    allowed = _declared_lists(request.scope.get("route"))
     bad = [n for n in repeated if n not in allowed]
     if bad:
         raise HTTPException(

@@ -42,7 +42,7 @@ class Report:
         out = [
             f"operations {self.operations}, requests {self.requests:,}, "
             f"server errors (5xx) {self.server_errors}, check failures "
-            f"{sum(self.failures.values())}, schema-valid but meaningless input refused with 422: "
+            f"{sum(self.failures.values())}, schema-valid but meaningless input refused (412/422): "
             f"{self.semantic_422}",
             "statuses: " + ", ".join(f"{s}×{n:,}" for s, n in sorted(self.statuses.items())),
         ]
@@ -110,9 +110,10 @@ def _run_operation(
         except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - counted, not raised
             for failure in getattr(exc, "exceptions", None) or [exc]:
                 title = getattr(failure, "title", type(failure).__name__)
-                if title == SEMANTIC and response.status_code == 422:
+                if title == SEMANTIC and response.status_code in (412, 422):
                     # schema-valid but not meaningful (a JSON object that is no FHIR bundle,
-                    # BOIN without a target ...): refused with a message, as documented
+                    # BOIN without a target, an If-Match naming no current version ...):
+                    # refused with a message, as documented
                     report.semantic_422 += 1
                     continue
                 key = f"{operation.method.upper()} {operation.path} [{mode.value}] {title}"

@@ -426,6 +426,10 @@ def test_a_repeated_query_parameter_is_refused(two_sites: TwoSites) -> None:
         "/api/v1/patients?limit=1&limit=500", headers=two_sites.auth("coord_a")
     )
     assert r.status_code == 400 and "'limit'" in r.json()["detail"]
+    unknown = two_sites.env.client.get("/api/v1/patients?limt=1", headers=two_sites.auth("coord_a"))
+    assert (
+        unknown.status_code == 400 and "unknown query parameter 'limt'" in unknown.json()["detail"]
+    )
     # a list parameter may repeat
     ok = two_sites.env.client.post(
         "/api/v1/screen?trial=NCT05239702&trial=NCT05239702",

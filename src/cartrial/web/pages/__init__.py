@@ -11,6 +11,7 @@ from cartrial.web.pages import (
     population,
     prescreen,
     public,
+    sites,
     trial_course,
     workspace,
 )
@@ -25,5 +26,6 @@ router.include_router(finder.router)
 router.include_router(engage.router)
 router.include_router(conduct.router)
 router.include_router(population.router)
+router.include_router(sites.router)
 
 __all__ = ["router"]
