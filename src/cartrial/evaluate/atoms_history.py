@@ -7,6 +7,7 @@ An event whose date is needed but missing makes the answer UNKNOWN, naming the d
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -73,7 +74,9 @@ def _icd_categories(group: str, key: str) -> set[str]:
     return cats
 
 
-def _drug_words(keys: set[str]) -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=256)
+def _drug_words(keys: frozenset[str]) -> list[tuple[str, str]]:
+    """(drug key, a name of it) for each key: its display name and its key read as words."""
     out = []
     for key in keys:
         info = vocab.drug(key)
@@ -91,7 +94,7 @@ def possible_matches(
     is inside the criterion's window (``since``). Each becomes a question for the investigator;
     a criterion resting on the record's absence is then UNKNOWN, not FALSE."""
     out: list[str] = []
-    drug_words = _drug_words(concepts) if group == "medications" else []
+    drug_words: list[tuple[str, str]] | None = None  # built when a record needs it
     for u in ctx.patient.unrecognized:
         if u.resource_type not in resource_types or not (u.text or u.codes):
             continue
@@ -99,6 +102,8 @@ def possible_matches(
             continue  # dated outside the criterion's window: it cannot be what is asked
         text = " ".join((u.text or "").lower().split())
         if group == "medications":
+            if drug_words is None:
+                drug_words = _drug_words(frozenset(concepts))
             hit = {k for k, w in drug_words if vocab.mentions_phrase(text, w)}
         else:
             hit = set(vocab.mentions(u.text, group)) & concepts
