@@ -40,8 +40,9 @@ from cartrial.domain.errors import CartrialError
 from cartrial.domain.timewindow import Window
 
 # Observations whose values are percentages (0-100) by definition.
-PERCENT_CONCEPTS = frozenset({"lvef", "spo2", "dlco_pct_pred", "fvc_pct_pred", "cd19_pct",
-                              "cd3_pct"})
+PERCENT_CONCEPTS = frozenset(
+    {"lvef", "spo2", "dlco_pct_pred", "fvc_pct_pred", "cd19_pct", "cd3_pct"}
+)
 
 
 class Finding(BaseModel):
@@ -76,15 +77,24 @@ def _composite(n: AllOf | AnyOf | AtLeast) -> Iterator[str]:
     if isinstance(n, (AnyOf, AllOf)) and len(n.items) == 1:
         yield f"{n.kind} with a single item"
     if isinstance(n, AnyOf):
-        manual = [c.id or c.kind for c in n.items
-                  if any(isinstance(x, ManualReview) for x in iter_nodes(c))]
-        computable = [c.id or c.kind for c in n.items
-                      if any(not isinstance(x, (ManualReview, AllOf, AnyOf, AtLeast, Not))
-                             for x in iter_nodes(c))]
+        manual = [
+            c.id or c.kind
+            for c in n.items
+            if any(isinstance(x, ManualReview) for x in iter_nodes(c))
+        ]
+        computable = [
+            c.id or c.kind
+            for c in n.items
+            if any(
+                not isinstance(x, (ManualReview, AllOf, AnyOf, AtLeast, Not)) for x in iter_nodes(c)
+            )
+        ]
         if manual and computable:
-            yield (f"any_of mixes computable {', '.join(computable)} with manual "
-                   f"{', '.join(manual)}: the manual alternative counts only once the "
-                   "computable part is known to fail (evaluator rule, issue 9)")
+            yield (
+                f"any_of mixes computable {', '.join(computable)} with manual "
+                f"{', '.join(manual)}: the manual alternative counts only once the "
+                "computable part is known to fail (evaluator rule, issue 9)"
+            )
 
 
 @_c(Not)
@@ -140,8 +150,14 @@ def _derived(n: Derived) -> Iterator[str]:
 def _score(n: Score) -> Iterator[str]:
     if not _known("labs", n.instrument):
         yield f"unknown score instrument {n.instrument!r}"
-    maxima = {"sledai_2k": 105, "selena_sledai": 105, "mrss": 51, "essdai": 123, "mmt8": 150,
-              "sle_eular_acr_2019": 51}
+    maxima = {
+        "sledai_2k": 105,
+        "selena_sledai": 105,
+        "mrss": 51,
+        "essdai": 123,
+        "mmt8": 150,
+        "sle_eular_acr_2019": 51,
+    }
     top = maxima.get(n.instrument)
     if top is not None and not 0 <= n.value <= top:
         yield f"{n.instrument} threshold {n.value:g} outside 0..{top}"
@@ -177,8 +193,13 @@ def _medication(n: MedicationHistory) -> Iterator[str]:
             members = frozenset()
         if not members:
             yield f"unknown or empty drug class {cls!r}"
-    if n.min_distinct > 1 and n.distinct_by == "agent" and n.drugs and not n.classes \
-            and n.min_distinct > len(n.drugs):
+    if (
+        n.min_distinct > 1
+        and n.distinct_by == "agent"
+        and n.drugs
+        and not n.classes
+        and n.min_distinct > len(n.drugs)
+    ):
         yield f"needs {n.min_distinct} distinct agents but lists only {len(n.drugs)}"
     if n.min_dose_mg_per_kg_day is not None and n.min_dose_mg_per_kg_day > 30:
         yield "implausible mg/kg/day dose"
@@ -231,8 +252,13 @@ def lint(protocol: Protocol) -> LintReport:
             top += 1
             for node in iter_nodes(item):
                 for message in CHECKER.handler(type(node))(node):
-                    severity = "warning" if "single item" in message or "double" in message \
-                        or "mixes computable" in message else "error"
+                    severity = (
+                        "warning"
+                        if "single item" in message
+                        or "double" in message
+                        or "mixes computable" in message
+                        else "error"
+                    )
                     findings.append(Finding(severity=severity, criterion=node.id, message=message))
                 if isinstance(node, (AllOf, AnyOf, AtLeast, Not)):
                     continue
@@ -244,10 +270,23 @@ def lint(protocol: Protocol) -> LintReport:
                 review[node.review.value if node.review else "unset"] += 1
     uncovered = tuple(coverage_gaps(protocol))
     for gap in uncovered:
-        findings.append(Finding(severity="error", criterion=None,
-                                message=f"eligibility text not carried by any criterion: {gap[:80]!r}"))
-    return LintReport(trial=protocol.nct_id, criteria=atoms, top_level=top, computable=computable,
-                      manual=manual, review=review, findings=tuple(findings), uncovered=uncovered)
+        findings.append(
+            Finding(
+                severity="error",
+                criterion=None,
+                message=f"eligibility text not carried by any criterion: {gap[:80]!r}",
+            )
+        )
+    return LintReport(
+        trial=protocol.nct_id,
+        criteria=atoms,
+        top_level=top,
+        computable=computable,
+        manual=manual,
+        review=review,
+        findings=tuple(findings),
+        uncovered=uncovered,
+    )
 
 
 _WORD = re.compile(r"[a-z0-9]+")

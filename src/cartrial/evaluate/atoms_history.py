@@ -66,8 +66,9 @@ _ICD = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
 
 def _icd_categories(group: str, key: str) -> set[str]:
     """The 3-character ICD-10 categories (one body system's family) of a concept's codes."""
-    cats = {c.code.replace(".", "").upper()[:3] for c in vocab.codes(group, key)
-            if c.system in _ICD}
+    cats = {
+        c.code.replace(".", "").upper()[:3] for c in vocab.codes(group, key) if c.system in _ICD
+    }
     if group == "conditions":
         for prefixes in vocab.condition(key).prefix_match.values():
             cats |= {p.replace(".", "").upper()[:3] for p in prefixes}
@@ -85,7 +86,10 @@ def _drug_words(keys: frozenset[str]) -> list[tuple[str, str]]:
 
 
 def possible_matches(
-    ctx: Context, resource_types: tuple[str, ...], group: str, concepts: set[str],
+    ctx: Context,
+    resource_types: tuple[str, ...],
+    group: str,
+    concepts: set[str],
     since: date | None = None,
 ) -> tuple[str, ...]:
     """Records the engine could not recognise by code that could be one of ``concepts``: their
@@ -114,8 +118,10 @@ def possible_matches(
                     hit |= {k for k in concepts if cat in _icd_categories(group, k)}
         if hit:
             said = f" {u.text!r}" if u.text else ""
-            out.append(f"{u.resource_type}/{u.id}{said} is not coded in the vocabulary: is it "
-                       f"{' / '.join(sorted(hit))}? (investigator to confirm)")
+            out.append(
+                f"{u.resource_type}/{u.id}{said} is not coded in the vocabulary: is it "
+                f"{' / '.join(sorted(hit))}? (investigator to confirm)"
+            )
     return tuple(out)
 
 
@@ -124,7 +130,10 @@ def _or_unknown(result: NodeResult, candidates: tuple[str, ...]) -> NodeResult:
     if result.status is not Truth.FALSE or not candidates:
         return result
     return replace(
-        result, status=Truth.UNKNOWN, flips_on=None, window_based=False,
+        result,
+        status=Truth.UNKNOWN,
+        flips_on=None,
+        window_based=False,
         reason=result.reason + "; but an unrecognised record may be it",
         missing=result.missing + candidates,
     )
@@ -137,7 +146,8 @@ def _or_unknown(result: NodeResult, candidates: tuple[str, ...]) -> NodeResult:
 def _condition(node: ConditionHistory, ctx: Context) -> NodeResult:
     as_of = ctx.as_of
     records = [
-        c for c in ctx.patient.conditions
+        c
+        for c in ctx.patient.conditions
         if c.concept in node.concepts and (c.onset is None or c.onset <= as_of)
     ]
     if node.active_only:
@@ -148,9 +158,12 @@ def _condition(node: ConditionHistory, ctx: Context) -> NodeResult:
     leaving: list[date] = []  # when a recent diagnosis leaves the "within" window
     for c in records:
         status = "active" if c.active else "resolved"
-        ev = Evidence(resource=f"Condition/{c.id}", concept=c.concept, date=c.onset,
-                      detail=f"{status}; recognised as {c.recognized_by}" if c.recognized_by
-                      else status)
+        ev = Evidence(
+            resource=f"Condition/{c.id}",
+            concept=c.concept,
+            date=c.onset,
+            detail=f"{status}; recognised as {c.recognized_by}" if c.recognized_by else status,
+        )
         if (node.onset_within or node.onset_at_least) and c.onset is None:
             maybe.append(f"onset date of Condition/{c.id} ({c.concept})")
             continue
@@ -162,8 +175,11 @@ def _condition(node: ConditionHistory, ctx: Context) -> NodeResult:
                 leaving.append(_exit_date(c.onset, node.onset_within))
         # the same window arithmetic as onset_within: at least N before screening means on or
         # before the start of the N-long window that ends at screening
-        if (node.onset_at_least is not None and c.onset is not None
-                and c.onset > node.onset_at_least.start(as_of)):
+        if (
+            node.onset_at_least is not None
+            and c.onset is not None
+            and c.onset > node.onset_at_least.start(as_of)
+        ):
             ok = False
             pending.append(_entry_date(c.onset, node.onset_at_least))
         if ok:
@@ -171,22 +187,33 @@ def _condition(node: ConditionHistory, ctx: Context) -> NodeResult:
     label = ", ".join(node.concepts)
     if hits:
         return NodeResult(
-            **_base(node), status=Truth.TRUE, reason=f"{label} on record", evidence=tuple(hits),
+            **_base(node),
+            status=Truth.TRUE,
+            reason=f"{label} on record",
+            evidence=tuple(hits),
             flips_on=max(leaving) if leaving and len(leaving) == len(hits) else None,
             window_based=bool(leaving),
         )
     if maybe:
-        return NodeResult(**_base(node), status=Truth.UNKNOWN,
-                          reason=f"{label} on record without the onset date the window needs",
-                          missing=tuple(maybe))
+        return NodeResult(
+            **_base(node),
+            status=Truth.UNKNOWN,
+            reason=f"{label} on record without the onset date the window needs",
+            missing=tuple(maybe),
+        )
     if pending:
-        return NodeResult(**_base(node), status=Truth.FALSE,
-                          reason=f"{label} diagnosed too recently", flips_on=min(pending),
-                          window_based=True)
+        return NodeResult(
+            **_base(node),
+            status=Truth.FALSE,
+            reason=f"{label} diagnosed too recently",
+            flips_on=min(pending),
+            window_based=True,
+        )
     absent = NodeResult(**_base(node), status=Truth.FALSE, reason=f"no {label} in the record")
     since = node.onset_within.start(as_of) if node.onset_within else None
-    return _or_unknown(absent, possible_matches(ctx, ("Condition",), "conditions",
-                                                set(node.concepts), since))
+    return _or_unknown(
+        absent, possible_matches(ctx, ("Condition",), "conditions", set(node.concepts), since)
+    )
 
 
 # ------------------------------------------------------------------- medications
@@ -211,8 +238,9 @@ def _period(rec: MedicationExposure, as_of: date) -> _Exposure:
 def _matches(node: MedicationHistory, rec: MedicationExposure) -> bool:
     if rec.concept in node.drugs:
         return True
-    return any(cls in rec.drug_classes or rec.concept in _class_members(cls)
-               for cls in node.classes)
+    return any(
+        cls in rec.drug_classes or rec.concept in _class_members(cls) for cls in node.classes
+    )
 
 
 def _class_members(cls: str) -> frozenset[str]:
@@ -224,7 +252,8 @@ def _class_members(cls: str) -> frozenset[str]:
 
 # drug classes whose doses are compared as prednisone-equivalent (vocabulary class keys)
 _GLUCOCORTICOID_CLASSES = frozenset(
-    {"glucocorticoids", "glucocorticoids_systemic", "corticosteroids_systemic"})
+    {"glucocorticoids", "glucocorticoids_systemic", "corticosteroids_systemic"}
+)
 
 
 def _half_life(drug: str) -> float | None:
@@ -236,8 +265,11 @@ def _weight_during(ctx: Context, exp: _Exposure) -> float | None:
     """Body weight when the drug was taken: the latest on or before the exposure's end
     (else the earliest recorded after it), since mg/kg doses refer to the weight at the time."""
     until = min(exp.end, ctx.as_of) if exp.end is not None else ctx.as_of
-    weights = [o for o in ctx.patient.observations_of("body_weight")
-               if o.value is not None and o.effective <= ctx.as_of]
+    weights = [
+        o
+        for o in ctx.patient.observations_of("body_weight")
+        if o.value is not None and o.effective <= ctx.as_of
+    ]
     before = [o for o in weights if o.effective <= until]
     chosen = before[0] if before else (weights[-1] if weights else None)
     return None if chosen is None else chosen.value
@@ -261,9 +293,14 @@ def _medication(node: MedicationHistory, ctx: Context) -> NodeResult:
         verdict, why, exit_on = _qualifies(node, exp, ctx)
         if verdict is Truth.TRUE:
             definite.setdefault(key, []).append(
-                Evidence(resource=f"{rec.resource_type}/{rec.id}", concept=rec.concept,
-                         date=exp.start, detail=why,
-                         value=rec.daily_dose_mg, unit="mg/d" if rec.daily_dose_mg else None)
+                Evidence(
+                    resource=f"{rec.resource_type}/{rec.id}",
+                    concept=rec.concept,
+                    date=exp.start,
+                    detail=why,
+                    value=rec.daily_dose_mg,
+                    unit="mg/d" if rec.daily_dose_mg else None,
+                )
             )
             exits.setdefault(key, []).append(exit_on)
         elif verdict is Truth.UNKNOWN:
@@ -286,19 +323,24 @@ def _medication(node: MedicationHistory, ctx: Context) -> NodeResult:
         if node.within is not None and len(leave) >= needed:
             flips = leave[needed - 1]
         return NodeResult(
-            **_base(node), status=Truth.TRUE,
+            **_base(node),
+            status=Truth.TRUE,
             reason=f"{n_def} qualifying {node.distinct_by}(s) of {label} (needs {node.min_distinct})",
-            evidence=evidence, flips_on=flips, window_based=flips is not None,
+            evidence=evidence,
+            flips_on=flips,
+            window_based=flips is not None,
         )
     if n_def + n_maybe >= node.min_distinct:
         return NodeResult(
-            **_base(node), status=Truth.UNKNOWN,
+            **_base(node),
+            status=Truth.UNKNOWN,
             reason=f"{n_def} qualifying and {n_maybe} undetermined {node.distinct_by}(s) of {label}",
             evidence=evidence,
             missing=tuple(sorted({m for ms in maybe.values() for m in ms})),
         )
     failed = NodeResult(
-        **_base(node), status=Truth.FALSE,
+        **_base(node),
+        status=Truth.FALSE,
         reason=f"{n_def} qualifying {node.distinct_by}(s) of {label} (needs {node.min_distinct})",
         evidence=evidence,
     )
@@ -307,8 +349,12 @@ def _medication(node: MedicationHistory, ctx: Context) -> NodeResult:
     if node.within is not None and node.within.unit is not TimeUnit.HALF_LIVES:
         since = node.within.start(as_of)
     candidates = possible_matches(
-        ctx, ("MedicationStatement", "MedicationRequest", "MedicationAdministration"),
-        "medications", drugs, since)
+        ctx,
+        ("MedicationStatement", "MedicationRequest", "MedicationAdministration"),
+        "medications",
+        drugs,
+        since,
+    )
     if n_def + n_maybe + len(candidates) < node.min_distinct:
         return failed  # even if every unrecognised one were a match, too few
     return _or_unknown(failed, candidates)
@@ -367,8 +413,10 @@ def _qualifies(
             # a steroid dose is compared as prednisone-equivalent: without a factor it is not
             # known (the raw mg of another steroid is not mg of prednisone)
             results.append(Truth.UNKNOWN)
-            wanted.append(f"the named glucocorticoid of {rec.resource_type}/{rec.id} "
-                          f"({rec.concept}, {dose:g} mg/day) for its prednisone-equivalent dose")
+            wanted.append(
+                f"the named glucocorticoid of {rec.resource_type}/{rec.id} "
+                f"({rec.concept}, {dose:g} mg/day) for its prednisone-equivalent dose"
+            )
         else:
             eq = dose * factor if factor is not None else dose
             if node.min_daily_dose_mg is not None:
@@ -389,7 +437,8 @@ def _qualifies(
         if exp.start is None or exp.end is None:
             duration_ok = Truth.UNKNOWN
             duration_wanted.append(
-                f"start and end dates of {rec.resource_type}/{rec.id} ({rec.concept})")
+                f"start and end dates of {rec.resource_type}/{rec.id} ({rec.concept})"
+            )
         else:
             needed = shift(exp.start, node.min_duration.amount, node.min_duration.unit)
             # only exposure up to screening counts (a planned end date is not yet exposure)
@@ -404,15 +453,18 @@ def _qualifies(
             reasons.append(f"stopped for {rec.outcome}")
         elif node.min_duration is not None and node.active_disease:
             active = any(
-                c.concept in node.active_disease and c.active
+                c.concept in node.active_disease
+                and c.active
                 and (c.abatement is None or c.abatement > as_of)
                 for c in ctx.patient.conditions
             )
             results.append(duration_ok if active else Truth.FALSE)
             wanted += duration_wanted
             if duration_ok is Truth.TRUE and active:
-                reasons.append(f"taken for at least {node.min_duration.amount:g} "
-                               f"{node.min_duration.unit.value} with the disease still active")
+                reasons.append(
+                    f"taken for at least {node.min_duration.amount:g} "
+                    f"{node.min_duration.unit.value} with the disease still active"
+                )
         else:
             results.append(Truth.FALSE)
     truth = Truth.TRUE
@@ -447,18 +499,33 @@ def _vaccine(node: Vaccination, ctx: Context) -> NodeResult:
             continue
         if node.live_only and not live:
             continue
-        hits.append(Evidence(resource=f"Immunization/{imm.id}", concept=imm.concept,
-                             date=imm.date, detail="live" if live else None))
+        hits.append(
+            Evidence(
+                resource=f"Immunization/{imm.id}",
+                concept=imm.concept,
+                date=imm.date,
+                detail="live" if live else None,
+            )
+        )
         if node.within is not None:
             exits.append(_exit_date(imm.date, node.within))
     if hits:
         flips = max(exits) if exits else None
-        return NodeResult(**_base(node), status=Truth.TRUE,
-                          reason=f"{len(hits)} vaccination(s) in the window",
-                          evidence=tuple(hits), flips_on=flips, window_based=flips is not None)
+        return NodeResult(
+            **_base(node),
+            status=Truth.TRUE,
+            reason=f"{len(hits)} vaccination(s) in the window",
+            evidence=tuple(hits),
+            flips_on=flips,
+            window_based=flips is not None,
+        )
     if unsure:
-        return NodeResult(**_base(node), status=Truth.UNKNOWN,
-                          reason="vaccination of unknown type in the window", missing=tuple(unsure))
+        return NodeResult(
+            **_base(node),
+            status=Truth.UNKNOWN,
+            reason="vaccination of unknown type in the window",
+            missing=tuple(unsure),
+        )
     return NodeResult(**_base(node), status=Truth.FALSE, reason="no such vaccination in the window")
 
 
@@ -478,18 +545,29 @@ def _procedure(node: ProcedureHistory, ctx: Context) -> NodeResult:
                 continue
         elif proc.date > as_of or (start is not None and proc.date < start):
             continue
-        hits.append(Evidence(resource=f"Procedure/{proc.id}", concept=proc.concept,
-                             date=proc.date))
+        hits.append(Evidence(resource=f"Procedure/{proc.id}", concept=proc.concept, date=proc.date))
         if node.within is not None and proc.date is not None:
             exits.append(_exit_date(proc.date, node.within))
     label = ", ".join(node.concepts)
     if hits:
         flips = max(exits) if exits and len(exits) == len(hits) else None
-        return NodeResult(**_base(node), status=Truth.TRUE, reason=f"{label} on record",
-                          evidence=tuple(hits), flips_on=flips, window_based=flips is not None)
+        return NodeResult(
+            **_base(node),
+            status=Truth.TRUE,
+            reason=f"{label} on record",
+            evidence=tuple(hits),
+            flips_on=flips,
+            window_based=flips is not None,
+        )
     if unsure:
-        return NodeResult(**_base(node), status=Truth.UNKNOWN,
-                          reason=f"{label} on record without a date", missing=tuple(unsure))
+        return NodeResult(
+            **_base(node),
+            status=Truth.UNKNOWN,
+            reason=f"{label} on record without a date",
+            missing=tuple(unsure),
+        )
     absent = NodeResult(**_base(node), status=Truth.FALSE, reason=f"no {label} in the window")
-    return _or_unknown(absent, possible_matches(ctx, ("Procedure", "Condition"), "procedures",
-                                                set(node.concepts), start))
+    return _or_unknown(
+        absent,
+        possible_matches(ctx, ("Procedure", "Condition"), "procedures", set(node.concepts), start),
+    )

@@ -25,7 +25,10 @@ def _base(node: Any) -> dict[str, Any]:
 
 
 def latest(
-    ctx: Context, concept: str | tuple[str, ...], window: Window | None, *,
+    ctx: Context,
+    concept: str | tuple[str, ...],
+    window: Window | None,
+    *,
     accept: Callable[[Observation], bool],
 ) -> tuple[Observation | None, Observation | None]:
     """(latest acceptable value inside the look-back, latest acceptable value before it)."""
@@ -85,20 +88,29 @@ def _measurement(node: Measurement, ctx: Context) -> NodeResult:
     status, reason, evidence, missing = conservative(ctx, judged, lambda j: j[0])
     if len(ties) > 1:
         shown = ", ".join(f"{o.value:g}" for o in ties if o.value is not None)
-        reason += (f" ({len(ties)} {node.concept} results at the same time ({shown}): the more "
-                   "conservative one counts)")
-    return NodeResult(**_base(node), status=status, reason=reason, evidence=(evidence,),
-                      missing=missing)
+        reason += (
+            f" ({len(ties)} {node.concept} results at the same time ({shown}): the more "
+            "conservative one counts)"
+        )
+    return NodeResult(
+        **_base(node), status=status, reason=reason, evidence=(evidence,), missing=missing
+    )
 
 
 def same_instant(
-    ctx: Context, obs: Observation, concept: str | tuple[str, ...],
+    ctx: Context,
+    obs: Observation,
+    concept: str | tuple[str, ...],
     accept: Callable[[Observation], bool],
 ) -> list[Observation]:
     """``obs`` and every other acceptable value taken at the same instant (their order unknown)."""
     concepts = (concept,) if isinstance(concept, str) else concept
-    others = [o for c in concepts for o in ctx.patient.observations_of(c)
-              if o is not obs and accept(o) and o.same_instant(obs)]
+    others = [
+        o
+        for c in concepts
+        for o in ctx.patient.observations_of(c)
+        if o is not obs and accept(o) and o.same_instant(obs)
+    ]
     return [obs, *others]
 
 
@@ -108,16 +120,22 @@ T = TypeVar("T")
 def conservative(ctx: Context, items: list[T], status: Callable[[T], Truth]) -> T:
     """Of several readings taken at the same instant, the one least favourable to the patient
     (FALSE before UNKNOWN before TRUE under an inclusion; the mirror under an exclusion)."""
-    order = ([Truth.FALSE, Truth.UNKNOWN, Truth.TRUE] if ctx.favourable
-             else [Truth.TRUE, Truth.UNKNOWN, Truth.FALSE])
+    order = (
+        [Truth.FALSE, Truth.UNKNOWN, Truth.TRUE]
+        if ctx.favourable
+        else [Truth.TRUE, Truth.UNKNOWN, Truth.FALSE]
+    )
     return min(items, key=lambda item: order.index(status(item)))
 
 
 def _measurement_any(node: Measurement, ctx: Context) -> NodeResult:
     """Any value inside the look-back meeting the threshold settles it (a peak counts)."""
     start = ctx.lookback_start(node.lookback)
-    values = [o for o in ctx.patient.observations_of(node.concept)
-              if o.value is not None and start <= o.effective <= ctx.as_of]
+    values = [
+        o
+        for o in ctx.patient.observations_of(node.concept)
+        if o.value is not None and start <= o.effective <= ctx.as_of
+    ]
     if not values:
         _, stale = latest(ctx, node.concept, node.lookback, accept=_numeric)
         return _no_value(node, ctx, stale)
@@ -127,11 +145,16 @@ def _measurement_any(node: Measurement, ctx: Context) -> NodeResult:
             return NodeResult(**_base(node), status=status, reason=reason, evidence=(evidence,))
     unknown = [j for j in judged if j[0] is Truth.UNKNOWN]
     if unknown:
-        return NodeResult(**_base(node), status=Truth.UNKNOWN, reason=unknown[0][1],
-                          evidence=tuple(j[2] for j in judged),
-                          missing=tuple(m for j in unknown for m in j[3]))
+        return NodeResult(
+            **_base(node),
+            status=Truth.UNKNOWN,
+            reason=unknown[0][1],
+            evidence=tuple(j[2] for j in judged),
+            missing=tuple(m for j in unknown for m in j[3]),
+        )
     return NodeResult(
-        **_base(node), status=Truth.FALSE,
+        **_base(node),
+        status=Truth.FALSE,
         reason=f"none of {len(values)} {node.concept} values inside "
         f"{ctx.lookback_label(node.lookback)} meets it (latest: {judged[0][1]})",
         evidence=tuple(j[2] for j in judged),
@@ -163,9 +186,12 @@ def _judge(node: Measurement, obs: Observation) -> tuple[Truth, str, Evidence, t
         bound, source = _limit(obs, node.concept, upper=upper)
         if bound is None:
             which = "upper" if upper else "lower"
-            return (Truth.UNKNOWN, f"no {which} limit of normal for {node.concept}",
-                    _obs_evidence(obs),
-                    (f"reference range of {node.concept} (Observation.referenceRange)",))
+            return (
+                Truth.UNKNOWN,
+                f"no {which} limit of normal for {node.concept}",
+                _obs_evidence(obs),
+                (f"reference range of {node.concept} (Observation.referenceRange)",),
+            )
         multiple = node.uln_multiple if upper else node.lln_multiple
         assert multiple is not None
         threshold = multiple * bound
@@ -175,10 +201,15 @@ def _judge(node: Measurement, obs: Observation) -> tuple[Truth, str, Evidence, t
     status = censored_compare(node.comparator, threshold, obs.value, censor)
     shown = f"{censor if isinstance(censor, str) else ''}{obs.value:g}"
     verb = {Truth.TRUE: "meets", Truth.FALSE: "fails", Truth.UNKNOWN: "cannot settle"}[status]
-    reason = (f"{node.concept} {shown} {obs.unit} on {obs.effective} "
-              f"{verb} {node.comparator.value} {reason_thr}")
-    missing = ((f"an exact {node.concept} value (result reported as {shown})",)
-               if status is Truth.UNKNOWN else ())
+    reason = (
+        f"{node.concept} {shown} {obs.unit} on {obs.effective} "
+        f"{verb} {node.comparator.value} {reason_thr}"
+    )
+    missing = (
+        (f"an exact {node.concept} value (result reported as {shown})",)
+        if status is Truth.UNKNOWN
+        else ()
+    )
     return status, reason, _obs_evidence(obs, **extra), missing
 
 
@@ -286,9 +317,11 @@ def _derived(node: Derived, ctx: Context) -> NodeResult:
             upward = node.comparator in (Comparator.GE, Comparator.GT)
             pick = max if upward == ctx.favourable else min
             scr = pick(ties, key=lambda o: o.value or 0.0)
-            tie_note = (f"{len(ties)} creatinine results at the same time "
-                        f"({', '.join(f'{o.value:g}' for o in ties)}): the more conservative "
-                        "one counts")
+            tie_note = (
+                f"{len(ties)} creatinine results at the same time "
+                f"({', '.join(f'{o.value:g}' for o in ties)}): the more conservative "
+                "one counts"
+            )
     if scr is None or scr.value is None:
         missing.append(_missing(ctx, "serum creatinine (mg/dL)", node.lookback, stale))
     else:
@@ -319,8 +352,14 @@ def _derived(node: Derived, ctx: Context) -> NodeResult:
             inputs["weight_kg"] = w.value
             evidence.append(_obs_evidence(w))
     if needs_height:
-        h = next((o for o in patient.observations_of("body_height")
-                  if o.value is not None and o.effective <= ctx.as_of), None)
+        h = next(
+            (
+                o
+                for o in patient.observations_of("body_height")
+                if o.value is not None and o.effective <= ctx.as_of
+            ),
+            None,
+        )
         if h is None or h.value is None:
             missing.append("body height (cm)")
         else:
@@ -351,7 +390,9 @@ def _derived(node: Derived, ctx: Context) -> NodeResult:
     if len(oks) > 1:
         shown = " to ".join(f"{float(_num(r.value)):.1f}" for r in results)
         return NodeResult(
-            **_base(node), status=Truth.UNKNOWN, evidence=tuple(evidence),
+            **_base(node),
+            status=Truth.UNKNOWN,
+            evidence=tuple(evidence),
             reason=f"{node.calculator} between {shown} {_CALC_UNIT[node.calculator]} over the "
             f"possible ages {ages[0]}-{ages[1]}: the threshold falls inside",
             missing=("Patient.birthDate (the full date)",),
@@ -388,16 +429,20 @@ def _num(value: object) -> float:
 def _calculate(node: Derived, inputs: dict[str, Any]) -> Any:
     if node.calculator == "crcl_cockcroft_gault":
         return crcl_cockcroft_gault(
-            age_years=inputs["age_years"], weight_kg=inputs["weight_kg"],
-            scr_mg_dl=inputs["scr_mg_dl"], sex=inputs["sex"],
-            weight_basis=node.weight_basis, height_cm=inputs.get("height_cm"),
+            age_years=inputs["age_years"],
+            weight_kg=inputs["weight_kg"],
+            scr_mg_dl=inputs["scr_mg_dl"],
+            sex=inputs["sex"],
+            weight_basis=node.weight_basis,
+            height_cm=inputs.get("height_cm"),
         )
     if node.calculator == "egfr_ckd_epi_2021":
         return egfr_ckd_epi_2021(
             scr_mg_dl=inputs["scr_mg_dl"], age_years=inputs["age_years"], sex=inputs["sex"]
         )
     return egfr_bedside_schwartz(
-        height_cm=inputs["height_cm"], scr_mg_dl=inputs["scr_mg_dl"],
+        height_cm=inputs["height_cm"],
+        scr_mg_dl=inputs["scr_mg_dl"],
         age_years=inputs["age_years"],
     )
 
@@ -410,8 +455,9 @@ _DESCRIPTOR_SCORES = {"sledai_2k", "selena_sledai", "clinical_sledai"}
 
 _CLASSIFICATION_FLAGS = {
     "sle_eular_acr_2019": frozenset({"ana_titer", "ana_equivalent_positive"}),
-    "ssc_acr_eular_2013": frozenset({"skin_thickening_sparing_fingers",
-                                     "better_explained_by_other_disorder"}),
+    "ssc_acr_eular_2013": frozenset(
+        {"skin_thickening_sparing_fingers", "better_explained_by_other_disorder"}
+    ),
 }
 
 
@@ -463,15 +509,18 @@ def _score(node: Score, ctx: Context) -> NodeResult:
             **_base(node),
             status=Truth.UNKNOWN,
             reason=f"no {node.instrument} score inside {ctx.lookback_label(node.lookback)}",
-            missing=(_missing(ctx, f"{node.instrument} score (or its items)", node.lookback,
-                              stale),),
+            missing=(
+                _missing(ctx, f"{node.instrument} score (or its items)", node.lookback, stale),
+            ),
         )
     if obs.value is not None:
         ties = [o for o in same_instant(ctx, obs, node.instrument, usable) if o.value is not None]
         if len(ties) > 1:
+
             def _ok(o: Observation) -> Truth:
                 assert o.value is not None
                 return Truth.of(node.comparator.holds(o.value, node.value))
+
             obs = conservative(ctx, ties, _ok)
         value, how = obs.value, "reported"
         assert value is not None
@@ -492,18 +541,32 @@ def _score(node: Score, ctx: Context) -> NodeResult:
             # no total (entry criterion not met): below every threshold of the score, whatever
             # the comparator; the rest of the items are not added up
             return NodeResult(
-                **_base(node), status=Truth.FALSE,
+                **_base(node),
+                status=Truth.FALSE,
                 reason=f"{node.instrument}: {category} ({obs.effective}); no total, so it meets "
                 f"no threshold of the score",
-                evidence=(Evidence(resource=f"Observation/{obs.id}", concept=node.instrument,
-                                   date=obs.effective, value=None, detail=ref,
-                                   inputs=dict(obs.components)),),
+                evidence=(
+                    Evidence(
+                        resource=f"Observation/{obs.id}",
+                        concept=node.instrument,
+                        date=obs.effective,
+                        value=None,
+                        detail=ref,
+                        inputs=dict(obs.components),
+                    ),
+                ),
             )
         value = total
         how = "computed from items"
-        ev = Evidence(resource=f"Observation/{obs.id}", concept=node.instrument,
-                      date=obs.effective, value=value, threshold=node.value, detail=ref,
-                      inputs=dict(obs.components))
+        ev = Evidence(
+            resource=f"Observation/{obs.id}",
+            concept=node.instrument,
+            date=obs.effective,
+            value=value,
+            threshold=node.value,
+            detail=ref,
+            inputs=dict(obs.components),
+        )
     ok = node.comparator.holds(value, node.value)
     return NodeResult(
         **_base(node),
@@ -538,15 +601,20 @@ def qualitative(obs: Observation) -> str | None:
 
 def _inconclusive(node: Serology, obs: Observation, label: str) -> NodeResult:
     said = obs.components.get("value_text")
-    shown = said if isinstance(said, str) else (
-        f"{obs.value:g} {obs.unit or ''}".strip() if obs.value is not None else "no result")
+    shown = (
+        said
+        if isinstance(said, str)
+        else (f"{obs.value:g} {obs.unit or ''}".strip() if obs.value is not None else "no result")
+    )
     return NodeResult(
         **_base(node),
         status=Truth.UNKNOWN,
         reason=f"{obs.concept} on {obs.effective} is inconclusive ({shown})",
         evidence=(_obs_evidence(obs, detail=shown),),
-        missing=(f"a conclusive {label} result (the latest, {obs.concept} on "
-                 f"{obs.effective}, was inconclusive: {shown})",),
+        missing=(
+            f"a conclusive {label} result (the latest, {obs.concept} on "
+            f"{obs.effective}, was inconclusive: {shown})",
+        ),
     )
 
 
@@ -561,13 +629,18 @@ def _serology(node: Serology, ctx: Context) -> NodeResult:
     tests = (node.concept, *node.also)
     label = " / ".join(tests)
     if node.ever:
-        found = sorted((o for c in tests for o in ctx.patient.observations_of(c)
-                        if o.effective <= ctx.as_of),
-                       key=lambda o: o.effective, reverse=True)
+        found = sorted(
+            (o for c in tests for o in ctx.patient.observations_of(c) if o.effective <= ctx.as_of),
+            key=lambda o: o.effective,
+            reverse=True,
+        )
         if not found:
-            return NodeResult(**_base(node), status=Truth.UNKNOWN,
-                              reason=f"no {label} result on record",
-                              missing=(f"{label} result (any date)",))
+            return NodeResult(
+                **_base(node),
+                status=Truth.UNKNOWN,
+                reason=f"no {label} result on record",
+                missing=(f"{label} result (any date)",),
+            )
         hits = [o for o in found if qualitative(o) == node.result]
         if not hits:
             unclear = [o for o in found if qualitative(o) is None]
@@ -590,8 +663,9 @@ def _serology(node: Serology, ctx: Context) -> NodeResult:
         )
     # several results on that latest day (serum and urine hCG, HIV Ab and Ag/Ab): a positive
     # one wins, since a negative test does not cancel a positive one taken the same day
-    same_day = [o for c in tests for o in ctx.patient.observations_of(c)
-                if o.effective == obs.effective]
+    same_day = [
+        o for c in tests for o in ctx.patient.observations_of(c) if o.effective == obs.effective
+    ]
     readings = [(qualitative(o), o) for o in same_day]
     positive = [o for got, o in readings if got == "positive"]
     unclear = [o for got, o in readings if got is None]

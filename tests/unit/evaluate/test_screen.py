@@ -17,20 +17,39 @@ from tests.support.patients import AS_OF, obs, patient
 
 
 def protocol(inclusion: list[dict], exclusion: list[dict]):  # type: ignore[no-untyped-def]
-    return parse_protocol({"schema_version": 1,
-                           "trial": {"nct_id": "NCT00000002", "title": "T"},
-                           "criteria": {"inclusion": inclusion, "exclusion": exclusion}})
+    return parse_protocol(
+        {
+            "schema_version": 1,
+            "trial": {"nct_id": "NCT00000002", "title": "T"},
+            "criteria": {"inclusion": inclusion, "exclusion": exclusion},
+        }
+    )
 
 
 AGE = {"id": "inc-age", "kind": "age", "min_years": 18, "max_years": 70, "text": "18-70 years old"}
-HB = {"id": "inc-hb", "kind": "measurement", "concept": "hemoglobin", "comparator": ">=",
-      "value": 85, "unit": "g/L", "text": "Hemoglobin≥85 g/L"}
+HB = {
+    "id": "inc-hb",
+    "kind": "measurement",
+    "concept": "hemoglobin",
+    "comparator": ">=",
+    "value": 85,
+    "unit": "g/L",
+    "text": "Hemoglobin≥85 g/L",
+}
 CONSENT = {"id": "inc-consent", "kind": "manual", "text": "Informed consent signed"}
-VACC = {"id": "exc-vacc", "kind": "vaccine", "within": {"amount": 4, "unit": "weeks"},
-        "text": "Received live vaccine within 4 weeks prior to screening"}
-IS = {"id": "exc-is", "kind": "medication", "classes": ["conventional_immunosuppressants"],
-      "within": {"amount": 1, "unit": "weeks"},
-      "text": "Received immunosuppressive therapy within 1 week prior to leukapheresis"}
+VACC = {
+    "id": "exc-vacc",
+    "kind": "vaccine",
+    "within": {"amount": 4, "unit": "weeks"},
+    "text": "Received live vaccine within 4 weeks prior to screening",
+}
+IS = {
+    "id": "exc-is",
+    "kind": "medication",
+    "classes": ["conventional_immunosuppressants"],
+    "within": {"amount": 1, "unit": "weeks"},
+    "text": "Received immunosuppressive therapy within 1 week prior to leukapheresis",
+}
 UNSUITABLE = {"id": "exc-other", "kind": "manual", "text": "Investigator believes unsuitable"}
 P = protocol([AGE, HB, CONSENT], [VACC, IS, UNSUITABLE])
 GOOD_HB = obs("hemoglobin", 11.0, "g/dL", AS_OF - timedelta(days=5))
@@ -62,11 +81,18 @@ def test_ineligible_for_a_lab_has_no_window_date() -> None:
 def test_only_windows_failing_reports_the_earliest_date() -> None:
     p = patient(
         observations=[GOOD_HB],
-        immunizations=[ImmunizationRecord(id="v", concept="yellow_fever", date=date(2026, 11, 10),
-                                          live=True)],
-        medications=[MedicationExposure(id="m", concept="azathioprine",
-                                        drug_classes=("conventional_immunosuppressants",),
-                                        start=date(2025, 1, 1), end=date(2026, 11, 20))],
+        immunizations=[
+            ImmunizationRecord(id="v", concept="yellow_fever", date=date(2026, 11, 10), live=True)
+        ],
+        medications=[
+            MedicationExposure(
+                id="m",
+                concept="azathioprine",
+                drug_classes=("conventional_immunosuppressants",),
+                start=date(2025, 1, 1),
+                end=date(2026, 11, 20),
+            )
+        ],
     )
     res = screen(P, p, as_of=AS_OF)
     assert res.verdict is Verdict.INELIGIBLE
@@ -84,18 +110,39 @@ def test_too_young_reports_birthday() -> None:
 
 
 def test_irrelevant_cohort_items_not_listed_as_manual_or_missing() -> None:
-    cohorts = {"id": "inc-cohort", "kind": "any_of", "items": [
-        {"id": "sle", "kind": "all_of", "items": [
-            {"id": "sle.dx", "kind": "condition", "concepts": ["sle"]},
-            {"id": "sle.judge", "kind": "manual", "text": "SLE refractory per investigator"}]},
-        {"id": "itp", "kind": "all_of", "items": [
-            {"id": "itp.dx", "kind": "condition", "concepts": ["itp"]},
-            {"id": "itp.judge", "kind": "manual", "text": "marrow morphology"}]},
-    ]}
+    cohorts = {
+        "id": "inc-cohort",
+        "kind": "any_of",
+        "items": [
+            {
+                "id": "sle",
+                "kind": "all_of",
+                "items": [
+                    {"id": "sle.dx", "kind": "condition", "concepts": ["sle"]},
+                    {
+                        "id": "sle.judge",
+                        "kind": "manual",
+                        "text": "SLE refractory per investigator",
+                    },
+                ],
+            },
+            {
+                "id": "itp",
+                "kind": "all_of",
+                "items": [
+                    {"id": "itp.dx", "kind": "condition", "concepts": ["itp"]},
+                    {"id": "itp.judge", "kind": "manual", "text": "marrow morphology"},
+                ],
+            },
+        ],
+    }
     from cartrial.domain.patient import ConditionRecord
 
-    res = screen(protocol([cohorts], []), patient(conditions=[ConditionRecord(id="c", concept="sle")]),
-                 as_of=AS_OF)
+    res = screen(
+        protocol([cohorts], []),
+        patient(conditions=[ConditionRecord(id="c", concept="sle")]),
+        as_of=AS_OF,
+    )
     assert res.verdict is Verdict.ELIGIBLE
     assert res.manual_review == ("sle.judge",)
 
@@ -120,14 +167,27 @@ def trees() -> st.SearchStrategy[tuple[dict[str, Any], Truth]]:
     def extend(kids: st.SearchStrategy[tuple[dict[str, Any], Truth]]):  # type: ignore[no-untyped-def]
         lists = st.lists(kids, min_size=1, max_size=4)
         return st.one_of(
-            lists.map(lambda ks: ({"kind": "all_of", "items": [k[0] for k in ks]},
-                                  all_of(k[1] for k in ks))),
-            lists.map(lambda ks: ({"kind": "any_of", "items": [k[0] for k in ks]},
-                                  any_of(k[1] for k in ks))),
+            lists.map(
+                lambda ks: (
+                    {"kind": "all_of", "items": [k[0] for k in ks]},
+                    all_of(k[1] for k in ks),
+                )
+            ),
+            lists.map(
+                lambda ks: (
+                    {"kind": "any_of", "items": [k[0] for k in ks]},
+                    any_of(k[1] for k in ks),
+                )
+            ),
             kids.map(lambda k: ({"kind": "not", "item": k[0]}, ~k[1])),
-            lists.flatmap(lambda ks: st.integers(1, len(ks)).map(
-                lambda n: ({"kind": "at_least", "n": n, "items": [k[0] for k in ks]},
-                           at_least(n, [k[1] for k in ks])))),
+            lists.flatmap(
+                lambda ks: st.integers(1, len(ks)).map(
+                    lambda n: (
+                        {"kind": "at_least", "n": n, "items": [k[0] for k in ks]},
+                        at_least(n, [k[1] for k in ks]),
+                    )
+                )
+            ),
         )
 
     return st.recursive(leaf, extend, max_leaves=12)
@@ -139,18 +199,30 @@ def test_tree_evaluation_is_kleene(tree: tuple[dict[str, Any], Truth]) -> None:
     node, expected = tree
     res = evaluate_node(parse_criterion(node), Context(patient=patient(), as_of=AS_OF))
     assert res.status is expected
-    negated = evaluate_node(parse_criterion({"kind": "not", "item": node}),
-                            Context(patient=patient(), as_of=AS_OF))
+    negated = evaluate_node(
+        parse_criterion({"kind": "not", "item": node}), Context(patient=patient(), as_of=AS_OF)
+    )
     assert negated.status is ~expected
 
 
 def test_missing_and_manual_lists_skip_criteria_that_cannot_change_the_answer() -> None:
     # exclusion gated on a cohort the patient is not in: all_of(condition ITP, manual, lab)
-    gated = {"id": "exc-itp", "kind": "all_of", "items": [
-        {"id": "exc-itp.dx", "kind": "condition", "concepts": ["itp"]},
-        {"id": "exc-itp.judge", "kind": "manual", "text": "marrow failure"},
-        {"id": "exc-itp.plt", "kind": "measurement", "concept": "platelets", "comparator": "<",
-         "value": 20, "unit": "10*9/L"}]}
+    gated = {
+        "id": "exc-itp",
+        "kind": "all_of",
+        "items": [
+            {"id": "exc-itp.dx", "kind": "condition", "concepts": ["itp"]},
+            {"id": "exc-itp.judge", "kind": "manual", "text": "marrow failure"},
+            {
+                "id": "exc-itp.plt",
+                "kind": "measurement",
+                "concept": "platelets",
+                "comparator": "<",
+                "value": 20,
+                "unit": "10*9/L",
+            },
+        ],
+    }
     res = screen(protocol([HB], [gated]), patient(observations=[GOOD_HB]), as_of=AS_OF)
     assert res.verdict is Verdict.ELIGIBLE
     assert res.manual_review == ()
@@ -160,10 +232,21 @@ def test_missing_and_manual_lists_skip_criteria_that_cannot_change_the_answer() 
 
 
 def test_failing_data_rescued_only_by_an_exception_is_reported() -> None:
-    renal = {"id": "inc-renal", "kind": "any_of", "items": [
-        {"id": "inc-renal.crcl", "kind": "measurement", "concept": "hemoglobin",
-         "comparator": ">=", "value": 85, "unit": "g/L"},
-        {"id": "inc-renal.except", "kind": "manual", "text": "except disease-induced decline"}]}
+    renal = {
+        "id": "inc-renal",
+        "kind": "any_of",
+        "items": [
+            {
+                "id": "inc-renal.crcl",
+                "kind": "measurement",
+                "concept": "hemoglobin",
+                "comparator": ">=",
+                "value": 85,
+                "unit": "g/L",
+            },
+            {"id": "inc-renal.except", "kind": "manual", "text": "except disease-induced decline"},
+        ],
+    }
     low = patient(observations=[obs("hemoglobin", 7.0, "g/dL", AS_OF)])
     res = screen(protocol([renal], []), low, as_of=AS_OF)
     assert res.verdict is Verdict.ELIGIBLE
@@ -177,19 +260,30 @@ def test_no_earliest_date_when_a_passing_window_expires_before_it() -> None:
     from cartrial.domain.patient import ConditionRecord
 
     # inclusion: SLE diagnosed within the last 12 months; exclusion: live vaccine within 4 weeks.
-    recent_dx = {"id": "inc-dx", "kind": "condition", "concepts": ["sle"],
-                 "onset_within": {"amount": 12, "unit": "months"}}
+    recent_dx = {
+        "id": "inc-dx",
+        "kind": "condition",
+        "concepts": ["sle"],
+        "onset_within": {"amount": 12, "unit": "months"},
+    }
     p = patient(
         observations=[GOOD_HB],
         conditions=[ConditionRecord(id="c", concept="sle", onset=date(2025, 12, 1))],
-        immunizations=[ImmunizationRecord(id="v", concept="mmr", date=date(2026, 11, 10), live=True)],
+        immunizations=[
+            ImmunizationRecord(id="v", concept="mmr", date=date(2026, 11, 10), live=True)
+        ],
     )
     # the vaccine clears on 9 Dec 2026, but the diagnosis leaves its 12-month window on 2 Dec
     res = screen(protocol([recent_dx], [VACC]), p, as_of=AS_OF)
     assert res.decisive == ("exc-vacc",)
     assert res.earliest_eligible_date is None
     # with an older vaccine (clears 1 Dec) the date stands
-    p2 = p.model_copy(update={"immunizations": (
-        ImmunizationRecord(id="v", concept="mmr", date=date(2026, 11, 2), live=True),)})
+    p2 = p.model_copy(
+        update={
+            "immunizations": (
+                ImmunizationRecord(id="v", concept="mmr", date=date(2026, 11, 2), live=True),
+            )
+        }
+    )
     res2 = screen(protocol([recent_dx], [VACC]), p2, as_of=AS_OF)
     assert res2.earliest_eligible_date == date(2026, 12, 1)
