@@ -468,11 +468,24 @@ def scope(text: str) -> Iterator[None]:
         _SCOPE.reset(token)
 
 
+@cache
+def _trigger_rx(table_id: int) -> re.Pattern[str] | None:
+    """One search for every trigger literal of the table (None: a key without one)."""
+    literals: set[str] = set()
+    for _key, trig in _triggers(table_id):
+        if trig is None:
+            return None
+        literals.update(trig)
+    if not literals:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(re.escape(t) for t in sorted(literals, key=len, reverse=True)))
+
+
 @lru_cache(maxsize=256)
-def _candidates(table_id: int, lowered: str) -> tuple[str, ...]:
-    return tuple(
-        key for key, trig in _triggers(table_id) if trig is None or any(t in lowered for t in trig)
-    )
+def _candidates(table_id: int, lowered: str) -> bool:
+    """Can any key of the table occur in ``lowered``? (one of its trigger literals does)"""
+    rx = _trigger_rx(table_id)
+    return rx is None or rx.search(lowered) is not None
 
 
 def find_all(

@@ -176,7 +176,7 @@ _RULES: list[tuple[str, _Repl]] = [
 
 
 def _power_unit(m: re.Match[str]) -> str:
-    """" x 10⁹/L" -> " 10^9/L" (also 10^12/L, 10^3/uL): the exponent is read after the "10"."""
+    """ " x 10⁹/L" -> " 10^9/L" (also 10^12/L, 10^3/uL): the exponent is read after the "10"."""
     tail = m.group(0)[m.group(0).index("10") + 2 :].lstrip(" \\^*eE")
     if tail.startswith(("¹²", "12")):
         return " 10^12/L"

@@ -123,7 +123,17 @@ def _threshold_rx(name: str) -> re.Pattern[str]:
 _LAB_RX = _threshold_rx(_LAB_NAME)
 _SCORE_RX = _threshold_rx(_SCORE_NAME)
 _DERIVED_RX = _threshold_rx(_DERIVED_NAME)
-_ANY_NAME_RX = re.compile(f"{_LAB_NAME}|{_SCORE_NAME}|{_DERIVED_NAME}", _I)
+
+
+def _names_any(text: str) -> bool:
+    """Does ``text`` name an analyte, a score or a derived value? (The lexicon's dispatched
+    scan: the same names as one alternation of all of them, far faster.)"""
+    return bool(
+        lx.find_all(lx.ANALYTES, text)
+        or lx.find_all(lx.SCORES, text)
+        or (_DERIVED_HINT.search(text) and _DERIVED_NAME_RX.search(text))
+    )
+
 
 #: units an analyte may be written in (UCUM); anything else lowers confidence
 _ALLOWED_UNITS: dict[str, frozenset[str]] = {
@@ -388,7 +398,7 @@ def _joint_hit(start: int, end: int, key: str, cmp: Comparator, value: float) ->
 
 def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str) -> Hit | None:
     fill = m.group("fill") or ""
-    if _ANY_NAME_RX.search(re.sub(r"\([^()]*\)", "", fill)):
+    if fill.strip() and _names_any(re.sub(r"\([^()]*\)", "", fill)):
         return None  # the comparator belongs to a later name
     if family in ("lab", "score"):
         pair = _grammar_bounds(text, m, family)
