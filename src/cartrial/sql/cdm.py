@@ -98,6 +98,7 @@ class DuckDBConnection:
         if self.path != ":memory:" and not Path(self.path).exists():
             raise CdmError(f"no DuckDB file at {self.path}", where=self.path)
         self._con = duckdb.connect(self.path, read_only=self.read_only and self.path != ":memory:")
+        self._con.execute("SET enable_progress_bar = false")  # a library prints nothing
 
     @property
     def raw(self) -> Any:
