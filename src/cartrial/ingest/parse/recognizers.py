@@ -1498,7 +1498,9 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
 
         def build_tr(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
             note = "participation in other trials is asked, not recorded"
-            if w is not None and w.direction != "after":
+            if w is not None and w.direction == "at_least":
+                note += f"; at least {w.amount:g} {w.unit.value} since it ended"
+            elif w is not None and w.direction != "after":
                 note += f"; window: {window(w)}"
             return ManualReview(
                 data_hint="other clinical trial participation", **c.common(a, b, 1.0, note)
@@ -1509,7 +1511,9 @@ def _prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
                 base + m.start(),
                 base + m.end(),
                 build_tr,
-                frozenset({"within"}),
+                # "within 30 days of screening" and "at least 4 weeks since the last dose of
+                # an investigational drug" both date the participation
+                frozenset({"within", "at_least"}),
                 1.0,
                 computable=False,
                 kind="manual",
@@ -1554,6 +1558,10 @@ _FAILURE_RX = re.compile(
 _ALLERGY_RX = re.compile(
     r"allerg\w*|hypersensitiv\w*|contraindicat\w*|intolerance\s+to|anaphyla\w*", _I
 )
+#: "unless contraindicated", "(if not medically contraindicated)": a waiver, not an allergy
+_WAIVER_RX = re.compile(
+    r"\b(?:unless|if\s+not|except\s+(?:when|where|if))\s+(?:\w+\s+){0,2}?contraindicated\b", _I
+)
 _DOSE_KG_RX = re.compile(
     rf"(?P<cmp>{CMP_PREFIX})?\s*(?P<val>{NUM})\s*mg\s*/\s*kg\s*(?:/\s*d(?:ay)?|\s*per\s+day|/d|\s*daily)",
     _I,
@@ -1592,7 +1600,7 @@ def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
         classes = [(k2, s, e) for k, s, e in generic for k2 in lx.CLASS_EXPANSIONS[k]]
     if not drugs and not classes:
         return []
-    if _ALLERGY_RX.search(text):
+    if _ALLERGY_RX.search(_WAIVER_RX.sub(" ", text)):
         return []
     first = min(x[1] for x in drugs + classes)
     if re.search(r"\b(?:unless|if|when|whether)\b|^\W*\((?:i|ii|iii|iv)\)", text[:first], _I):
@@ -2215,12 +2223,11 @@ _STOP = frozenset(
 )
 
 
+_WORD_RX = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
+
+
 def _content_words(text: str) -> list[tuple[int, int]]:
-    return [
-        (m.start(), m.end())
-        for m in re.finditer(r"[A-Za-z][A-Za-z'-]{2,}", text)
-        if m.group(0).lower().strip("'-") not in _STOP
-    ]
+    return [m.span() for m in _WORD_RX.finditer(text) if m.group().lower().strip("'-") not in _STOP]
 
 
 _RECOGNIZERS: list[Callable[[Ctx, str, int], list[Hit]]] = [
@@ -2324,9 +2331,8 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
     label = re.match(r"\s*[A-Za-z][A-Za-z /-]{1,40}:\s*", clause) if hits else None
     words = [w for w in _content_words(clause) if not (label and w[1] <= label.end())]
     if words:
-        explained = sum(
-            1 for a, b in words if any(a + start < ce and cs < b + start for cs, ce in covered)
-        )
+        rel = [(cs - start, ce - start) for cs, ce in covered]
+        explained = sum(1 for a, b in words if any(a < ce and cs < b for cs, ce in rel))
         coverage = explained / len(words)
         leftover = len(words) - explained
     else:
@@ -2633,7 +2639,7 @@ def _attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> Non
             if h.end <= w.start + 1
             and len(_unbracketed(text[h.end : w.start])) < 160
             and not _BOUNDARY.search(_unbracketed(text[h.end : w.start]))
-            and not opens(text[h.end : w.start])
+            and (not opens(text[h.end : w.start]) or _own_aside(text, h.end, w.start, w.end))
             and not _names_a_concept(text, h.end, w.start)
         ]
         inside = [h for h in cands if h.start < w.end and w.start < h.end]
@@ -2672,6 +2678,19 @@ _STOPPED = re.compile(
     r"\b(?:discontinu|stopp|withdr[ae]w|cessation|interrupt|free\s+of|off)\w*\b[^;.]{0,30}$", _I
 )
 _AGED = re.compile(r"\b(?:aged?|ages)\s*:?\s*$", _I)
+
+
+_ASIDE_OPEN = re.compile(r"\s*\([^()]{0,40}")
+_ASIDE_CLOSE = re.compile(r"[^()]{0,40}\)")
+
+
+def _own_aside(text: str, h_end: int, w_start: int, w_end: int) -> bool:
+    """A bracket opened right after the hit that closes after the window is the hit's own
+    aside ("mycophenolate mofetil (administered for a minimum of 3 months)")."""
+    return (
+        _ASIDE_OPEN.fullmatch(text, h_end, w_start) is not None
+        and _ASIDE_CLOSE.match(text, w_end) is not None
+    )
 
 
 def _unbracketed(gap: str) -> str:

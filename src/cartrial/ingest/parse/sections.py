@@ -526,6 +526,9 @@ _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|al|approx|Dr|no|Fig|incl|ca)|\b[
 
 
 _CLAUSE_CHARS = re.compile(r"[;.()\[\]]")
+#: after a full stop, the marker of a run-in list item ("... 2 weeks. 5. Screening is",
+#: "... unless contraindicated. 3.3 Worsening", "... drug. * Either"): a sentence end too
+_NEXT_ITEM = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})?[.)]?|[*•-])\s+[A-Z]")
 
 
 def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -546,7 +549,11 @@ def clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
                 ch == "."
                 and i + 2 < end
                 and text[i + 1] == " "
-                and (text[i + 2].isupper() or text[i + 2] in "(\"'")
+                and (
+                    text[i + 2].isupper()
+                    or text[i + 2] in "(\"'"
+                    or _NEXT_ITEM.match(text, i + 2, end) is not None
+                )
                 and not _ABBREV.search(text[max(seg, i - 8) : i + 1])
                 and not text[i - 1 : i].isdigit()
             )
