@@ -1,0 +1,129 @@
+"""Composition rules: sentence ends before run-in list markers, a drug's own bracketed window,
+waivers that are not allergies, washouts of other-trial participation; and the fast paths
+(gates, grouped normaliser rules) agreeing with the plain rules they stand in front of."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+
+from cartrial.criteria.nodes import ManualReview, MedicationHistory
+from cartrial.criteria.walk import children
+from cartrial.ingest.parse import lexicon, parse_eligibility
+from cartrial.ingest.parse.normalize import normalize
+from cartrial.ingest.parse.records import facts, node_records
+from cartrial.ingest.parse.sections import clauses
+
+
+def _leaves(text: str) -> list[object]:
+    out: list[object] = []
+
+    def walk(n: object) -> None:
+        kids = children(n)  # type: ignore[arg-type]
+        if not kids:
+            out.append(n)
+        for k in kids:
+            walk(k)
+
+    for c in parse_eligibility(text).criteria:
+        walk(c.node)
+    return out
+
+
+def _facts(text: str) -> list[dict[str, object]]:
+    return [f for rec in node_records(parse_eligibility(text)) for f in facts(rec)]
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("kept stable for > 2 weeks. 5. Screening is positive", 2),
+        ("unless contraindicated. 3.3 Worsening of nephritis", 2),
+        ("Antimalarial drug. * Either mycophenolate", 2),
+        ("a dose of 5. 10 mg was given", 1),  # a number after a full stop is no marker
+        ("the 2019 EULAR/ACR criteria. 2019 was the year", 1),
+    ],
+)
+def test_run_in_list_markers_end_a_sentence(text: str, pieces: int) -> None:
+    assert len(clauses(text, 0, len(text))) == pieces
+
+
+def test_a_bracket_after_a_drug_carries_its_window() -> None:
+    text = (
+        "Inclusion Criteria:\n* prior mycophenolate mofetil (administered for a minimum of "
+        "3 months)"
+    )
+    meds = [n for n in _leaves(text) if isinstance(n, MedicationHistory)]
+    assert meds and meds[0].drugs == ("mycophenolate_mofetil",)
+    assert meds[0].min_duration is not None and meds[0].min_duration.amount == 3
+
+
+def test_unless_contraindicated_is_not_an_allergy() -> None:
+    text = (
+        "Inclusion Criteria:\n* including cyclophosphamide and mycophenolate mofetil, unless "
+        "contraindicated."
+    )
+    meds = [n for n in _leaves(text) if isinstance(n, MedicationHistory)]
+    assert meds and set(meds[0].drugs) == {"cyclophosphamide", "mycophenolate_mofetil"}
+    allergy = "Exclusion Criteria:\n* Contraindication to cyclophosphamide"
+    assert not [n for n in _leaves(allergy) if isinstance(n, MedicationHistory)]
+
+
+def test_washout_of_an_investigational_drug_is_kept_for_review() -> None:
+    text = "Exclusion Criteria:\n* At least 2 weeks since prior investigational drugs"
+    nodes = _leaves(text)
+    assert all(isinstance(n, ManualReview) for n in nodes)
+    windows = [f for f in _facts(text) if f["category"] == "window"]
+    assert [(w["comparator"], w["value"], w["unit"], w["anchor"]) for w in windows] == [
+        (">=", 2.0, "wk", "screening")
+    ]
+
+
+# ---------------------------------------------------------------- fast paths agree
+
+
+_SAMPLES = [
+    "Platelets >= 100 x 10⁹/L; ANC ≥ 1.5 × 10^9/L; WBC > 3 x 10³/µL; Hb 4 x 10^12/L",
+    "AST and ALT less than or equal to 3 times the upper limit of normal (ULN)",
+    "creatinine above the upper normal limit (UNL) &amp; bilirubin \\> 1.5 x ULN",
+    "<!-- comment --> at least 3 weeks since prior chemotherapy; G/L 100 G/L",
+]
+
+
+def _plain_normalize(text: str) -> str:
+    """The rules applied one by one from the left, without grouping or triggers."""
+    mod = importlib.import_module("cartrial.ingest.parse.normalize")
+    rx = re.compile(
+        "|".join([*(f"(?P<r{i}>{p})" for i, (p, _) in enumerate(mod._RULES)), mod._CHAR_CLASS]),
+        re.IGNORECASE | re.DOTALL,
+    )
+    out: list[str] = []
+    pos = 0
+    source = text.translate(mod._ONE_TO_ONE)
+    for m in rx.finditer(source):
+        group = m.lastgroup
+        assert group is not None
+        if group == "ch":
+            repl = mod._MULTI[m.group(0)]
+        else:
+            rule = mod._RULES[int(group[1:])][1]
+            repl = rule if isinstance(rule, str) else rule(m)
+        out.append(source[pos : m.start()] + repl)
+        pos = m.end()
+    out.append(source[pos:])
+    return "".join(out)
+
+
+@pytest.mark.parametrize("text", _SAMPLES)
+def test_grouped_normaliser_equals_the_plain_rules(text: str) -> None:
+    assert normalize(text).text == _plain_normalize(text)
+
+
+@pytest.mark.parametrize("text", _SAMPLES)
+def test_lexicon_gate_finds_what_the_per_table_scan_finds(text: str) -> None:
+    tables = tuple(lexicon._REGISTRY)
+    together = lexicon._scan(tables, text)
+    for tid in tables:
+        assert together[tid] == lexicon._scan((tid,), text)[tid]
