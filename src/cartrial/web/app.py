@@ -25,7 +25,7 @@ from cartrial.web import errors
 from cartrial.web.api import router as api_router
 from cartrial.web.bodies import FORM_OVERHEAD, BodySizeLimit, JsonGuard
 from cartrial.web.catalog import Catalog
-from cartrial.web.contract import document_problems, reject_repeated_query
+from cartrial.web.contract import bounded_integers, document_problems, reject_repeated_query
 from cartrial.web.deps import AppState, prefetch_body
 from cartrial.web.pages import router as pages_router
 from cartrial.web.seed import seed_first_start
@@ -127,7 +127,11 @@ def create_app(
         docs_url=None,  # the interactive explorers load assets from a CDN: /api/docs is ours
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
-        dependencies=[Depends(reject_repeated_query), Depends(prefetch_body)],
+        dependencies=[
+            Depends(reject_repeated_query),
+            Depends(bounded_integers),
+            Depends(prefetch_body),
+        ],
     )
     app.openapi = document_problems(app)  # type: ignore[method-assign]
     app.state.cartrial = state

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
@@ -238,3 +239,62 @@ def reject_repeated_query(request: Request) -> None:
             + ", ".join(repr(n[:40]) for n in bad[:5])
             + " (give each once)",
         )
+
+
+# ------------------------------------------------------------------ integers within 64 bits
+
+MAX_INT = 2**63 - 1
+_int_params: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _is_int(annotation: Any) -> bool:
+    if annotation is int:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+        return any(a is int for a in typing.get_args(annotation))
+    if origin is typing.Annotated:
+        return _is_int(typing.get_args(annotation)[0])
+    return False
+
+
+def _declared_ints(route: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """Names of the path and query parameters ``route`` declares as integers."""
+    key = id(route)
+    if key not in _int_params:
+        paths: set[str] = set()
+        queries: set[str] = set()
+        dependant = getattr(route, "dependant", None)
+        pending = [dependant] if dependant is not None else []
+        while pending:
+            dep = pending.pop()
+            pending.extend(dep.dependencies)
+            paths.update(f.alias for f in dep.path_params if _is_int(f.field_info.annotation))
+            queries.update(f.alias for f in dep.query_params if _is_int(f.field_info.annotation))
+        _int_params[key] = (frozenset(paths), frozenset(queries))
+    return _int_params[key]
+
+
+def bounded_integers(request: Request) -> None:
+    """Every integer parameter of every route fits a database integer (|n| < 2^63), or 422.
+
+    Routes should declare their bounds themselves (``deps.Id``); this is the one place that
+    keeps a route that does not from overflowing the database driver (a 500).
+    """
+    paths, queries = _declared_ints(request.scope.get("route"))
+    values = [(n, str(request.path_params.get(n, ""))) for n in paths]
+    values += [(n, v) for n, v in request.query_params.multi_items() if n in queries]
+    for name, raw in values:
+        text = raw.strip().lstrip("+-")
+        if text.isdigit() and (len(text) > 19 or int(text) > MAX_INT):
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "less_than_equal",
+                        "loc": ("path" if name in paths else "query", name),
+                        "msg": f"Input should be a whole number of at most 19 digits "
+                        f"(between -{MAX_INT} and {MAX_INT})",
+                        "input": raw[:40],
+                    }
+                ]
+            )

@@ -484,3 +484,24 @@ def test_the_edit_form_refuses_to_overwrite_someone_elses_change(env: Env) -> No
     assert "changed by someone else" in second.text and "Dave&#39;s label" in second.text
     record = env.client.get(f"/api/v1/patients/{pid}", headers=auth).json()
     assert record["label"] == "Carol's label" and record["notes"] == "carol"
+
+
+def test_no_route_overflows_on_a_huge_id(env: Env) -> None:
+    """Every route of the app (enumerated, so later ones too), every path parameter 2^64:
+    never a 500 — integer parameters are bounded in one place (``contract.bounded_integers``)."""
+    from cartrial.web.contract import flat_routes
+
+    login(env.client, "admin", ADMIN_PASSWORD)
+    token = csrf_of(env.client, "/workspace/calculators")
+    crashed = []
+    for route in flat_routes(env.app.routes):
+        if "{" not in route.path:
+            continue
+        path = re.sub(r"\{[^}]+\}", str(2**64), route.path)
+        for method in sorted(route.methods - {"HEAD"}):
+            r = env.client.request(
+                method, path, headers={"X-CSRF-Token": token}, follow_redirects=False
+            )
+            if r.status_code >= 500:
+                crashed.append(f"{method} {route.path}: {r.status_code}")
+    assert not crashed, crashed
