@@ -127,3 +127,25 @@ def test_lexicon_gate_finds_what_the_per_table_scan_finds(text: str) -> None:
     together = lexicon._scan(tables, text)
     for tid in tables:
         assert together[tid] == lexicon._scan((tid,), text)[tid]
+
+
+def test_a_dose_bound_without_a_unit_is_not_read_as_any_exposure() -> None:
+    text = "Exclusion Criteria:\n* hemodialysis, or prednisone ≥100 within 8 w"
+    assert not [n for n in _leaves(text) if isinstance(n, MedicationHistory)]
+    assert any(isinstance(n, ManualReview) and n.data_hint == "dose" for n in _leaves(text))
+    with_unit = "Exclusion Criteria:\n* prednisone within 8 weeks"
+    assert [n for n in _leaves(with_unit) if isinstance(n, MedicationHistory)]
+
+
+def test_no_breastfeeding_for_months_after_treatment_keeps_the_forward_window() -> None:
+    text = (
+        "Inclusion Criteria:\n* no-breast-feeding during RTX treatment and in the 12 months "
+        "following RTX treatment stop"
+    )
+    windows = [f for f in _facts(text) if f["category"] == "window"]
+    assert [
+        (w["concept"], w["value"], w["unit"], w["anchor"], w["direction"]) for w in windows
+    ] == [(["breastfeeding"], 12.0, "mo", "last_dose", "after")]
+    # without a forward period it stays a condition
+    plain = "Exclusion Criteria:\n* Pregnant or breastfeeding women"
+    assert not any(isinstance(n, ManualReview) for n in _leaves(plain))

@@ -1311,6 +1311,32 @@ def _segment(text: str, pos: int) -> tuple[int, int]:
     return a, len(text)
 
 
+_REPRO_RX = re.compile(r"\b(?P<bf>breast[- ]?feed\w*|lactat\w*|nursing)|\b(?P<preg>pregnan\w*)", _I)
+
+
+def _forward_reproductive(ctx: Ctx, text: str, base: int, claimed: list[Hit]) -> list[Hit]:
+    """No pregnancy / breast-feeding for a period after the treatment ("no breast-feeding
+    during RTX treatment and in the 12 months following RTX treatment stop"): asked, not
+    recorded; a review node that keeps the forward window."""
+    if not any(w.direction == "after" for w in ctx.windows_in(base, base + len(text))):
+        return []
+    m = _REPRO_RX.search(text)
+    if m is None or any(h.start <= base + m.start() < h.end for h in claimed):
+        return []
+    hint = "breastfeeding" if m.group("bf") else "pregnancy"
+    a, b = _segment(text, m.start())
+
+    def build(c: Ctx, w: WindowHit | None, s: int, e: int, cf: float) -> Criterion:
+        return ManualReview(
+            data_hint=hint,
+            **c.common(s, e, 1.0, f"no {hint} for a period after treatment: ask the participant"),
+        )
+
+    return [
+        Hit(base + a, base + b, build, frozenset({"after"}), 1.0, computable=False, kind="manual")
+    ]
+
+
 def _contraception(ctx: Ctx, text: str, base: int) -> list[Hit]:
     hits: list[Hit] = []
     if not ctx.has(
@@ -1325,6 +1351,9 @@ def _contraception(ctx: Ctx, text: str, base: int) -> list[Hit]:
         "wish",
         "want",
         "pregnan",
+        "feed",
+        "lactat",
+        "nursing",
     ):
         return hits
     m = _CONTRA_RX.search(text)
@@ -1348,6 +1377,7 @@ def _contraception(ctx: Ctx, text: str, base: int) -> list[Hit]:
                 kind="manual",
             )
         )
+    hits.extend(_forward_reproductive(ctx, text, base, claimed=hits))
     for m in _INTENT_RX.finditer(text):
 
         def build_i(c: Ctx, w: WindowHit | None, s: int, e: int, cf: float) -> Criterion:
@@ -1558,6 +1588,10 @@ _FAILURE_RX = re.compile(
 _ALLERGY_RX = re.compile(
     r"allerg\w*|hypersensitiv\w*|contraindicat\w*|intolerance\s+to|anaphyla\w*", _I
 )
+#: a comparator and a number right after a drug name, with no unit after the number
+_UNITLESS_DOSE = re.compile(
+    rf"\s*(?:>=|<=|>|<)\s*{NUM}(?![\d.,])(?!\s*(?:m?g|[uµ]g|mcg|%|/|units?|iu)\b)", _I
+)
 #: "unless contraindicated", "(if not medically contraindicated)": a waiver, not an allergy
 _WAIVER_RX = re.compile(
     r"\b(?:unless|if\s+not|except\s+(?:when|where|if))\s+(?:\w+\s+){0,2}?contraindicated\b", _I
@@ -1602,6 +1636,25 @@ def _medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
         return []
     if _ALLERGY_RX.search(_WAIVER_RX.sub(" ", text)):
         return []
+    for _k, s, e in drugs:
+        bare = _UNITLESS_DOSE.match(text, e)
+        if bare is not None:
+            # "prednisone >= 100 within 8 w": a dose bound without its unit; reading only the
+            # exposure would widen the criterion, so the stretch goes to a person
+            return [
+                Hit(
+                    base + s,
+                    base + bare.end(),
+                    lambda c, w, a, b, cf: ManualReview(
+                        data_hint="dose",
+                        **c.common(a, b, 1.0, "a dose bound without a unit: check by hand"),
+                    ),
+                    frozenset(),
+                    1.0,
+                    computable=False,
+                    kind="manual",
+                )
+            ]
     first = min(x[1] for x in drugs + classes)
     if re.search(r"\b(?:unless|if|when|whether)\b|^\W*\((?:i|ii|iii|iv)\)", text[:first], _I):
         return []
