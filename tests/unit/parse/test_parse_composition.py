@@ -149,3 +149,25 @@ def test_no_breastfeeding_for_months_after_treatment_keeps_the_forward_window() 
     # without a forward period it stays a condition
     plain = "Exclusion Criteria:\n* Pregnant or breastfeeding women"
     assert not any(isinstance(n, ManualReview) for n in _leaves(plain))
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [
+        ("Score ≥6 for SELENA-SLEDAI clinical symptoms", "clinical_sledai", 6.0),
+        ("a score of at least 4 on the ESSDAI", "essdai", 4.0),
+    ],
+)
+def test_score_value_before_the_instrument_name(text: str, key: str, value: float) -> None:
+    got = [f for f in _facts("Inclusion Criteria:\n* " + text) if f["category"] == "threshold"]
+    assert [(f["concept"], f["comparator"], f["value"]) for f in got] == [([key], ">=", value)]
+
+
+def test_antibody_above_the_upper_normal_limit_is_a_uln_threshold() -> None:
+    text = (
+        "Inclusion Criteria:\n* anti-AChR antibody must be above the reference laboratory upper "
+        "normal limit (UNL) and documented within the past 10 years of screening."
+    )
+    got = {(f["category"], f["comparator"], f["value"], f["unit"]) for f in _facts(text)}
+    assert ("threshold", ">", 1.0, "xULN") in got
+    assert ("window", "<=", 10.0, "a") in got

@@ -383,6 +383,34 @@ def _joint_counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
     return hits
 
 
+_SCORE_FIRST = re.compile(
+    rf"\b(?:total\s+)?score\s*(?:of\s+)?(?P<cmp>{CMP_PREFIX})?\s*(?P<val>{NUM})"
+    rf"(?:\s*(?P<post>{CMP_POSTFIX}))?\s*(?:points?\s+)?(?:for|on|in|of)\s+(?:the\s+)?",
+    _I,
+)
+
+
+def _score_named_after(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    """ "Score >= 6 for SELENA-SLEDAI clinical symptoms", "a score of at least 4 on the
+    ESSDAI": the value before the instrument's name."""
+    if "score" not in ctx.low:
+        return []
+    hits: list[Hit] = []
+    names = {s: (k, e) for k, s, e in lx.find_all(lx.SCORES, text, base)}
+    for m in _SCORE_FIRST.finditer(text):
+        named = names.get(m.end())
+        cmp = comparator(m.group("cmp"), m.group("post"))
+        if named is None or cmp is None or _relative(text, m.start(), m.end("val")):
+            continue
+        try:
+            value = to_number(m.group("val"))
+        except ValueError:
+            continue
+        key, end = named
+        hits.append(_joint_hit(base + m.start(), base + end, key, cmp, value))
+    return hits
+
+
 def _joint_hit(start: int, end: int, key: str, cmp: Comparator, value: float) -> Hit:
     def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
         return Score(
@@ -2286,6 +2314,7 @@ def _content_words(text: str) -> list[tuple[int, int]]:
 _RECOGNIZERS: list[Callable[[Ctx, str, int], list[Hit]]] = [
     _joint_counts,
     _thresholds,
+    _score_named_after,
     _bilag,
     _age,
     _classification,
