@@ -171,3 +171,28 @@ def test_antibody_above_the_upper_normal_limit_is_a_uln_threshold() -> None:
     got = {(f["category"], f["comparator"], f["value"], f["unit"]) for f in _facts(text)}
     assert ("threshold", ">", 1.0, "xULN") in got
     assert ("window", "<=", 10.0, "a") in got
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "cmp", "value"),
+    [
+        (
+            "No peripheral neuropathy ≥ grade 2 within the past 14 days",
+            "peripheral_neuropathy",
+            ">=",
+            2.0,
+        ),
+        ("grade 3 or higher CRS after a prior CAR T-cell product", "crs", ">=", 3.0),
+        ("neurotoxicity grade > 1", "neurotoxicity", ">", 1.0),
+    ],
+)
+def test_toxicity_grade_bounds(text: str, key: str, cmp: str, value: float) -> None:
+    got = [f for f in _facts("Exclusion Criteria:\n* " + text) if f["category"] == "threshold"]
+    assert [(f["concept"], f["comparator"], f["value"]) for f in got] == [
+        ([f"{key}_grade"], cmp, value)
+    ]
+
+
+def test_a_grade_without_comparator_is_not_guessed() -> None:
+    got = _facts("Exclusion Criteria:\n* grade 2 neuropathy")
+    assert not [f for f in got if f["category"] == "threshold"]

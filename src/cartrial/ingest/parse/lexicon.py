@@ -123,6 +123,8 @@ DRUGS: Table = _table("drugs", ("medications", vocab.concept_keys("medications")
 DRUG_CLASSES: Table = _table("drug_classes")
 #: procedure key -> synonym patterns
 PROCEDURES: Table = _table("procedures", ("procedures", vocab.concept_keys("procedures")))
+#: CTCAE-graded adverse event key -> synonym patterns (a grade threshold follows or precedes)
+TOXICITIES: Table = _table("toxicities")
 
 #: diseases a CAR-cell autoimmune trial targets (a trial's ``diseases``; cohort labels).
 TARGET_DISEASES: tuple[str, ...] = tuple(_DATA["target_diseases"])
@@ -436,7 +438,7 @@ def _triggers(table_id: int) -> tuple[tuple[str, tuple[str, ...] | None], ...]:
 
 
 _REGISTRY: dict[int, dict[str, tuple[str, ...]]] = {
-    id(t): t for t in (CONDITIONS, ANALYTES, SCORES, DRUGS, DRUG_CLASSES, PROCEDURES)
+    id(t): t for t in (CONDITIONS, ANALYTES, SCORES, DRUGS, DRUG_CLASSES, PROCEDURES, TOXICITIES)
 }
 
 

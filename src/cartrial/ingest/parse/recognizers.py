@@ -411,6 +411,58 @@ def _score_named_after(ctx: Ctx, text: str, base: int) -> list[Hit]:
     return hits
 
 
+_GRADE_AFTER = re.compile(
+    rf"\s*(?:of\s+)?(?:\(?\s*(?-i:CTCAE)\s*\)?\s*)?(?P<g1>grade\s*)?(?P<cmp>{CMP_PREFIX})?\s*"
+    rf"(?P<g2>grade\s*)?(?P<n>[0-5])\b(?:\s*(?P<post>{CMP_POSTFIX}))?",
+    _I,
+)
+_GRADE_BEFORE = re.compile(
+    rf"(?P<cmp>{CMP_PREFIX})?\s*(?:(?-i:CTCAE)\s+)?grade\s*(?P<cmp2>{CMP_PREFIX})?\s*(?P<n>[0-5])"
+    rf"(?:\s*(?P<post>{CMP_POSTFIX}))?\s*(?:\(?\s*(?-i:CTCAE)[^()]{{0,20}}\)?\s*)?$",
+    _I,
+)
+
+
+def _toxicity_grades(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    """A bound on the CTCAE grade of an adverse event: "peripheral neuropathy >= grade 2",
+    "grade 3 or higher CRS", "toxicities of grade >= 2 from prior therapy". No comparator
+    written ("grade 2 neuropathy"): nothing is read."""
+    if "grade" not in ctx.low:
+        return []
+    hits: list[Hit] = []
+    for key, s, e in lx.find_all(lx.TOXICITIES, text, base):
+        after = _GRADE_AFTER.match(text, e)
+        before = _GRADE_BEFORE.search(text[max(0, s - 45) : s])
+        if after is not None and (after.group("g1") or after.group("g2")):
+            cmp = comparator(after.group("cmp"), after.group("post"))
+            a, b, n = s, after.end(), after.group("n")
+        elif before is not None:
+            cmp = comparator(before.group("cmp") or before.group("cmp2"), before.group("post"))
+            a, b, n = max(0, s - 45) + before.start(), e, before.group("n")
+        else:
+            continue
+        if cmp is None:
+            continue
+        while a < b and text[a].isspace():
+            a += 1
+        hits.append(_grade_hit(base + a, base + b, f"{key}_grade", cmp, float(n)))
+    return hits
+
+
+def _grade_hit(start: int, end: int, key: str, cmp: Comparator, value: float) -> Hit:
+    def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+        note = f"CTCAE grade ('{key}' is not in the shared vocabulary yet)"
+        return Score(
+            instrument=key,
+            comparator=cmp,
+            value=value,
+            lookback=window(w),
+            **c.common(a, b, cf, note),
+        )
+
+    return Hit(start, end, build, frozenset({"within"}), 0.85)
+
+
 def _joint_hit(start: int, end: int, key: str, cmp: Comparator, value: float) -> Hit:
     def build(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
         return Score(
@@ -2315,6 +2367,7 @@ _RECOGNIZERS: list[Callable[[Ctx, str, int], list[Hit]]] = [
     _joint_counts,
     _thresholds,
     _score_named_after,
+    _toxicity_grades,
     _bilag,
     _age,
     _classification,
