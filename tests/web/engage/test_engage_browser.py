@@ -97,6 +97,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     old_level = root.level
     root.addHandler(logs)
     root.setLevel(logging.DEBUG)
+    # an earlier uvicorn in this process (default log config) may have detached its loggers
+    # from the root: send them to the root again for this module, restore them after
+    uv_state: dict[str, tuple[bool, int, bool]] = {}
+    for name in ("uvicorn", "uvicorn.access", "uvicorn.error"):
+        lg = logging.getLogger(name)
+        uv_state[name] = (lg.propagate, lg.level, lg.disabled)
+        lg.propagate, lg.disabled = True, False
+        lg.setLevel(logging.NOTSET)
     app = create_app(make_settings(tmp, trials_dir=trials), say=lambda _t: None)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -121,6 +129,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         smtp.stop()
         root.removeHandler(logs)
         root.setLevel(old_level)
+        for name, (propagate, level, disabled) in uv_state.items():
+            lg = logging.getLogger(name)
+            lg.propagate, lg.disabled = propagate, disabled
+            lg.setLevel(level)
 
 
 @pytest.fixture(scope="module")
