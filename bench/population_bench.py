@@ -73,8 +73,9 @@ print(json.dumps({"eval_s": time.perf_counter() - t, "persons": len(patients),
 
 
 def _child(code: str, *args: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True,
-                         text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
+    )
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -82,8 +83,12 @@ def _child(code: str, *args: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--evaluator", type=int, default=2000,
-                        help="persons screened by the per-patient evaluator (sample)")
+    parser.add_argument(
+        "--evaluator",
+        type=int,
+        default=2000,
+        help="persons screened by the per-patient evaluator (sample)",
+    )
     parser.add_argument("--spark", type=int, default=0, help="persons for Spark local[2]")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -91,8 +96,10 @@ def main() -> None:
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
     work = Path(tempfile.mkdtemp(prefix="cartrial-bench-"))
-    print(f"{'persons':>10} {'gen s':>8} {'gen p/s':>10} {'compile s':>10} {'SQL s':>8} "
-          f"{'persons/s (5 trials)':>22} {'peak MB':>8}")
+    print(
+        f"{'persons':>10} {'gen s':>8} {'gen p/s':>10} {'compile s':>10} {'SQL s':>8} "
+        f"{'persons/s (5 trials)':>22} {'peak MB':>8}"
+    )
     sql_rate: dict[int, float] = {}
     for n in sizes:
         path = work / f"cdm_{n}.duckdb"
@@ -101,21 +108,28 @@ def main() -> None:
         gen = time.perf_counter() - t
         r = _child(_DUCK, str(path), AS_OF)
         sql_rate[n] = n / r["run_s"]
-        print(f"{n:>10,} {gen:>8.1f} {n / gen:>10,.0f} {r['compile_s']:>10.1f} {r['run_s']:>8.1f} "
-              f"{sql_rate[n]:>22,.0f} {r['peak_mb']:>8.0f}", flush=True)
+        print(
+            f"{n:>10,} {gen:>8.1f} {n / gen:>10,.0f} {r['compile_s']:>10.1f} {r['run_s']:>8.1f} "
+            f"{sql_rate[n]:>22,.0f} {r['peak_mb']:>8.0f}",
+            flush=True,
+        )
     if args.evaluator and sizes:
         r = _child(_EVAL, str(work / f"cdm_{sizes[0]}.duckdb"), AS_OF, str(args.evaluator))
         rate = r["persons"] / r["eval_s"]
-        print(f"evaluator: {r['persons']:,.0f} persons x 5 trials in {r['eval_s']:.1f} s = "
-              f"{rate:,.1f} persons/s ({1000 * r['eval_s'] / r['persons'] / 5:.2f} ms per "
-              f"patient x trial); adapter {r['adapter_s']:.1f} s for the whole CDM; "
-              f"SQL/evaluator ratio at {sizes[0]:,}: {sql_rate[sizes[0]] / rate:,.0f}x")
+        print(
+            f"evaluator: {r['persons']:,.0f} persons x 5 trials in {r['eval_s']:.1f} s = "
+            f"{rate:,.1f} persons/s ({1000 * r['eval_s'] / r['persons'] / 5:.2f} ms per "
+            f"patient x trial); adapter {r['adapter_s']:.1f} s for the whole CDM; "
+            f"SQL/evaluator ratio at {sizes[0]:,}: {sql_rate[sizes[0]] / rate:,.0f}x"
+        )
     if args.spark:
         d = write_parquet(args.spark, args.seed, work / f"parquet_{args.spark}")
         r = _child(_SPARK, str(d), AS_OF)
-        print(f"spark local[2]: {args.spark:,} persons x 5 trials in {r['run_s']:.1f} s = "
-              f"{args.spark / r['run_s']:,.0f} persons/s (driver peak {r['peak_mb']:.0f} MB; "
-              "JVM not counted)")
+        print(
+            f"spark local[2]: {args.spark:,} persons x 5 trials in {r['run_s']:.1f} s = "
+            f"{args.spark / r['run_s']:,.0f} persons/s (driver peak {r['peak_mb']:.0f} MB; "
+            "JVM not counted)"
+        )
 
 
 if __name__ == "__main__":

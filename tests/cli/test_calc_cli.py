@@ -158,23 +158,41 @@ def test_batch_turns_every_calculator_failure_into_one_json_line(
         raise ArithmeticError("decimal overflow")
 
     calc = registry.get_calculator("bsa_mosteller")
-    monkeypatch.setitem(registry._REGISTRY, "bsa_broken",
-                        registry.Calculator("bsa_broken", "test", calc.inputs, broken))  # type: ignore[arg-type]
+    monkeypatch.setitem(
+        registry._REGISTRY,
+        "bsa_broken",
+        registry.Calculator("bsa_broken", "test", calc.inputs, broken),
+    )  # type: ignore[arg-type]
     batch = tmp_path / "b.jsonl"
-    batch.write_text("\n".join(json.dumps(x) for x in [
-        {"calculator": "bsa_mosteller", "inputs": {"height_cm": 170, "weight_kg": 70}},
-        {"calculator": "bsa_broken", "inputs": {"height_cm": 170, "weight_kg": 70}},
-        {"calculator": "lymphodepletion_daily_doses", "inputs": {
-            "bsa_m2": 1.7, "fludarabine_mg_per_m2": 30, "cyclophosphamide_mg_per_m2": 500,
-            "crcl_ml_min": 90, "fludarabine_rounding_mg": 1e308}},
-        {"calculator": "bsa_mosteller", "inputs": {"height_cm": 180, "weight_kg": 80}},
-    ]) + "\n")
+    batch.write_text(
+        "\n".join(
+            json.dumps(x)
+            for x in [
+                {"calculator": "bsa_mosteller", "inputs": {"height_cm": 170, "weight_kg": 70}},
+                {"calculator": "bsa_broken", "inputs": {"height_cm": 170, "weight_kg": 70}},
+                {
+                    "calculator": "lymphodepletion_daily_doses",
+                    "inputs": {
+                        "bsa_m2": 1.7,
+                        "fludarabine_mg_per_m2": 30,
+                        "cyclophosphamide_mg_per_m2": 500,
+                        "crcl_ml_min": 90,
+                        "fludarabine_rounding_mg": 1e308,
+                    },
+                },
+                {"calculator": "bsa_mosteller", "inputs": {"height_cm": 180, "weight_kg": 80}},
+            ]
+        )
+        + "\n"
+    )
     res = runner.invoke(app, ["calc", "--batch", str(batch)])
     assert res.exit_code == 1
     lines = [json.loads(x) for x in res.stdout.splitlines()]
     assert len(lines) == 4
-    assert lines[1] == {"error": "the calculator could not compute this input "
-                                 "(ArithmeticError)", "line": 2}
+    assert lines[1] == {
+        "error": "the calculator could not compute this input (ArithmeticError)",
+        "line": 2,
+    }
     assert lines[2]["line"] == 3 and lines[2]["field"] == "fludarabine_rounding_mg"
     assert lines[0]["calculator"] == lines[3]["calculator"] == "bsa_mosteller"
     assert "Traceback" not in res.output

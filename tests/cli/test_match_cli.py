@@ -15,21 +15,40 @@ runner = CliRunner()
 
 
 def test_match_json_shape_and_lab_failure() -> None:
-    result = runner.invoke(app, ["match", str(BUNDLE), "--as-of", "2026-11-22", "--format", "json",
-                                 "--trial", "NCT05858684"])
+    result = runner.invoke(
+        app,
+        [
+            "match",
+            str(BUNDLE),
+            "--as-of",
+            "2026-11-22",
+            "--format",
+            "json",
+            "--trial",
+            "NCT05858684",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [d["trial"] for d in data] == ["NCT05858684"]
     res = data[0]
-    assert set(res) >= {"trial", "verdict", "criteria", "manual_review", "missing",
-                        "earliest_eligible_date", "unrecognized"}
+    assert set(res) >= {
+        "trial",
+        "verdict",
+        "criteria",
+        "manual_review",
+        "missing",
+        "earliest_eligible_date",
+        "unrecognized",
+    }
     # haemoglobin 72 g/L is below the protocol's 85 g/L
     assert res["verdict"] == "INELIGIBLE"
     failing = [c for c in res["criteria"] if c["outcome"] == "fail" and c["depth"] == 0]
     hb = [c for c in failing if "85" in c["text"]]
     assert hb, failing
-    ev = hb[0]["evidence"] or [e for c in res["criteria"] if c["parent"] == hb[0]["id"]
-                              for e in c["evidence"]]
+    ev = hb[0]["evidence"] or [
+        e for c in res["criteria"] if c["parent"] == hb[0]["id"] for e in c["evidence"]
+    ]
     # 72 g/L converted to the canonical 7.2 g/dL; the original value is kept
     assert ev and ev[0]["original_value"] == 72 and abs(ev[0]["value"] - 7.2) < 1e-9
     for c in res["criteria"]:

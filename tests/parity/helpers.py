@@ -24,13 +24,15 @@ _WORK: dict[str, Any] = {}
 def _one(pid: str) -> tuple[str, str, dict[str, Any]]:
     protocol: Protocol = _WORK["protocol"]
     result = screen(protocol, _WORK["patients"][pid], as_of=_WORK["as_of"])
-    statuses = {c.id: ("manual" if c.outcome == "manual" else _STATUS[c.status])
-                for c in result.criteria}
+    statuses = {
+        c.id: ("manual" if c.outcome == "manual" else _STATUS[c.status]) for c in result.criteria
+    }
     return pid, result.verdict.value, statuses
 
 
-def evaluate_all(protocol: Protocol, patients: dict[str, Patient], as_of: date,
-                 processes: int = 2) -> dict[str, tuple[str, dict[str, Any]]]:
+def evaluate_all(
+    protocol: Protocol, patients: dict[str, Patient], as_of: date, processes: int = 2
+) -> dict[str, tuple[str, dict[str, Any]]]:
     """The evaluator's verdict and statuses per person (forked workers share the patients)."""
     _WORK.update(protocol=protocol, patients=patients, as_of=as_of)
     ids = sorted(patients)
@@ -42,8 +44,9 @@ def evaluate_all(protocol: Protocol, patients: dict[str, Patient], as_of: date,
     return {pid: (verdict, statuses) for pid, verdict, statuses in out}
 
 
-def disagreements(compiled: CompiledProtocol, table: pa.Table,
-                  expected: dict[str, tuple[str, dict[str, Any]]]) -> list[str]:
+def disagreements(
+    compiled: CompiledProtocol, table: pa.Table, expected: dict[str, tuple[str, dict[str, Any]]]
+) -> list[str]:
     """Every difference, as a readable line (empty when the interpreters agree)."""
     rows = table.to_pylist()
     problems: list[str] = []
@@ -59,10 +62,14 @@ def disagreements(compiled: CompiledProtocol, table: pa.Table,
             problems.append(f"person {pid}: verdict SQL {row['verdict']} vs evaluator {verdict}")
         for crit in compiled.criteria:
             want = statuses[crit.id]
-            got = "manual" if crit.manual_reason is not None and row[crit.column] is None \
+            got = (
+                "manual"
+                if crit.manual_reason is not None and row[crit.column] is None
                 else row[crit.column]
+            )
             if got != want:
-                problems.append(f"person {pid} {crit.id} ({crit.kind}): SQL {got} vs "
-                                f"evaluator {want}")
+                problems.append(
+                    f"person {pid} {crit.id} ({crit.kind}): SQL {got} vs evaluator {want}"
+                )
     problems += [f"person {pid}: in the evaluator, not in SQL" for pid in set(expected) - seen]
     return problems

@@ -21,8 +21,9 @@ DATASETS = {"GiBleed": date(2019, 7, 1), "Synthea27Nj": date(2023, 6, 30)}
 
 
 @pytest.fixture(scope="module", params=sorted(DATASETS))
-def eunomia(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-            ) -> tuple[str, DuckDBConnection, dict]:
+def eunomia(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, DuckDBConnection, dict]:
     folder = ROOT / request.param
     if not (folder / "PERSON.csv").exists():
         pytest.skip(f"Eunomia {request.param} CSVs not found in {folder} (../shared absent)")

@@ -18,8 +18,14 @@ from tests.parity.helpers import disagreements, evaluate_all
 
 pytestmark = pytest.mark.postgres
 
-_PG = {pa.int64(): "bigint", pa.int32(): "integer", pa.float64(): "double precision",
-       pa.string(): "text", pa.date32(): "date", pa.timestamp("us"): "timestamp"}
+_PG = {
+    pa.int64(): "bigint",
+    pa.int32(): "integer",
+    pa.float64(): "double precision",
+    pa.string(): "text",
+    pa.date32(): "date",
+    pa.timestamp("us"): "timestamp",
+}
 
 
 def load_postgres(url: str, directory: Path) -> None:
@@ -32,11 +38,13 @@ def load_postgres(url: str, directory: Path) -> None:
             name = path.stem
             cols = sql.SQL(", ").join(
                 sql.SQL("{} {}").format(sql.Identifier(f.name), sql.SQL(_PG[f.type]))
-                for f in table.schema)
+                for f in table.schema
+            )
             con.execute(sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(name), cols))
             names = sql.SQL(", ").join(sql.Identifier(f.name) for f in table.schema)
-            with con.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
-                    sql.Identifier(name), names)) as copy:
+            with con.cursor().copy(
+                sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(name), names)
+            ) as copy:
                 for row in zip(*[c.to_pylist() for c in table.columns], strict=True):
                     copy.write_row(row)
 
@@ -49,13 +57,13 @@ def postgres_cdm(pg_server: Any, small_parquet: Path) -> str:
 
 
 @pytest.mark.parametrize("nct", sorted(load_protocols()))
-def test_postgres_agrees_with_evaluator(postgres_cdm: str, small_parquet: Path,
-                                        tmp_path: Path, nct: str) -> None:
+def test_postgres_agrees_with_evaluator(
+    postgres_cdm: str, small_parquet: Path, tmp_path: Path, nct: str
+) -> None:
     protocol = load_protocols()[nct]
     con = PostgresConnection(postgres_cdm)
     try:
-        compiled, table = screen_population(con, protocol, as_of=DEFAULT_AS_OF,
-                                            cdm=inspect(con))
+        compiled, table = screen_population(con, protocol, as_of=DEFAULT_AS_OF, cdm=inspect(con))
         patients = {p.id: p for p in read_patients(con)}
     finally:
         con.close()
@@ -67,5 +75,6 @@ def test_postgres_agrees_with_evaluator(postgres_cdm: str, small_parquet: Path,
     for path in small_parquet.glob("*.parquet"):
         duck.raw.read_parquet(str(path)).create(path.stem)
     _, local = screen_population(duck, protocol, as_of=DEFAULT_AS_OF, cdm=inspect(duck))
-    assert sorted(local.to_pylist(), key=lambda r: r["person_id"]) == \
-        sorted(table.to_pylist(), key=lambda r: r["person_id"])
+    assert sorted(local.to_pylist(), key=lambda r: r["person_id"]) == sorted(
+        table.to_pylist(), key=lambda r: r["person_id"]
+    )

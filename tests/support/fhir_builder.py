@@ -40,7 +40,9 @@ def coding(group: str, key: str) -> dict[str, str]:
 
 
 class BundleBuilder:
-    def __init__(self, pid: str, *, birth: date | str | None, gender: str | None = "female") -> None:
+    def __init__(
+        self, pid: str, *, birth: date | str | None, gender: str | None = "female"
+    ) -> None:
         self.pid = pid
         patient: dict[str, Any] = {"resourceType": "Patient", "id": pid}
         if birth is not None:
@@ -57,64 +59,129 @@ class BundleBuilder:
     def _subject(self) -> dict[str, str]:
         return {"reference": f"Patient/{self.pid}"}
 
-    def lab(self, key: str, value: float, unit: str, when: date | str, *,
-            ref_low: float | None = None, ref_high: float | None = None) -> BundleBuilder:
+    def lab(
+        self,
+        key: str,
+        value: float,
+        unit: str,
+        when: date | str,
+        *,
+        ref_low: float | None = None,
+        ref_high: float | None = None,
+    ) -> BundleBuilder:
         obs: dict[str, Any] = {
-            "resourceType": "Observation", "id": self._id("obs"), "status": "final",
-            "code": {"coding": [coding("labs", key)]}, "subject": self._subject(),
+            "resourceType": "Observation",
+            "id": self._id("obs"),
+            "status": "final",
+            "code": {"coding": [coding("labs", key)]},
+            "subject": self._subject(),
             "effectiveDateTime": str(when),
-            "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org",
-                              "code": unit},
+            "valueQuantity": {
+                "value": value,
+                "unit": unit,
+                "system": "http://unitsofmeasure.org",
+                "code": unit,
+            },
         }
         if ref_low is not None or ref_high is not None:
             rr: dict[str, Any] = {}
             if ref_low is not None:
-                rr["low"] = {"value": ref_low, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}
+                rr["low"] = {
+                    "value": ref_low,
+                    "unit": unit,
+                    "system": "http://unitsofmeasure.org",
+                    "code": unit,
+                }
             if ref_high is not None:
-                rr["high"] = {"value": ref_high, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}
+                rr["high"] = {
+                    "value": ref_high,
+                    "unit": unit,
+                    "system": "http://unitsofmeasure.org",
+                    "code": unit,
+                }
             obs["referenceRange"] = [rr]
         self.entries.append(obs)
         return self
 
-    def score(self, key: str, value: float, when: date | str, unit: str = "{score}") -> BundleBuilder:
-        self.entries.append({
-            "resourceType": "Observation", "id": self._id("score"), "status": "final",
-            "code": {"coding": [coding("labs", key)]}, "subject": self._subject(),
-            "effectiveDateTime": str(when),
-            "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org",
-                              "code": unit},
-        })
+    def score(
+        self, key: str, value: float, when: date | str, unit: str = "{score}"
+    ) -> BundleBuilder:
+        self.entries.append(
+            {
+                "resourceType": "Observation",
+                "id": self._id("score"),
+                "status": "final",
+                "code": {"coding": [coding("labs", key)]},
+                "subject": self._subject(),
+                "effectiveDateTime": str(when),
+                "valueQuantity": {
+                    "value": value,
+                    "unit": unit,
+                    "system": "http://unitsofmeasure.org",
+                    "code": unit,
+                },
+            }
+        )
         return self
 
     def result(self, key: str, positive: bool, when: date | str) -> BundleBuilder:
         code = ("10828004", "Positive") if positive else ("260385009", "Negative")
-        self.entries.append({
-            "resourceType": "Observation", "id": self._id("sero"), "status": "final",
-            "code": {"coding": [coding("labs", key)]}, "subject": self._subject(),
-            "effectiveDateTime": str(when),
-            "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": code[0],
-                                                 "display": code[1]}], "text": code[1]},
-        })
+        self.entries.append(
+            {
+                "resourceType": "Observation",
+                "id": self._id("sero"),
+                "status": "final",
+                "code": {"coding": [coding("labs", key)]},
+                "subject": self._subject(),
+                "effectiveDateTime": str(when),
+                "valueCodeableConcept": {
+                    "coding": [
+                        {"system": "http://snomed.info/sct", "code": code[0], "display": code[1]}
+                    ],
+                    "text": code[1],
+                },
+            }
+        )
         return self
 
-    def condition(self, key: str, onset: date | str | None, *, active: bool = True) -> BundleBuilder:
+    def condition(
+        self, key: str, onset: date | str | None, *, active: bool = True
+    ) -> BundleBuilder:
         cond: dict[str, Any] = {
-            "resourceType": "Condition", "id": self._id("cond"),
-            "clinicalStatus": {"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                "code": "active" if active else "resolved"}]},
-            "code": {"coding": [coding("conditions", key)]}, "subject": self._subject(),
+            "resourceType": "Condition",
+            "id": self._id("cond"),
+            "clinicalStatus": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                        "code": "active" if active else "resolved",
+                    }
+                ]
+            },
+            "code": {"coding": [coding("conditions", key)]},
+            "subject": self._subject(),
         }
         if onset is not None:
             cond["onsetDateTime"] = str(onset)
         self.entries.append(cond)
         return self
 
-    def med(self, key: str, start: date | str | None, end: date | str | None = None, *,
-            status: str = "completed", dose_mg: float | None = None, per_day: int = 1,
-            reason: str | None = None, route: str | None = None) -> BundleBuilder:
+    def med(
+        self,
+        key: str,
+        start: date | str | None,
+        end: date | str | None = None,
+        *,
+        status: str = "completed",
+        dose_mg: float | None = None,
+        per_day: int = 1,
+        reason: str | None = None,
+        route: str | None = None,
+    ) -> BundleBuilder:
         stmt: dict[str, Any] = {
-            "resourceType": "MedicationStatement", "id": self._id("med"), "status": status,
+            "resourceType": "MedicationStatement",
+            "id": self._id("med"),
+            "status": status,
             "medicationCodeableConcept": {"coding": [coding("medications", key)]},
             "subject": self._subject(),
         }
@@ -130,10 +197,19 @@ class BundleBuilder:
         if dose_mg is not None or route is not None:
             dosage: dict[str, Any] = {}
             if dose_mg is not None:
-                dosage["doseAndRate"] = [{"doseQuantity": {"value": dose_mg, "unit": "mg",
-                                                           "system": "http://unitsofmeasure.org",
-                                                           "code": "mg"}}]
-                dosage["timing"] = {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}}
+                dosage["doseAndRate"] = [
+                    {
+                        "doseQuantity": {
+                            "value": dose_mg,
+                            "unit": "mg",
+                            "system": "http://unitsofmeasure.org",
+                            "code": "mg",
+                        }
+                    }
+                ]
+                dosage["timing"] = {
+                    "repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}
+                }
             if route is not None:
                 dosage["route"] = {"text": route}
             stmt["dosage"] = [dosage]
@@ -141,22 +217,37 @@ class BundleBuilder:
         return self
 
     def vaccine(self, key: str, when: date | str) -> BundleBuilder:
-        self.entries.append({
-            "resourceType": "Immunization", "id": self._id("imm"), "status": "completed",
-            "vaccineCode": {"coding": [coding("vaccines", key)]}, "patient": self._subject(),
-            "occurrenceDateTime": str(when),
-        })
+        self.entries.append(
+            {
+                "resourceType": "Immunization",
+                "id": self._id("imm"),
+                "status": "completed",
+                "vaccineCode": {"coding": [coding("vaccines", key)]},
+                "patient": self._subject(),
+                "occurrenceDateTime": str(when),
+            }
+        )
         return self
 
     def procedure(self, key: str, when: date | str) -> BundleBuilder:
-        self.entries.append({
-            "resourceType": "Procedure", "id": self._id("proc"), "status": "completed",
-            "code": {"coding": [coding("procedures", key)]}, "subject": self._subject(),
-            "performedDateTime": str(when),
-        })
+        self.entries.append(
+            {
+                "resourceType": "Procedure",
+                "id": self._id("proc"),
+                "status": "completed",
+                "code": {"coding": [coding("procedures", key)]},
+                "subject": self._subject(),
+                "performedDateTime": str(when),
+            }
+        )
         return self
 
     def build(self) -> dict[str, Any]:
-        return {"resourceType": "Bundle", "type": "collection",
-                "entry": [{"fullUrl": f"urn:uuid:{e['resourceType']}-{e['id']}", "resource": e}
-                          for e in self.entries]}
+        return {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {"fullUrl": f"urn:uuid:{e['resourceType']}-{e['id']}", "resource": e}
+                for e in self.entries
+            ],
+        }

@@ -19,9 +19,16 @@ AS_OF = date(2026, 11, 22)
 
 
 def obs(concept: str, value: float | None, unit: str | None, when: date, **kw: Any) -> Observation:
-    return Observation(id=kw.pop("id", f"{concept}-{when.isoformat()}"), concept=concept,
-                       effective=when, value=value, unit=unit, original_value=value,
-                       original_unit=unit, **kw)
+    return Observation(
+        id=kw.pop("id", f"{concept}-{when.isoformat()}"),
+        concept=concept,
+        effective=when,
+        value=value,
+        unit=unit,
+        original_value=value,
+        original_unit=unit,
+        **kw,
+    )
 
 
 def patient(**kw: Any) -> Patient:
@@ -31,8 +38,6 @@ def patient(**kw: Any) -> Patient:
         if key in base:
             base[key] = tuple(base[key])
     return Patient(**base)
-
-
 
 
 __all__ = [

@@ -111,9 +111,7 @@ def test_catalogue_trial_prescreen_verdicts(
     antigen = protocols[nct].trial.target_antigens[0]
     page.select_option("#f-antigen", antigen)  # htmx swaps the list in place
     expect(page.locator(f'.trial-card a[href="/trials/{nct}"]')).to_be_visible()
-    page.wait_for_function(
-        "n => document.querySelectorAll('.trial-card').length <= n", arg=25
-    )
+    page.wait_for_function("n => document.querySelectorAll('.trial-card').length <= n", arg=25)
     assert f"antigen={antigen}" in page.url  # hx-push-url keeps the filter in the address
     page.screenshot(path=str(ARTIFACTS / "01-catalogue.png"), full_page=True)
 

@@ -116,7 +116,8 @@ def ctcae_neutrophil_count_decreased(
             raise DataError(
                 f"{v:g} ×10⁹/L looks like a count in cells/µL; this grade takes ×10⁹/L: "
                 f"{v:g} cells/µL = {v / 1000:g} ×10⁹/L",
-                where=name, field=field,
+                where=name,
+                field=field,
             )
     return _decreased(
         "ctcae_neutrophil_count_decreased",

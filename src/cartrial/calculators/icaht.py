@@ -66,12 +66,17 @@ def _anc(value: object, field: str, where: str) -> float:
     """ANC in cells/µL. A fractional value below 100 is a count in 10⁹/L (0.8 × 10⁹/L =
     800/µL): counts per µL are whole numbers, so it is refused with the conversion, never
     graded as 0.8 cells/µL."""
-    if (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and 0 < value < 100 and float(value) != int(value)):
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and 0 < value < 100
+        and float(value) != int(value)
+    ):
         raise DataError(
             f"{value:g} cells/µL looks like a count in ×10⁹/L; ICAHT takes cells/µL: "
             f"{value:g} ×10⁹/L = {value * 1000:g} cells/µL",
-            where=where, field=field,
+            where=where,
+            field=field,
         )
     return real(
         value,

@@ -109,8 +109,15 @@ def _increment(value: float | None, field: str, where: str) -> float | None:
     would round a dose to nothing or fail in the arithmetic."""
     if value is None:
         return None
-    return real(value, field, where=where, lo=0.01, hi=500.0, unit="mg",
-                hint="a rounding increment such as 1, 5 or 10 mg")
+    return real(
+        value,
+        field,
+        where=where,
+        lo=0.01,
+        hi=500.0,
+        unit="mg",
+        hint="a rounding increment such as 1, 5 or 10 mg",
+    )
 
 
 def lymphodepletion_daily_doses(
@@ -248,19 +255,29 @@ def lymphodepletion_doses_from_body(
     name = "lymphodepletion_doses_from_body"
     formula = choice(bsa_formula, "bsa_formula", where=name, options=BSA_FORMULAS)
     bsa = (bsa_mosteller if formula == "mosteller" else bsa_dubois)(
-        height_cm=height_cm, weight_kg=weight_kg)
+        height_cm=height_cm, weight_kg=weight_kg
+    )
     assert isinstance(bsa.value, float)
     doses = lymphodepletion_daily_doses(
-        bsa_m2=bsa.value, fludarabine_mg_per_m2=fludarabine_mg_per_m2,
-        cyclophosphamide_mg_per_m2=cyclophosphamide_mg_per_m2, crcl_ml_min=crcl_ml_min,
-        scheme=scheme, days=days, cyclophosphamide_days=cyclophosphamide_days,
+        bsa_m2=bsa.value,
+        fludarabine_mg_per_m2=fludarabine_mg_per_m2,
+        cyclophosphamide_mg_per_m2=cyclophosphamide_mg_per_m2,
+        crcl_ml_min=crcl_ml_min,
+        scheme=scheme,
+        days=days,
+        cyclophosphamide_days=cyclophosphamide_days,
         fludarabine_rounding_mg=fludarabine_rounding_mg,
         cyclophosphamide_rounding_mg=cyclophosphamide_rounding_mg,
     )
-    return doses.model_copy(update={
-        "calculator": name,
-        "components": {"height_cm": bsa.components["height_cm"],
-                       "weight_kg": bsa.components["weight_kg"], **doses.components},
-        "conventions": {**doses.conventions, "bsa_formula": formula},
-        "reference": f"{bsa.reference} {doses.reference}",
-    })
+    return doses.model_copy(
+        update={
+            "calculator": name,
+            "components": {
+                "height_cm": bsa.components["height_cm"],
+                "weight_kg": bsa.components["weight_kg"],
+                **doses.components,
+            },
+            "conventions": {**doses.conventions, "bsa_formula": formula},
+            "reference": f"{bsa.reference} {doses.reference}",
+        }
+    )

@@ -297,11 +297,15 @@ def acr_response(
             continue
         if key in ("tjc68", "sjc66"):
             top = 68 if key == "tjc68" else 66
-            pairs[key] = (_joints(b, f"{key}_baseline", name, top),
-                          _joints(f, f"{key}_followup", name, top))
+            pairs[key] = (
+                _joints(b, f"{key}_baseline", name, top),
+                _joints(f, f"{key}_followup", name, top),
+            )
         else:
-            pairs[key] = (real(b, f"{key}_baseline", where=name, lo=0.0, hi=1000.0),
-                          real(f, f"{key}_followup", where=name, lo=0.0, hi=1000.0))
+            pairs[key] = (
+                real(b, f"{key}_baseline", where=name, lo=0.0, hi=1000.0),
+                real(f, f"{key}_followup", where=name, lo=0.0, hi=1000.0),
+            )
     pct = {k: _improvement_pct(b, f) for k, (b, f) in pairs.items()}
     met: dict[int, bool | None] = {}
     for level in (20, 50, 70):
@@ -330,8 +334,10 @@ def acr_response(
     else:
         reached = max((lvl for lvl, m in met.items() if m), default=0)
         open_levels = ", ".join(f"ACR{lvl}" for lvl, m in met.items() if m is None)
-        category = (f"{'ACR' + str(reached) if reached else 'no certain ACR20'}; {open_levels} "
-                    f"undetermined (missing: {', '.join(missing)})")
+        category = (
+            f"{'ACR' + str(reached) if reached else 'no certain ACR20'}; {open_levels} "
+            f"undetermined (missing: {', '.join(missing)})"
+        )
     if missing and decided:
         category += f" (decided without {', '.join(missing)})"
     return CalcResult(

@@ -100,8 +100,15 @@ def _run_batch(path: Path) -> int:
             typer.echo(_dumps(error))
         except Exception as exc:  # noqa: BLE001 - one line per input, never a traceback
             failed += 1
-            typer.echo(_dumps({"error": f"the calculator could not compute this input "
-                                        f"({type(exc).__name__})", "line": number}))
+            typer.echo(
+                _dumps(
+                    {
+                        "error": f"the calculator could not compute this input "
+                        f"({type(exc).__name__})",
+                        "line": number,
+                    }
+                )
+            )
     if failed:
         typer.echo(f"error: {failed} of the lines in {path} failed", err=True)
         return EXIT_SOME_LINES_FAILED
@@ -124,8 +131,11 @@ def calc(
     ] = None,
     help_: Annotated[
         bool,
-        typer.Option("--help", "-h", help="Show this help; with NAME, that calculator's inputs "
-                     "and their units."),
+        typer.Option(
+            "--help",
+            "-h",
+            help="Show this help; with NAME, that calculator's inputs and their units.",
+        ),
     ] = False,
 ) -> None:
     """Run a clinical calculator and print its result as JSON."""
@@ -155,8 +165,9 @@ def calc(
     except DataError as exc:
         raise _fail(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - a clear line, never a traceback
-        raise _fail(f"{name}: the calculator could not compute this input "
-                    f"({type(exc).__name__})") from None
+        raise _fail(
+            f"{name}: the calculator could not compute this input ({type(exc).__name__})"
+        ) from None
     typer.echo(_dumps(result.to_json_dict()))
 
 
@@ -172,7 +183,7 @@ def _print_calculator_help(name: str) -> None:
         typer.echo("")
         typer.echo(doc)
     typer.echo("")
-    typer.echo("Inputs (a bare number is in the unit shown; or {\"value\": x, \"unit\": \"...\"}):")
+    typer.echo('Inputs (a bare number is in the unit shown; or {"value": x, "unit": "..."}):')
     for f in calc.input_fields():
         unit = f" [{f['unit']}]" if f["unit"] else ""
         need = "required" if f["required"] else f"default {f['default']!r}"

@@ -14,13 +14,17 @@ from cartrial.resources import examples_dir
 from cartrial.services.catalog import load_protocols
 from cartrial.services.screening import screen_patient
 
-DEMO_AS_OF = "2026-11-22"  # the date the demo bundles were written against (examples/patients/README.md)
+DEMO_AS_OF = (
+    "2026-11-22"  # the date the demo bundles were written against (examples/patients/README.md)
+)
 
 
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
-        as_of: Annotated[str, typer.Option("--as-of", help="Screening date YYYY-MM-DD.")] = DEMO_AS_OF,
+        as_of: Annotated[
+            str, typer.Option("--as-of", help="Screening date YYYY-MM-DD.")
+        ] = DEMO_AS_OF,
     ) -> None:
         """Verdict table: every demo patient × every bundled trial."""
         day = parse_date(as_of, "--as-of")
@@ -37,10 +41,14 @@ def register(app: typer.Typer) -> None:
                 table.add_column(nct, no_wrap=True, min_width=len(nct))
             style = {"ELIGIBLE": "green", "NEEDS_DATA": "yellow", "INELIGIBLE": "red"}
             for f in files:
-                results = screen_patient(load_bundle_file(f), as_of=day,
-                                         protocols=protocols.values())
-                table.add_row(f.stem, *[f"[{style[r.verdict.value]}]{r.verdict.value}[/]"
-                                        for r in results])
+                results = screen_patient(
+                    load_bundle_file(f), as_of=day, protocols=protocols.values()
+                )
+                table.add_row(
+                    f.stem, *[f"[{style[r.verdict.value]}]{r.verdict.value}[/]" for r in results]
+                )
         console.print(table)
-        console.print("ELIGIBLE = every computable criterion met (manual items to confirm); "
-                      "NEEDS_DATA = nothing fails but data is missing; INELIGIBLE = a criterion fails.")
+        console.print(
+            "ELIGIBLE = every computable criterion met (manual items to confirm); "
+            "NEEDS_DATA = nothing fails but data is missing; INELIGIBLE = a criterion fails."
+        )

@@ -18,8 +18,12 @@ from cartrial.services.catalog import load_protocols
 from cartrial.services.screening import explained_all, screen_patient
 
 _STYLE = {"ELIGIBLE": "green", "NEEDS_DATA": "yellow", "INELIGIBLE": "red"}
-_MARK = {"pass": "[green]✓[/]", "fail": "[red]✗[/]", "unknown": "[yellow]?[/]",
-         "manual": "[cyan]◆[/]"}
+_MARK = {
+    "pass": "[green]✓[/]",
+    "fail": "[red]✗[/]",
+    "unknown": "[yellow]?[/]",
+    "manual": "[cyan]◆[/]",
+}
 
 
 def print_results(results: list[ScreeningResult], console: Console, *, detail: bool) -> None:
@@ -32,7 +36,8 @@ def print_results(results: list[ScreeningResult], console: Console, *, detail: b
         table.add_column(col, overflow="fold")
     for r in results:
         table.add_row(
-            r.trial, f"[{_STYLE[r.verdict.value]}]{r.verdict.value}[/]",
+            r.trial,
+            f"[{_STYLE[r.verdict.value]}]{r.verdict.value}[/]",
             escape(explained[r.trial]["reason"]),
             r.earliest_eligible_date.isoformat() if r.earliest_eligible_date else "-",
         )
@@ -40,7 +45,9 @@ def print_results(results: list[ScreeningResult], console: Console, *, detail: b
     if not detail:
         return
     for r in results:
-        console.print(f"\n[bold]{r.trial}[/] {r.title} — [{_STYLE[r.verdict.value]}]{r.verdict.value}[/]")
+        console.print(
+            f"\n[bold]{r.trial}[/] {r.title} — [{_STYLE[r.verdict.value]}]{r.verdict.value}[/]"
+        )
         _print_explanation(explained[r.trial].get("explanation"), console)
         for c in r.criteria:
             if not c.relevant and c.outcome != "fail":
@@ -48,10 +55,16 @@ def print_results(results: list[ScreeningResult], console: Console, *, detail: b
             text = c.text.replace("\n", " ")
             short = (text[:90] + "…") if len(text) > 90 else text
             console.print(f"{'  ' * (c.depth + 1)}{_MARK[c.outcome]} {c.id} [dim]{short}[/]")
-            if c.outcome in ("fail", "unknown") and c.reason and c.kind not in ("all_of", "any_of", "not", "at_least"):
+            if (
+                c.outcome in ("fail", "unknown")
+                and c.reason
+                and c.kind not in ("all_of", "any_of", "not", "at_least")
+            ):
                 console.print(f"{'  ' * (c.depth + 3)}{c.reason}", markup=False)
         for o in r.overridden_pending_review:
-            console.print(f"  [magenta]fails unless the investigator confirms the exception:[/] {o}")
+            console.print(
+                f"  [magenta]fails unless the investigator confirms the exception:[/] {o}"
+            )
         if r.earliest_eligible_date:
             console.print(f"  windows clear on {r.earliest_eligible_date.isoformat()}")
 
@@ -82,8 +95,12 @@ def register(app: typer.Typer) -> None:
     @app.command("match")
     def match(
         bundle: Annotated[Path, typer.Argument(help="FHIR R4 Bundle (JSON) of one patient.")],
-        trial: Annotated[list[str] | None, typer.Option("--trial", help="NCT id (repeatable).")] = None,
-        as_of: Annotated[str | None, typer.Option("--as-of", help="Screening date YYYY-MM-DD (default today).")] = None,
+        trial: Annotated[
+            list[str] | None, typer.Option("--trial", help="NCT id (repeatable).")
+        ] = None,
+        as_of: Annotated[
+            str | None, typer.Option("--as-of", help="Screening date YYYY-MM-DD (default today).")
+        ] = None,
         fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     ) -> None:
         """Is this patient eligible? Verdict, failing criteria and missing data per trial."""

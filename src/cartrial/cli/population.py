@@ -18,14 +18,19 @@ from cartrial.sql.funnel import Funnel
 
 def print_funnel(f: Funnel, console: Console) -> None:
     table = Table(title=f"{f.trial}: {f.persons:,} persons")
-    for name in ("criterion", "removes", "unknown", "remaining", "met", "not met",
-                 "unknown (all)"):
-        table.add_column(name, justify="left" if name == "criterion" else "right",
-                         overflow="fold")
+    for name in ("criterion", "removes", "unknown", "remaining", "met", "not met", "unknown (all)"):
+        table.add_column(name, justify="left" if name == "criterion" else "right", overflow="fold")
     for r in f.rows:
         label = f"{r.id} ({r.section[:3]})" + (" [manual review]" if r.manual else "")
-        table.add_row(escape(label), f"{r.removed:,}", f"{r.unknown:,}", f"{r.remaining:,}",
-                      f"{r.met:,}", f"{r.not_met:,}", f"{r.unknown_all:,}")
+        table.add_row(
+            escape(label),
+            f"{r.removed:,}",
+            f"{r.unknown:,}",
+            f"{r.remaining:,}",
+            f"{r.met:,}",
+            f"{r.not_met:,}",
+            f"{r.unknown_all:,}",
+        )
     console.print(table)
     console.print("verdicts: " + ", ".join(f"{k} {v:,}" for k, v in f.verdicts.items()))
 
@@ -33,8 +38,12 @@ def print_funnel(f: Funnel, console: Console) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("screen")
     def screen(
-        cdm: Annotated[str, typer.Option(help="duckdb:///file.duckdb | postgresql://... | "
-                                              "spark://local[2]/parquet_dir")],
+        cdm: Annotated[
+            str,
+            typer.Option(
+                help="duckdb:///file.duckdb | postgresql://... | spark://local[2]/parquet_dir"
+            ),
+        ],
         trial: Annotated[list[str], typer.Option(help="NCT id (repeatable); default: all")] = [],  # noqa: B006
         as_of: Annotated[str | None, typer.Option(help="screening date (default today)")] = None,
         schema: Annotated[str | None, typer.Option(help="schema holding the CDM tables")] = None,
@@ -56,16 +65,22 @@ def register(app: typer.Typer) -> None:
             chosen = trial or list(protocols)
             unknown = [t for t in chosen if t not in protocols]
             if unknown:
-                raise fail(f"--trial: unknown trial(s) {', '.join(unknown)}; bundled: "
-                           f"{', '.join(protocols)}")
+                raise fail(
+                    f"--trial: unknown trial(s) {', '.join(unknown)}; bundled: "
+                    f"{', '.join(protocols)}"
+                )
             if out is not None and len(chosen) != 1:
                 raise fail("--out writes the candidates of one trial: give one --trial")
             con = cdm_mod.connect(cdm)
             try:
                 found = cdm_mod.inspect(con, schema)
-                with Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                              TimeElapsedColumn(), console=Console(stderr=True),
-                              transient=True) as progress:
+                with Progress(
+                    SpinnerColumn(),
+                    TextColumn("{task.description}"),
+                    TimeElapsedColumn(),
+                    console=Console(stderr=True),
+                    transient=True,
+                ) as progress:
                     task = progress.add_task("screening", total=len(chosen))
                     for nct in chosen:
                         progress.update(task, description=f"screening {nct}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from cartrial.criteria.interpret import Interpreter
 from cartrial.criteria.nodes import (
     Age,
     AllOf,
@@ -23,7 +24,6 @@ from cartrial.criteria.nodes import (
     SexIs,
     Vaccination,
 )
-from cartrial.criteria.interpret import Interpreter
 from cartrial.criteria.walk import children
 
 RENDERER: Interpreter[Callable[[Any], str]] = Interpreter("render")

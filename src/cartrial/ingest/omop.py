@@ -66,18 +66,24 @@ class ConceptIndex:
 def concept_index(concept: pa.Table, ancestor: pa.Table) -> ConceptIndex:
     by_code: dict[tuple[str, str], int] = {}
     index = ConceptIndex()
-    for cid, vid, code, name in zip(concept.column("concept_id").to_pylist(),
-                                    concept.column("vocabulary_id").to_pylist(),
-                                    concept.column("concept_code").to_pylist(),
-                                    concept.column("concept_name").to_pylist(), strict=True):
+    for cid, vid, code, name in zip(
+        concept.column("concept_id").to_pylist(),
+        concept.column("vocabulary_id").to_pylist(),
+        concept.column("concept_code").to_pylist(),
+        concept.column("concept_name").to_pylist(),
+        strict=True,
+    ):
         if cid is None:
             continue
         by_code[(str(vid), str(code))] = int(cid)
         index.unit_code[int(cid)] = str(code)
         index.name[int(cid)] = str(name) if name is not None else ""
     below: dict[int, set[int]] = defaultdict(set)
-    for a, d in zip(ancestor.column("ancestor_concept_id").to_pylist(),
-                    ancestor.column("descendant_concept_id").to_pylist(), strict=True):
+    for a, d in zip(
+        ancestor.column("ancestor_concept_id").to_pylist(),
+        ancestor.column("descendant_concept_id").to_pylist(),
+        strict=True,
+    ):
         if a is not None and d is not None:
             below[int(a)].add(int(d))
     for group in GROUPS:
@@ -133,8 +139,12 @@ def _result(value_concept: Any) -> str | None:
     return None
 
 
-def _observations(index: ConceptIndex, rows: Iterable[dict[str, Any]], table: str,
-                  out: dict[int, list[Observation]]) -> None:
+def _observations(
+    index: ConceptIndex,
+    rows: Iterable[dict[str, Any]],
+    table: str,
+    out: dict[int, list[Observation]],
+) -> None:
     prefix = table
     for r in sorted(rows, key=lambda r: r[f"{table}_id"]):
         keys = index.of("labs", r[f"{prefix}_concept_id"])
@@ -152,19 +162,21 @@ def _observations(index: ConceptIndex, rows: Iterable[dict[str, Any]], table: st
         for key in keys:
             factor = None if unit is False else concepts.unit_factor(key, unit or None)
             high, low = r.get("range_high"), r.get("range_low")
-            out[int(r["person_id"])].append(Observation(
-                id=f"{table}/{r[f'{table}_id']}",
-                concept=key,
-                effective=when,
-                value=None if raw is None or factor is None else float(raw) * factor,
-                unit=_canonical(key),
-                original_value=None if raw is None else float(raw),
-                original_unit=None if unit is False else unit,
-                result=result,
-                ref_high=None if high is None or factor is None else float(high) * factor,
-                ref_low=None if low is None or factor is None else float(low) * factor,
-                components={"comparator": censor} if censor else {},
-            ))
+            out[int(r["person_id"])].append(
+                Observation(
+                    id=f"{table}/{r[f'{table}_id']}",
+                    concept=key,
+                    effective=when,
+                    value=None if raw is None or factor is None else float(raw) * factor,
+                    unit=_canonical(key),
+                    original_value=None if raw is None else float(raw),
+                    original_unit=None if unit is False else unit,
+                    result=result,
+                    ref_high=None if high is None or factor is None else float(high) * factor,
+                    ref_low=None if low is None or factor is None else float(low) * factor,
+                    components={"comparator": censor} if censor else {},
+                )
+            )
 
 
 def _canonical(key: str) -> str | None:
@@ -181,14 +193,21 @@ def patients(tables: dict[str, pa.Table]) -> Iterator[Patient]:
     _observations(index, _rows(tables.get("measurement")), "measurement", obs)
     _observations(index, _rows(tables.get("observation")), "observation", obs)
     conds: dict[int, list[ConditionRecord]] = defaultdict(list)
-    for r in sorted(_rows(tables.get("condition_occurrence")),
-                    key=lambda r: r["condition_occurrence_id"]):
-        for key in index.of("conditions", r["condition_concept_id"],
-                            r.get("condition_source_concept_id")):
-            conds[int(r["person_id"])].append(ConditionRecord(
-                id=f"condition_occurrence/{r['condition_occurrence_id']}", concept=key,
-                onset=_day(r["condition_start_date"]), abatement=_day(r["condition_end_date"]),
-                active=True))
+    for r in sorted(
+        _rows(tables.get("condition_occurrence")), key=lambda r: r["condition_occurrence_id"]
+    ):
+        for key in index.of(
+            "conditions", r["condition_concept_id"], r.get("condition_source_concept_id")
+        ):
+            conds[int(r["person_id"])].append(
+                ConditionRecord(
+                    id=f"condition_occurrence/{r['condition_occurrence_id']}",
+                    concept=key,
+                    onset=_day(r["condition_start_date"]),
+                    abatement=_day(r["condition_end_date"]),
+                    active=True,
+                )
+            )
     meds: dict[int, list[MedicationExposure]] = defaultdict(list)
     vaccs: dict[int, list[ImmunizationRecord]] = defaultdict(list)
     for r in sorted(_rows(tables.get("drug_exposure")), key=lambda r: r["drug_exposure_id"]):
@@ -198,29 +217,44 @@ def patients(tables: dict[str, pa.Table]) -> Iterator[Patient]:
         route_id = r.get("route_concept_id")
         route = None if route_id is None or int(route_id) == 0 else index.name.get(int(route_id))
         for key in index.of("medications", r["drug_concept_id"]):
-            meds[pid].append(MedicationExposure(
-                id=rid, concept=key, start=start, end=_day(r["drug_exposure_end_date"]),
-                route=route, outcome=vocab.status_reason_outcome(r.get("stop_reason")),
-                status_reason_text=r.get("stop_reason"), resource_type="drug_exposure"))
+            meds[pid].append(
+                MedicationExposure(
+                    id=rid,
+                    concept=key,
+                    start=start,
+                    end=_day(r["drug_exposure_end_date"]),
+                    route=route,
+                    outcome=vocab.status_reason_outcome(r.get("stop_reason")),
+                    status_reason_text=r.get("stop_reason"),
+                    resource_type="drug_exposure",
+                )
+            )
         if start is not None:
             for key in index.of("vaccines", r["drug_concept_id"]):
                 vaccs[pid].append(ImmunizationRecord(id=rid, concept=key, date=start))
     procs: dict[int, list[ProcedureRecord]] = defaultdict(list)
-    for r in sorted(_rows(tables.get("procedure_occurrence")),
-                    key=lambda r: r["procedure_occurrence_id"]):
-        for key in index.of("procedures", r["procedure_concept_id"],
-                            r.get("procedure_source_concept_id")):
-            procs[int(r["person_id"])].append(ProcedureRecord(
-                id=f"procedure_occurrence/{r['procedure_occurrence_id']}", concept=key,
-                date=_day(r["procedure_date"])))
+    for r in sorted(
+        _rows(tables.get("procedure_occurrence")), key=lambda r: r["procedure_occurrence_id"]
+    ):
+        for key in index.of(
+            "procedures", r["procedure_concept_id"], r.get("procedure_source_concept_id")
+        ):
+            procs[int(r["person_id"])].append(
+                ProcedureRecord(
+                    id=f"procedure_occurrence/{r['procedure_occurrence_id']}",
+                    concept=key,
+                    date=_day(r["procedure_date"]),
+                )
+            )
     for r in sorted(_rows(tables["person"]), key=lambda r: r["person_id"]):
         pid = int(r["person_id"])
         gender = r.get("gender_concept_id")
         yield Patient(
             id=str(pid),
             birth_date=birth_date(r),
-            sex=concepts.GENDER.get(int(gender), Sex.UNKNOWN) if gender is not None else
-            Sex.UNKNOWN,
+            sex=concepts.GENDER.get(int(gender), Sex.UNKNOWN)
+            if gender is not None
+            else Sex.UNKNOWN,
             observations=tuple(obs.get(pid, ())),
             conditions=tuple(conds.get(pid, ())),
             medications=tuple(meds.get(pid, ())),
@@ -229,8 +263,9 @@ def patients(tables: dict[str, pa.Table]) -> Iterator[Patient]:
         )
 
 
-def read_tables(con: Connection, cdm: Cdm | None = None,
-                schema: str | None = None) -> dict[str, pa.Table]:
+def read_tables(
+    con: Connection, cdm: Cdm | None = None, schema: str | None = None
+) -> dict[str, pa.Table]:
     """The CDM tables the adapter reads (only the columns it needs; absent tables skipped)."""
     cdm = cdm or inspect(con, schema)
     out: dict[str, pa.Table] = {}

@@ -268,5 +268,6 @@ class AppMeta(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(400))
 
+
 from cartrial.persistence import conduct_models as _conduct_models  # noqa: E402, F401
 from cartrial.persistence import engage_models as engage_models  # noqa: E402,F401  (issue 14 tables)

@@ -42,11 +42,14 @@ from cartrial.sql.context import COMPILER, Scope, State
 LABS = "cdm_labs"
 
 
-def _rows(state: State, keys: tuple[str, ...], why: str, start: exp.Expression | None,
-          numeric: bool) -> exp.Select:
+def _rows(
+    state: State, keys: tuple[str, ...], why: str, start: exp.Expression | None, numeric: bool
+) -> exp.Select:
     state.need("labs", why, "labs", keys)
-    conds: list[exp.Expression] = [in_(col("key"), keys),
-                                   exp.LTE(this=col("d"), expression=dates.literal(state.as_of))]
+    conds: list[exp.Expression] = [
+        in_(col("key"), keys),
+        exp.LTE(this=col("d"), expression=dates.literal(state.as_of)),
+    ]
     if start is not None:
         conds.append(exp.GTE(this=col("d"), expression=start))
     if numeric:
@@ -54,52 +57,87 @@ def _rows(state: State, keys: tuple[str, ...], why: str, start: exp.Expression |
     return exp.select("*").from_(LABS).where(exp.and_(*conds))
 
 
-def latest(state: State, keys: tuple[str, ...], why: str, window: Window | None, *,
-           numeric: bool = True, any_date: bool = False) -> exp.Select:
+def latest(
+    state: State,
+    keys: tuple[str, ...],
+    why: str,
+    window: Window | None,
+    *,
+    numeric: bool = True,
+    any_date: bool = False,
+) -> exp.Select:
     """Per person, the newest row of ``keys`` inside the look-back (``any_date``: ever)."""
     start = None if any_date else dates.literal(state.start(window))
     rows = _rows(state, keys, why, start, numeric)
-    rn = exp.Window(this=exp.RowNumber(), partition_by=[col("person_id")], order=exp.Order(
-        expressions=[exp.Ordered(this=col("d"), desc=True), exp.Ordered(this=col("src")),
-                     exp.Ordered(this=col("rid"))]))
+    rn = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[col("person_id")],
+        order=exp.Order(
+            expressions=[
+                exp.Ordered(this=col("d"), desc=True),
+                exp.Ordered(this=col("src")),
+                exp.Ordered(this=col("rid")),
+            ]
+        ),
+    )
     ranked = rows.select(alias(rn, "rn"))
-    return exp.select("*").from_(ranked.subquery("r")).where(
-        exp.EQ(this=col("rn"), expression=lit(1)))
+    return (
+        exp.select("*").from_(ranked.subquery("r")).where(exp.EQ(this=col("rn"), expression=lit(1)))
+    )
 
 
-def last_day(state: State, keys: tuple[str, ...], why: str, window: Window | None,
-             truth: exp.Expression, favourable: bool) -> exp.Select:
+def last_day(
+    state: State,
+    keys: tuple[str, ...],
+    why: str,
+    window: Window | None,
+    truth: exp.Expression,
+    favourable: bool,
+) -> exp.Select:
     """Per person, the truth on the newest day with a value inside the look-back; several
     values that day (their order unknown) give the least favourable truth, as the evaluator's
     ``conservative`` does (FALSE < UNKNOWN < TRUE under an inclusion, the mirror otherwise)."""
     rows = _rows(state, keys, why, dates.literal(state.start(window)), numeric=True)
-    dated = rows.select(alias(truth, "t"), alias(exp.Window(this=exp.Max(this=col("d")),
-                                                            partition_by=[col("person_id")]),
-                                                 "last_d"))
+    dated = rows.select(
+        alias(truth, "t"),
+        alias(exp.Window(this=exp.Max(this=col("d")), partition_by=[col("person_id")]), "last_d"),
+    )
     pick = exp.Min if favourable else exp.Max
-    return (exp.select(col("person_id"), alias(from_code(pick(this=code(col("t")))), "s"))
-            .from_(dated.subquery("r")).where(exp.EQ(this=col("d"), expression=col("last_d")))
-            .group_by(col("person_id")))
+    return (
+        exp.select(col("person_id"), alias(from_code(pick(this=code(col("t")))), "s"))
+        .from_(dated.subquery("r"))
+        .where(exp.EQ(this=col("d"), expression=col("last_d")))
+        .group_by(col("person_id"))
+    )
 
 
-def day_extreme(state: State, key: str, why: str, window: Window | None, *,
-                highest: bool) -> exp.Select:
+def day_extreme(
+    state: State, key: str, why: str, window: Window | None, *, highest: bool
+) -> exp.Select:
     """Per person, the highest (or lowest) value of ``key`` on its newest day in the window."""
     rows = _rows(state, (key,), why, dates.literal(state.start(window)), numeric=True)
-    dated = rows.select(alias(exp.Window(this=exp.Max(this=col("d")),
-                                         partition_by=[col("person_id")]), "last_d"))
+    dated = rows.select(
+        alias(exp.Window(this=exp.Max(this=col("d")), partition_by=[col("person_id")]), "last_d")
+    )
     pick = exp.Max if highest else exp.Min
-    return (exp.select(col("person_id"), alias(pick(this=col("value")), "value"))
-            .from_(dated.subquery("r")).where(exp.EQ(this=col("d"), expression=col("last_d")))
-            .group_by(col("person_id")))
+    return (
+        exp.select(col("person_id"), alias(pick(this=col("value")), "value"))
+        .from_(dated.subquery("r"))
+        .where(exp.EQ(this=col("d"), expression=col("last_d")))
+        .group_by(col("person_id"))
+    )
 
 
 def _bound(node: Measurement, *, upper: bool) -> exp.Expression:
     own = col("ref_high" if upper else "ref_low")
     default = vocab.default_range(node.concept)
     value = None if default is None else (default[1] if upper else default[0])
-    return exp.Coalesce(this=own, expressions=[num(value) if value is not None else
-                                               exp.cast(exp.Null(), exp.DataType.build("double"))])
+    return exp.Coalesce(
+        this=own,
+        expressions=[
+            num(value) if value is not None else exp.cast(exp.Null(), exp.DataType.build("double"))
+        ],
+    )
 
 
 def judge(node: Measurement) -> exp.Expression:
@@ -121,22 +159,34 @@ def _measurement(node: Measurement, scope: Scope) -> exp.Expression:
     state = scope.state
     why = node.id or node.concept
     if node.aggregate == "any":
-        rows = _rows(state, (node.concept,), why, dates.literal(state.start(node.lookback)),
-                     numeric=True)
+        rows = _rows(
+            state, (node.concept,), why, dates.literal(state.start(node.lookback)), numeric=True
+        )
         judged = rows.select(alias(judge(node), "t"))
-        q = (exp.select(col("person_id"), alias(from_code(exp.Max(this=code(col("t")))), "s"))
-             .from_(judged.subquery("r")).group_by(col("person_id")))
+        q = (
+            exp.select(col("person_id"), alias(from_code(exp.Max(this=code(col("t")))), "s"))
+            .from_(judged.subquery("r"))
+            .group_by(col("person_id"))
+        )
         return state.atom(q)
-    return state.atom(last_day(state, (node.concept,), why, node.lookback, judge(node),
-                               scope.favourable))
+    return state.atom(
+        last_day(state, (node.concept,), why, node.lookback, judge(node), scope.favourable)
+    )
 
 
 @COMPILER.register(Score)
 def _score(node: Score, scope: Scope) -> exp.Expression:
     state = scope.state
-    return state.atom(last_day(state, (node.instrument,), node.id or node.instrument,
-                               node.lookback, holds_const(node.comparator, col("value"),
-                                                          node.value), scope.favourable))
+    return state.atom(
+        last_day(
+            state,
+            (node.instrument,),
+            node.id or node.instrument,
+            node.lookback,
+            holds_const(node.comparator, col("value"), node.value),
+            scope.favourable,
+        )
+    )
 
 
 def qualitative(keys: tuple[str, ...]) -> exp.Expression:
@@ -147,14 +197,19 @@ def qualitative(keys: tuple[str, ...]) -> exp.Expression:
         if rng is not None and rng[1] is not None:
             defaults.append((exp.EQ(this=col("key"), expression=lit(key)), num(rng[1])))
     none = exp.cast(exp.Null(), exp.DataType.build("double"))
-    high = exp.Coalesce(this=col("ref_high"), expressions=[case(defaults, none) if defaults
-                                                           else none])
+    high = exp.Coalesce(
+        this=col("ref_high"), expressions=[case(defaults, none) if defaults else none]
+    )
     above = censored_compare(Comparator.GT, high, col("value"), col("censor"))
-    return case([(not_null(col("result")), col("result")),
-                 (is_null(col("value")), exp.cast(exp.Null(), TEXT)),
-                 (above, lit("positive")),
-                 (exp.Not(this=exp.paren(above.copy())), lit("negative"))],
-                exp.cast(exp.Null(), TEXT))
+    return case(
+        [
+            (not_null(col("result")), col("result")),
+            (is_null(col("value")), exp.cast(exp.Null(), TEXT)),
+            (above, lit("positive")),
+            (exp.Not(this=exp.paren(above.copy())), lit("negative")),
+        ],
+        exp.cast(exp.Null(), TEXT),
+    )
 
 
 def _flag(cond: exp.Expression) -> exp.Expression:
@@ -171,21 +226,39 @@ def _serology(node: Serology, scope: Scope) -> exp.Expression:
     q = col("q")
     want = lit(node.result)
     if node.ever:
-        s = case([(exp.EQ(this=_flag(exp.EQ(this=q, expression=want)), expression=lit(1)), TRUE),
-                  (exp.EQ(this=_flag(is_null(q.copy())), expression=lit(1)), null_bool())], FALSE)
-        return state.atom(exp.select(col("person_id"), alias(s, "s"))
-                          .from_(q_rows.subquery("r")).group_by(col("person_id")))
+        s = case(
+            [
+                (exp.EQ(this=_flag(exp.EQ(this=q, expression=want)), expression=lit(1)), TRUE),
+                (exp.EQ(this=_flag(is_null(q.copy())), expression=lit(1)), null_bool()),
+            ],
+            FALSE,
+        )
+        return state.atom(
+            exp.select(col("person_id"), alias(s, "s"))
+            .from_(q_rows.subquery("r"))
+            .group_by(col("person_id"))
+        )
     last_day = exp.Window(this=exp.Max(this=col("d")), partition_by=[col("person_id")])
     dated = q_rows.select(alias(last_day, "last_d"))
     start = dates.literal(state.start(node.lookback))
-    positive = exp.EQ(this=_flag(exp.EQ(this=q.copy(), expression=lit("positive"))),
-                      expression=lit(1))
+    positive = exp.EQ(
+        this=_flag(exp.EQ(this=q.copy(), expression=lit("positive"))), expression=lit(1)
+    )
     unclear = exp.EQ(this=_flag(is_null(q.copy())), expression=lit(1))
-    s = case([(exp.LT(this=exp.Max(this=col("last_d")), expression=start), null_bool()),
-              (positive, lit(node.result == "positive")),
-              (unclear, null_bool())], lit(node.result == "negative"))
-    same_day = exp.select(col("person_id"), alias(s, "s")).from_(dated.subquery("r")).where(
-        exp.EQ(this=col("d"), expression=col("last_d"))).group_by(col("person_id"))
+    s = case(
+        [
+            (exp.LT(this=exp.Max(this=col("last_d")), expression=start), null_bool()),
+            (positive, lit(node.result == "positive")),
+            (unclear, null_bool()),
+        ],
+        lit(node.result == "negative"),
+    )
+    same_day = (
+        exp.select(col("person_id"), alias(s, "s"))
+        .from_(dated.subquery("r"))
+        .where(exp.EQ(this=col("d"), expression=col("last_d")))
+        .group_by(col("person_id"))
+    )
     return state.atom(same_day)
 
 
@@ -199,7 +272,8 @@ def _derived(node: Derived, scope: Scope) -> exp.Expression:
     why = node.id or node.calculator
     if node.calculator == "crcl_cockcroft_gault" and node.weight_basis != "actual":
         raise NotImplementedError(
-            f"{why}: Cockcroft-Gault with {node.weight_basis} body weight is not compiled to SQL")
+            f"{why}: Cockcroft-Gault with {node.weight_basis} body weight is not compiled to SQL"
+        )
     state.need("person", why)
     parts: dict[str, exp.Select] = {}
     if node.accept_reported and node.calculator in vocab.concept_keys("labs"):
@@ -207,68 +281,100 @@ def _derived(node: Derived, scope: Scope) -> exp.Expression:
     # several creatinines on the newest day: the conservative one, as the evaluator picks it
     # (CrCl/eGFR fall as creatinine rises: the highest fails a lower bound of an inclusion)
     upward = node.comparator in (Comparator.GE, Comparator.GT)
-    parts["scr"] = day_extreme(state, "creatinine", why, node.lookback,
-                               highest=upward == scope.favourable)
+    parts["scr"] = day_extreme(
+        state, "creatinine", why, node.lookback, highest=upward == scope.favourable
+    )
     if node.calculator == "crcl_cockcroft_gault":
         parts["wt"] = latest(state, ("body_weight",), why, node.lookback)
     if node.calculator == "egfr_bedside_schwartz":
         parts["ht"] = latest(state, ("body_height",), why, None, any_date=True)
     q = exp.select(col("person_id", "p")).from_(exp.to_table("cdm_person").as_("p"))
     for name, sub in parts.items():
-        q = q.join(sub.subquery(name), on=exp.EQ(this=col("person_id", name),
-                                                 expression=col("person_id", "p")),
-                   join_type="left")
+        q = q.join(
+            sub.subquery(name),
+            on=exp.EQ(this=col("person_id", name), expression=col("person_id", "p")),
+            join_type="left",
+        )
     age = age_expression(scope)
     scr = col("value", "scr")
     sex = col("sex", "p")
     missing: list[exp.Expression] = [is_null(scr), is_null(age)]
-    valid: list[exp.Expression] = [exp.GT(this=scr.copy(), expression=lit(0)),
-                                   exp.LTE(this=scr.copy(), expression=num(SCR_MAX_MG_DL))]
+    valid: list[exp.Expression] = [
+        exp.GT(this=scr.copy(), expression=lit(0)),
+        exp.LTE(this=scr.copy(), expression=num(SCR_MAX_MG_DL)),
+    ]
     if node.calculator != "egfr_bedside_schwartz":
         missing.append(is_null(sex))
-        valid += [exp.GTE(this=age.copy(), expression=lit(18)),
-                  exp.LTE(this=age.copy(), expression=num(AGE_MAX_YEARS))]
+        valid += [
+            exp.GTE(this=age.copy(), expression=lit(18)),
+            exp.LTE(this=age.copy(), expression=num(AGE_MAX_YEARS)),
+        ]
     female = exp.EQ(this=sex.copy(), expression=lit("female"))
     if node.calculator == "crcl_cockcroft_gault":
         wt = col("value", "wt")
         missing.append(is_null(wt))
-        valid += [exp.GT(this=wt.copy(), expression=lit(0)),
-                  exp.LTE(this=wt.copy(), expression=num(WEIGHT_MAX_KG))]
+        valid += [
+            exp.GT(this=wt.copy(), expression=lit(0)),
+            exp.LTE(this=wt.copy(), expression=num(WEIGHT_MAX_KG)),
+        ]
         # (140 - age) x weight / (72 x SCr) x 0.85 if female, in the evaluator's order
         formula: exp.Expression = exp.Mul(
-            this=exp.Div(this=exp.Mul(this=exp.paren(exp.Sub(this=num(140.0),
-                                                             expression=age.copy())),
-                                      expression=wt.copy()),
-                         expression=exp.paren(exp.Mul(this=num(72.0), expression=exp.Nullif(
-                             this=scr.copy(), expression=num(0.0))))),
-            expression=case([(female, num(0.85))], num(1.0)))
+            this=exp.Div(
+                this=exp.Mul(
+                    this=exp.paren(exp.Sub(this=num(140.0), expression=age.copy())),
+                    expression=wt.copy(),
+                ),
+                expression=exp.paren(
+                    exp.Mul(
+                        this=num(72.0), expression=exp.Nullif(this=scr.copy(), expression=num(0.0))
+                    )
+                ),
+            ),
+            expression=case([(female, num(0.85))], num(1.0)),
+        )
     elif node.calculator == "egfr_ckd_epi_2021":
         kappa = case([(female.copy(), num(0.7))], num(0.9))
         alpha = case([(female.copy(), num(-0.241))], num(-0.302))
         ratio = exp.Div(this=exp.Nullif(this=scr.copy(), expression=num(0.0)), expression=kappa)
-        formula = exp.Mul(this=exp.Mul(this=exp.Mul(this=exp.Mul(
-            this=num(142.0),
-            expression=exp.Pow(this=exp.Least(this=ratio, expressions=[num(1.0)]),
-                               expression=alpha)),
-            expression=exp.Pow(this=exp.Greatest(this=ratio.copy(), expressions=[num(1.0)]),
-                               expression=num(-1.2))),
-            expression=exp.Pow(this=num(0.9938), expression=age.copy())),
-            expression=case([(female.copy(), num(1.012))], num(1.0)))
+        formula = exp.Mul(
+            this=exp.Mul(
+                this=exp.Mul(
+                    this=exp.Mul(
+                        this=num(142.0),
+                        expression=exp.Pow(
+                            this=exp.Least(this=ratio, expressions=[num(1.0)]), expression=alpha
+                        ),
+                    ),
+                    expression=exp.Pow(
+                        this=exp.Greatest(this=ratio.copy(), expressions=[num(1.0)]),
+                        expression=num(-1.2),
+                    ),
+                ),
+                expression=exp.Pow(this=num(0.9938), expression=age.copy()),
+            ),
+            expression=case([(female.copy(), num(1.012))], num(1.0)),
+        )
     else:
         ht = col("value", "ht")
         missing.append(is_null(ht))
-        valid += [exp.GTE(this=ht.copy(), expression=num(HEIGHT_MIN_CM)),
-                  exp.LTE(this=ht.copy(), expression=num(HEIGHT_MAX_CM)),
-                  exp.GTE(this=age.copy(), expression=lit(1)),
-                  exp.LTE(this=age.copy(), expression=lit(18))]
-        formula = exp.Div(this=exp.Mul(this=num(0.413), expression=ht.copy()),
-                          expression=exp.Nullif(this=scr.copy(), expression=num(0.0)))
-    computed = case([(or_(*missing), null_bool()),
-                     (not_(and_(*valid)), null_bool())],
-                    holds_const(node.comparator, formula, node.value))
+        valid += [
+            exp.GTE(this=ht.copy(), expression=num(HEIGHT_MIN_CM)),
+            exp.LTE(this=ht.copy(), expression=num(HEIGHT_MAX_CM)),
+            exp.GTE(this=age.copy(), expression=lit(1)),
+            exp.LTE(this=age.copy(), expression=lit(18)),
+        ]
+        formula = exp.Div(
+            this=exp.Mul(this=num(0.413), expression=ht.copy()),
+            expression=exp.Nullif(this=scr.copy(), expression=num(0.0)),
+        )
+    computed = case(
+        [(or_(*missing), null_bool()), (not_(and_(*valid)), null_bool())],
+        holds_const(node.comparator, formula, node.value),
+    )
     if "rep" in parts:
-        reported = censored_compare(node.comparator, num(node.value), col("value", "rep"),
-                                    col("censor", "rep"))
+        reported = censored_compare(
+            node.comparator, num(node.value), col("value", "rep"), col("censor", "rep")
+        )
         s = case([(not_null(reported), reported.copy())], computed)
     else:
         s = computed

@@ -17,8 +17,9 @@ def age_expression(scope: Scope) -> exp.Expression:
     y, m, d = col("by_", "p"), col("bm", "p"), col("bd", "p")
     age = dates.age_years(y, m, d, scope.state.as_of)
     unknown = or_(is_null(y), is_null(m), is_null(d))
-    return case([(unknown, exp.Null()), (exp.LT(this=age, expression=lit(0)), exp.Null())],
-                age.copy())
+    return case(
+        [(unknown, exp.Null()), (exp.LT(this=age, expression=lit(0)), exp.Null())], age.copy()
+    )
 
 
 @COMPILER.register(Age)
@@ -45,5 +46,6 @@ def _manual(node: ManualReview, scope: Scope) -> exp.Expression:
     """The verdict logic takes the favourable value, as the evaluator does; the node's own
     output column is NULL with this reason (see :func:`cartrial.sql.compile.compile_protocol`)."""
     scope.state.manual[node.id or ""] = MANUAL_REASON + (
-        f" (data: {node.data_hint})" if node.data_hint else "")
+        f" (data: {node.data_hint})" if node.data_hint else ""
+    )
     return truth(scope.favourable)

@@ -32,10 +32,13 @@ from cartrial.sql.build import (
 from cartrial.sql.context import State
 
 
-def _kc_join(state: State, group: str, on: exp.Expression, name: str = "k") -> tuple[
-        exp.Expression, exp.Expression]:
-    cond = exp.and_(exp.EQ(this=col("grp", name), expression=lit(group)),
-                    exp.EQ(this=col("concept_id", name), expression=on))
+def _kc_join(
+    state: State, group: str, on: exp.Expression, name: str = "k"
+) -> tuple[exp.Expression, exp.Expression]:
+    cond = exp.and_(
+        exp.EQ(this=col("grp", name), expression=lit(group)),
+        exp.EQ(this=col("concept_id", name), expression=on),
+    )
     return exp.to_table("cdm_kc").as_(name), cond
 
 
@@ -45,16 +48,28 @@ def key_concepts(state: State) -> exp.Select:
         rows.extend(concepts.code_rows(group, keys))
     codes = values(rows, "v", ("grp", "key", "vid", "code"))
     cdm = state.cdm
-    on_code = exp.and_(exp.EQ(this=col("vocabulary_id", "c"), expression=col("vid", "v")),
-                       exp.EQ(this=col("concept_code", "c"), expression=col("code", "v")))
-    direct = (exp.select(col("grp", "v"), col("key", "v"), col("concept_id", "c"))
-              .from_(codes).join(cdm.table("concept", "c"), on=on_code))
-    below = (exp.select(col("grp", "v"), col("key", "v"),
-                        alias(col("descendant_concept_id", "ca"), "concept_id"))
-             .from_(codes.copy()).join(cdm.table("concept", "c"), on=on_code.copy())
-             .join(cdm.table("concept_ancestor", "ca"),
-                   on=exp.EQ(this=col("ancestor_concept_id", "ca"),
-                             expression=col("concept_id", "c"))))
+    on_code = exp.and_(
+        exp.EQ(this=col("vocabulary_id", "c"), expression=col("vid", "v")),
+        exp.EQ(this=col("concept_code", "c"), expression=col("code", "v")),
+    )
+    direct = (
+        exp.select(col("grp", "v"), col("key", "v"), col("concept_id", "c"))
+        .from_(codes)
+        .join(cdm.table("concept", "c"), on=on_code)
+    )
+    below = (
+        exp.select(
+            col("grp", "v"),
+            col("key", "v"),
+            alias(col("descendant_concept_id", "ca"), "concept_id"),
+        )
+        .from_(codes.copy())
+        .join(cdm.table("concept", "c"), on=on_code.copy())
+        .join(
+            cdm.table("concept_ancestor", "ca"),
+            on=exp.EQ(this=col("ancestor_concept_id", "ca"), expression=col("concept_id", "c")),
+        )
+    )
     both = exp.union(direct, below, distinct=True)
     return exp.select("grp", "key", "concept_id").from_(both.subquery("u"))
 
@@ -62,21 +77,42 @@ def key_concepts(state: State) -> exp.Select:
 def units(state: State) -> exp.Select:
     rows = concepts.unit_rows(state.keys.get("labs", set()), (*state.cdm.unit_codes, None))
     return exp.select("key", "unit_code", "factor").from_(
-        values([(k, u, f) for k, u, f in rows], "f", ("key", "unit_code", "factor"),
-               (TEXT, TEXT, exp.DataType.build("double"))))
+        values(
+            [(k, u, f) for k, u, f in rows],
+            "f",
+            ("key", "unit_code", "factor"),
+            (TEXT, TEXT, exp.DataType.build("double")),
+        )
+    )
 
 
 def _result(value_concept: exp.Expression) -> exp.Expression:
-    return case([(exp.In(this=value_concept, expressions=[lit(i) for i in sorted(
-        concepts.POSITIVE_RESULTS)]), lit("positive")),
-                 (exp.In(this=value_concept, expressions=[lit(i) for i in sorted(
-                     concepts.NEGATIVE_RESULTS)]), lit("negative"))],
-                exp.cast(exp.Null(), TEXT))
+    return case(
+        [
+            (
+                exp.In(
+                    this=value_concept,
+                    expressions=[lit(i) for i in sorted(concepts.POSITIVE_RESULTS)],
+                ),
+                lit("positive"),
+            ),
+            (
+                exp.In(
+                    this=value_concept,
+                    expressions=[lit(i) for i in sorted(concepts.NEGATIVE_RESULTS)],
+                ),
+                lit("negative"),
+            ),
+        ],
+        exp.cast(exp.Null(), TEXT),
+    )
 
 
 def _unit_code(unit_id: exp.Expression) -> exp.Expression:
-    return case([(or_(is_null(unit_id), exp.EQ(this=unit_id, expression=lit(0))), lit(""))],
-                col("concept_code", "u"))
+    return case(
+        [(or_(is_null(unit_id), exp.EQ(this=unit_id, expression=lit(0))), lit(""))],
+        col("concept_code", "u"),
+    )
 
 
 def _lab_source(state: State, table: str, prefix: str, src: int, full: bool) -> exp.Select:
@@ -85,9 +121,13 @@ def _lab_source(state: State, table: str, prefix: str, src: int, full: bool) -> 
     factor = col("factor", "f")
     result = _result(col("value_as_concept_id", t))
     if full:
-        censor = case([(exp.EQ(this=col("operator_concept_id", t), expression=lit(i)), lit(s))
-                       for i, s in sorted(concepts.OPERATORS.items())],
-                      exp.cast(exp.Null(), TEXT))
+        censor = case(
+            [
+                (exp.EQ(this=col("operator_concept_id", t), expression=lit(i)), lit(s))
+                for i, s in sorted(concepts.OPERATORS.items())
+            ],
+            exp.cast(exp.Null(), TEXT),
+        )
         high: exp.Expression = exp.Mul(this=col("range_high", t), expression=factor)
         low: exp.Expression = exp.Mul(this=col("range_low", t), expression=factor)
     else:
@@ -95,34 +135,58 @@ def _lab_source(state: State, table: str, prefix: str, src: int, full: bool) -> 
         high = exp.cast(exp.Null(), exp.DataType.build("double"))
         low = high.copy()
     kc, on = _kc_join(state, "labs", col(f"{prefix}_concept_id", t))
-    return (exp.select(
-        col("person_id", t), col("key", "k"), alias(col(f"{prefix}_date", t), "d"),
-        alias(exp.Mul(this=value, expression=factor), "value"), alias(result, "result"),
-        alias(censor, "censor"), alias(high, "ref_high"), alias(low, "ref_low"),
-        alias(lit(src), "src"), alias(col(f"{table}_id", t), "rid"))
+    return (
+        exp.select(
+            col("person_id", t),
+            col("key", "k"),
+            alias(col(f"{prefix}_date", t), "d"),
+            alias(exp.Mul(this=value, expression=factor), "value"),
+            alias(result, "result"),
+            alias(censor, "censor"),
+            alias(high, "ref_high"),
+            alias(low, "ref_low"),
+            alias(lit(src), "src"),
+            alias(col(f"{table}_id", t), "rid"),
+        )
         .from_(state.cdm.table(table, t))
         .join(kc, on=on)
-        .join(state.cdm.table("concept", "u"),
-              on=exp.EQ(this=col("concept_id", "u"), expression=col("unit_concept_id", t)),
-              join_type="left")
-        .join(exp.to_table("cdm_units").as_("f"),
-              on=exp.and_(exp.EQ(this=col("key", "f"), expression=col("key", "k")),
-                          exp.EQ(this=col("unit_code", "f"),
-                                 expression=_unit_code(col("unit_concept_id", t)))),
-              join_type="left")
-        .where(or_(not_null(value), not_null(result.copy()))))
+        .join(
+            state.cdm.table("concept", "u"),
+            on=exp.EQ(this=col("concept_id", "u"), expression=col("unit_concept_id", t)),
+            join_type="left",
+        )
+        .join(
+            exp.to_table("cdm_units").as_("f"),
+            on=exp.and_(
+                exp.EQ(this=col("key", "f"), expression=col("key", "k")),
+                exp.EQ(
+                    this=col("unit_code", "f"), expression=_unit_code(col("unit_concept_id", t))
+                ),
+            ),
+            join_type="left",
+        )
+        .where(or_(not_null(value), not_null(result.copy())))
+    )
 
 
 def labs(state: State) -> exp.Expression:
     q: exp.Expression = _lab_source(state, "measurement", "measurement", 1, full=True)
     if state.cdm.has("observation"):
-        q = exp.union(q, _lab_source(state, "observation", "observation", 2, full=False),
-                      distinct=False)
+        q = exp.union(
+            q, _lab_source(state, "observation", "observation", 2, full=False), distinct=False
+        )
     return q
 
 
-def _two_way(state: State, table: str, prefix: str, group: str, date_col: str,
-             extra: list[exp.Expression], date_end: str | None = None) -> exp.Expression:
+def _two_way(
+    state: State,
+    table: str,
+    prefix: str,
+    group: str,
+    date_col: str,
+    extra: list[exp.Expression],
+    date_end: str | None = None,
+) -> exp.Expression:
     """Rows matched on the standard concept or on the source concept (one row either way)."""
     parts = []
     for which in (f"{prefix}_concept_id", f"{prefix}_source_concept_id"):
@@ -131,14 +195,24 @@ def _two_way(state: State, table: str, prefix: str, group: str, date_col: str,
         if date_end:
             cols.append(alias(col(date_end, "t"), "end_"))
         cols.append(alias(col(f"{table}_id", "t"), "rid"))
-        parts.append(exp.select(*cols, *[e.copy() for e in extra])
-                     .from_(state.cdm.table(table, "t")).join(kc, on=on))
+        parts.append(
+            exp.select(*cols, *[e.copy() for e in extra])
+            .from_(state.cdm.table(table, "t"))
+            .join(kc, on=on)
+        )
     return exp.union(parts[0], parts[1], distinct=True)
 
 
 def conditions(state: State) -> exp.Expression:
-    return _two_way(state, "condition_occurrence", "condition", "conditions",
-                    "condition_start_date", [], date_end="condition_end_date")
+    return _two_way(
+        state,
+        "condition_occurrence",
+        "condition",
+        "conditions",
+        "condition_start_date",
+        [],
+        date_end="condition_end_date",
+    )
 
 
 def procedures(state: State) -> exp.Expression:
@@ -151,38 +225,67 @@ def _outcome(stop_reason: exp.Expression) -> exp.Expression:
     text = exp.Lower(this=stop_reason)
 
     def matches(kind: str) -> exp.Expression:
-        return exp.RegexpLike(this=text.copy(),
-                              expression=lit(concepts.phrase_pattern(rules.get(kind, ()))))
+        return exp.RegexpLike(
+            this=text.copy(), expression=lit(concepts.phrase_pattern(rules.get(kind, ())))
+        )
 
-    return case([(is_null(stop_reason), exp.cast(exp.Null(), TEXT)),
-                 (matches("negations"), exp.cast(exp.Null(), TEXT)),
-                 (matches("failure"), lit("failure")),
-                 (matches("intolerance"), lit("intolerance"))], exp.cast(exp.Null(), TEXT))
+    return case(
+        [
+            (is_null(stop_reason), exp.cast(exp.Null(), TEXT)),
+            (matches("negations"), exp.cast(exp.Null(), TEXT)),
+            (matches("failure"), lit("failure")),
+            (matches("intolerance"), lit("intolerance")),
+        ],
+        exp.cast(exp.Null(), TEXT),
+    )
 
 
 def drugs(state: State) -> exp.Select:
     t = "t"
     kc, on = _kc_join(state, "medications", col("drug_concept_id", t))
     route_id = col("route_concept_id", t)
-    route = case([(or_(is_null(route_id), exp.EQ(this=route_id, expression=lit(0))),
-                   exp.cast(exp.Null(), TEXT))], col("concept_name", "r"))
-    return (exp.select(col("person_id", t), col("key", "k"),
-                       alias(col("drug_exposure_start_date", t), "start_"),
-                       alias(col("drug_exposure_end_date", t), "end_"),
-                       alias(route, "route"), alias(_outcome(col("stop_reason", t)), "outcome"),
-                       alias(col("drug_exposure_id", t), "rid"))
-            .from_(state.cdm.table("drug_exposure", t)).join(kc, on=on)
-            .join(state.cdm.table("concept", "r"),
-                  on=exp.EQ(this=col("concept_id", "r"), expression=route_id), join_type="left"))
+    route = case(
+        [
+            (
+                or_(is_null(route_id), exp.EQ(this=route_id, expression=lit(0))),
+                exp.cast(exp.Null(), TEXT),
+            )
+        ],
+        col("concept_name", "r"),
+    )
+    return (
+        exp.select(
+            col("person_id", t),
+            col("key", "k"),
+            alias(col("drug_exposure_start_date", t), "start_"),
+            alias(col("drug_exposure_end_date", t), "end_"),
+            alias(route, "route"),
+            alias(_outcome(col("stop_reason", t)), "outcome"),
+            alias(col("drug_exposure_id", t), "rid"),
+        )
+        .from_(state.cdm.table("drug_exposure", t))
+        .join(kc, on=on)
+        .join(
+            state.cdm.table("concept", "r"),
+            on=exp.EQ(this=col("concept_id", "r"), expression=route_id),
+            join_type="left",
+        )
+    )
 
 
 def vaccines(state: State) -> exp.Select:
     t = "t"
     kc, on = _kc_join(state, "vaccines", col("drug_concept_id", t))
-    return (exp.select(col("person_id", t), col("key", "k"),
-                       alias(col("drug_exposure_start_date", t), "d"),
-                       alias(col("drug_exposure_id", t), "rid"))
-            .from_(state.cdm.table("drug_exposure", t)).join(kc, on=on))
+    return (
+        exp.select(
+            col("person_id", t),
+            col("key", "k"),
+            alias(col("drug_exposure_start_date", t), "d"),
+            alias(col("drug_exposure_id", t), "rid"),
+        )
+        .from_(state.cdm.table("drug_exposure", t))
+        .join(kc, on=on)
+    )
 
 
 def person(state: State) -> exp.Select:
@@ -195,11 +298,20 @@ def person(state: State) -> exp.Select:
         return case([(full.copy(), own)], exp.Extract(this=exp.var(name), expression=bdt.copy()))
 
     gender = col("gender_concept_id", t)
-    sex = case([(exp.EQ(this=gender, expression=lit(cid)), lit(s.value))
-                for cid, s in sorted(concepts.GENDER.items())], exp.cast(exp.Null(), TEXT))
-    return exp.select(col("person_id", t), alias(sex, "sex"), alias(part("YEAR", y), "by_"),
-                      alias(part("MONTH", m), "bm"), alias(part("DAY", d), "bd")).from_(
-        state.cdm.table("person", t))
+    sex = case(
+        [
+            (exp.EQ(this=gender, expression=lit(cid)), lit(s.value))
+            for cid, s in sorted(concepts.GENDER.items())
+        ],
+        exp.cast(exp.Null(), TEXT),
+    )
+    return exp.select(
+        col("person_id", t),
+        alias(sex, "sex"),
+        alias(part("YEAR", y), "by_"),
+        alias(part("MONTH", m), "bm"),
+        alias(part("DAY", d), "bd"),
+    ).from_(state.cdm.table("person", t))
 
 
 EXTRACTS = {

@@ -93,8 +93,9 @@ def not_null(e: exp.Expression) -> exp.Expression:
     return exp.Not(this=is_null(e))
 
 
-def case(whens: Sequence[tuple[exp.Expression, exp.Expression]],
-         default: exp.Expression | None = None) -> exp.Expression:
+def case(
+    whens: Sequence[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None
+) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in whens], default=default)
 
 
@@ -105,8 +106,13 @@ def code(b: exp.Expression) -> exp.Expression:
 
 def from_code(c: exp.Expression) -> exp.Expression:
     """Back from a truth code (an absent code reads as FALSE: closed-world history)."""
-    return case([(exp.EQ(this=c, expression=lit(2)), TRUE),
-                 (exp.EQ(this=c, expression=lit(1)), null_bool())], FALSE)
+    return case(
+        [
+            (exp.EQ(this=c, expression=lit(2)), TRUE),
+            (exp.EQ(this=c, expression=lit(1)), null_bool()),
+        ],
+        FALSE,
+    )
 
 
 def r10(e: exp.Expression) -> exp.Expression:
@@ -136,8 +142,9 @@ def holds_const(comparator: Comparator, left: exp.Expression, right: float) -> e
     return _OPS[comparator](this=r10(left), expression=r10_const(right))
 
 
-def censored_compare(comparator: Comparator, threshold: exp.Expression, value: exp.Expression,
-                     censor: exp.Expression) -> exp.Expression:
+def censored_compare(
+    comparator: Comparator, threshold: exp.Expression, value: exp.Expression, censor: exp.Expression
+) -> exp.Expression:
     """SQL twin of the evaluator's ``censored_compare`` (``<x`` / ``>x`` reports).
 
     TRUE if every value the report allows meets the threshold, FALSE if none does, else NULL;
@@ -158,8 +165,7 @@ def censored_compare(comparator: Comparator, threshold: exp.Expression, value: e
         towards = case([(or_(not_(at_bound), open_equal), FALSE)], null_bool())
         # values run away from the threshold's side when below != upward
         censored = case([(below, towards if upward else away)], away if upward else towards)
-    return case([(is_null(threshold), null_bool()),
-                 (is_null(censor), at_bound)], censored)
+    return case([(is_null(threshold), null_bool()), (is_null(censor), at_bound)], censored)
 
 
 def select(*cols: exp.Expression | str) -> exp.Select:
@@ -171,14 +177,29 @@ def alias(e: exp.Expression, name: str) -> exp.Expression:
     return named
 
 
-def values(rows: Sequence[Sequence[str | float | None]], name: str,
-           columns: Sequence[str], types: Sequence[exp.DataType] | None = None) -> exp.Expression:
+def values(
+    rows: Sequence[Sequence[str | float | None]],
+    name: str,
+    columns: Sequence[str],
+    types: Sequence[exp.DataType] | None = None,
+) -> exp.Expression:
     """A VALUES table; an empty one becomes a typed zero-row SELECT (text unless ``types``)."""
     if not rows:
         kinds = types or [TEXT] * len(columns)
-        return exp.select(*[exp.alias_(exp.cast(exp.Null(), t), c)
-                            for c, t in zip(columns, kinds, strict=True)]).where(
-            FALSE).subquery(name)
+        return (
+            exp.select(
+                *[
+                    exp.alias_(exp.cast(exp.Null(), t), c)
+                    for c, t in zip(columns, kinds, strict=True)
+                ]
+            )
+            .where(FALSE)
+            .subquery(name)
+        )
     tuples = [exp.tuple_(*[lit(v) for v in row]) for row in rows]
-    return exp.Values(expressions=tuples, alias=exp.TableAlias(
-        this=exp.to_identifier(name), columns=[exp.to_identifier(c) for c in columns]))
+    return exp.Values(
+        expressions=tuples,
+        alias=exp.TableAlias(
+            this=exp.to_identifier(name), columns=[exp.to_identifier(c) for c in columns]
+        ),
+    )

@@ -26,23 +26,61 @@ class CdmError(DataError):
 
 
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "person": ("person_id", "gender_concept_id", "year_of_birth", "month_of_birth",
-               "day_of_birth", "birth_datetime"),
+    "person": (
+        "person_id",
+        "gender_concept_id",
+        "year_of_birth",
+        "month_of_birth",
+        "day_of_birth",
+        "birth_datetime",
+    ),
     "concept": ("concept_id", "concept_code", "vocabulary_id", "concept_name"),
     "concept_ancestor": ("ancestor_concept_id", "descendant_concept_id"),
-    "measurement": ("measurement_id", "person_id", "measurement_concept_id", "measurement_date",
-                    "value_as_number", "value_as_concept_id", "unit_concept_id", "range_low",
-                    "range_high", "operator_concept_id"),
-    "observation": ("observation_id", "person_id", "observation_concept_id", "observation_date",
-                    "value_as_number", "value_as_concept_id", "unit_concept_id"),
-    "condition_occurrence": ("condition_occurrence_id", "person_id", "condition_concept_id",
-                             "condition_source_concept_id", "condition_start_date",
-                             "condition_end_date"),
-    "drug_exposure": ("drug_exposure_id", "person_id", "drug_concept_id",
-                      "drug_exposure_start_date", "drug_exposure_end_date", "route_concept_id",
-                      "stop_reason"),
-    "procedure_occurrence": ("procedure_occurrence_id", "person_id", "procedure_concept_id",
-                             "procedure_source_concept_id", "procedure_date"),
+    "measurement": (
+        "measurement_id",
+        "person_id",
+        "measurement_concept_id",
+        "measurement_date",
+        "value_as_number",
+        "value_as_concept_id",
+        "unit_concept_id",
+        "range_low",
+        "range_high",
+        "operator_concept_id",
+    ),
+    "observation": (
+        "observation_id",
+        "person_id",
+        "observation_concept_id",
+        "observation_date",
+        "value_as_number",
+        "value_as_concept_id",
+        "unit_concept_id",
+    ),
+    "condition_occurrence": (
+        "condition_occurrence_id",
+        "person_id",
+        "condition_concept_id",
+        "condition_source_concept_id",
+        "condition_start_date",
+        "condition_end_date",
+    ),
+    "drug_exposure": (
+        "drug_exposure_id",
+        "person_id",
+        "drug_concept_id",
+        "drug_exposure_start_date",
+        "drug_exposure_end_date",
+        "route_concept_id",
+        "stop_reason",
+    ),
+    "procedure_occurrence": (
+        "procedure_occurrence_id",
+        "person_id",
+        "procedure_concept_id",
+        "procedure_source_concept_id",
+        "procedure_date",
+    ),
 }
 """The columns each table must have when a criterion reads it."""
 
@@ -65,8 +103,11 @@ class Cdm:
             raise CdmError(f"the CDM has no table {where!r}, needed for {why}", where=where)
         missing = [c for c in REQUIRED[table] if c not in self.columns[table]]
         if missing:
-            raise CdmError(f"table {where!r} lacks column(s) {', '.join(missing)}, needed for "
-                           f"{why}", where=where, field=missing[0])
+            raise CdmError(
+                f"table {where!r} lacks column(s) {', '.join(missing)}, needed for {why}",
+                where=where,
+                field=missing[0],
+            )
 
     def table(self, name: str, alias: str | None = None) -> exp.Table:
         t = exp.table_(name, db=self.schema)
@@ -110,7 +151,9 @@ class DuckDBConnection:
     def columns(self, schema: str | None) -> dict[str, frozenset[str]]:
         rows = self._con.execute(
             "SELECT lower(table_name), lower(column_name) FROM information_schema.columns "
-            "WHERE table_schema = ?", [schema or "main"]).fetchall()
+            "WHERE table_schema = ?",
+            [schema or "main"],
+        ).fetchall()
         return _group(rows)
 
     def close(self) -> None:
@@ -138,12 +181,16 @@ class PostgresConnection:
             names = [d.name for d in cur.description or ()]
             rows = cur.fetchall()
         cols = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-        return pa.table({n: pa.array([_py(v) for v in c]) for n, c in zip(names, cols, strict=True)})
+        return pa.table(
+            {n: pa.array([_py(v) for v in c]) for n, c in zip(names, cols, strict=True)}
+        )
 
     def columns(self, schema: str | None) -> dict[str, frozenset[str]]:
         rows = self._con.execute(
             "SELECT lower(table_name), lower(column_name) FROM information_schema.columns "
-            "WHERE table_schema = %s", [schema or "public"]).fetchall()
+            "WHERE table_schema = %s",
+            [schema or "public"],
+        ).fetchall()
         return _group(rows)
 
     def close(self) -> None:
@@ -174,8 +221,9 @@ class SparkConnection:
 
     def columns(self, schema: str | None) -> dict[str, frozenset[str]]:
         out: dict[str, frozenset[str]] = {}
-        for t in self.session.catalog.listTables(schema) if schema else \
-                self.session.catalog.listTables():
+        for t in (
+            self.session.catalog.listTables(schema) if schema else self.session.catalog.listTables()
+        ):
             name = t.name.lower()
             qualified = f"{schema}.{t.name}" if schema else t.name
             out[name] = frozenset(c.lower() for c in self.session.table(qualified).columns)
@@ -202,34 +250,41 @@ def spark_session(master: str = "local[2]") -> Any:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 
-    return (SparkSession.builder.master(master).appName("cartrial")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "4")
-            # the compiled query joins many small per-person tables: broadcasting each of
-            # them exhausts a local driver, so sort-merge joins are used
-            .config("spark.sql.autoBroadcastJoinThreshold", "-1")
-            .config("spark.driver.memory", "2g")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .getOrCreate())
+    return (
+        SparkSession.builder.master(master)
+        .appName("cartrial")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        # the compiled query joins many small per-person tables: broadcasting each of
+        # them exhausts a local driver, so sort-merge joins are used
+        .config("spark.sql.autoBroadcastJoinThreshold", "-1")
+        .config("spark.driver.memory", "2g")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
 
 
 def connect(url: str) -> Connection:
     """``duckdb:///path.duckdb`` | ``postgresql://user@host/db`` | ``spark://local[2]/parquet_dir``."""
     parsed = urlparse(url)
     if parsed.scheme == "duckdb":
-        path = url[len("duckdb://"):]
+        path = url[len("duckdb://") :]
         path = path[1:] if path.startswith("//") else path
         return DuckDBConnection(path or ":memory:")
     if parsed.scheme in ("postgresql", "postgres"):
         return PostgresConnection(url)
     if parsed.scheme == "spark":
-        rest = url[len("spark://"):]
+        rest = url[len("spark://") :]
         master, _, directory = rest.partition("/")
-        return SparkConnection(spark_session(master or "local[2]"),
-                               "/" + directory if directory else None)
-    raise CdmError(f"unknown CDM URL scheme {parsed.scheme!r}: use duckdb:///file.duckdb, "
-                   "postgresql://... or spark://local[2]/parquet_dir", where="--cdm")
+        return SparkConnection(
+            spark_session(master or "local[2]"), "/" + directory if directory else None
+        )
+    raise CdmError(
+        f"unknown CDM URL scheme {parsed.scheme!r}: use duckdb:///file.duckdb, "
+        "postgresql://... or spark://local[2]/parquet_dir",
+        where="--cdm",
+    )
 
 
 def inspect(con: Connection, schema: str | None = None) -> Cdm:
@@ -239,21 +294,36 @@ def inspect(con: Connection, schema: str | None = None) -> Cdm:
         where = schema or "the default schema"
         raise CdmError(f"no tables found in {where}", where=where)
     cdm = Cdm(columns=cols, schema=schema)
-    sources = [t for t in ("measurement", "observation")
-               if t in cols and "unit_concept_id" in cols[t]]
+    sources = [
+        t for t in ("measurement", "observation") if t in cols and "unit_concept_id" in cols[t]
+    ]
     if not sources or "concept" not in cols:
         return cdm
-    used: exp.Expression = exp.union(
-        *[exp.select(exp.column("unit_concept_id")).from_(cdm.table(t)) for t in sources],
-        distinct=True) if len(sources) > 1 else \
-        exp.select(exp.column("unit_concept_id")).distinct().from_(cdm.table(sources[0]))
-    q = (exp.select(exp.column("concept_code", "c")).distinct()
-         .from_(exp.Subquery(this=used, alias=exp.TableAlias(this=exp.to_identifier("u"))))
-         .join(cdm.table("concept", "c"), on=exp.EQ(
-             this=exp.column("concept_id", "c"), expression=exp.column("unit_concept_id", "u"))))
+    used: exp.Expression = (
+        exp.union(
+            *[exp.select(exp.column("unit_concept_id")).from_(cdm.table(t)) for t in sources],
+            distinct=True,
+        )
+        if len(sources) > 1
+        else exp.select(exp.column("unit_concept_id")).distinct().from_(cdm.table(sources[0]))
+    )
+    q = (
+        exp.select(exp.column("concept_code", "c"))
+        .distinct()
+        .from_(exp.Subquery(this=used, alias=exp.TableAlias(this=exp.to_identifier("u"))))
+        .join(
+            cdm.table("concept", "c"),
+            on=exp.EQ(
+                this=exp.column("concept_id", "c"), expression=exp.column("unit_concept_id", "u")
+            ),
+        )
+    )
     codes = con.query(q.sql(dialect=con.dialect)).column(0).to_pylist()
-    return Cdm(columns=cols, schema=schema,
-               unit_codes=tuple(sorted({str(c) for c in codes if c is not None})))
+    return Cdm(
+        columns=cols,
+        schema=schema,
+        unit_codes=tuple(sorted({str(c) for c in codes if c is not None})),
+    )
 
 
 def _group(rows: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:

@@ -76,8 +76,13 @@ def to_sql(tree: exp.Expression, dialect: str, *, pretty: bool = False) -> str:
     return tree.sql(dialect=dialect, pretty=pretty)
 
 
-def _flatten(node: Criterion, section: str, depth: int, parent: str | None,
-             out: list[tuple[Criterion, str, int, str | None]]) -> None:
+def _flatten(
+    node: Criterion,
+    section: str,
+    depth: int,
+    parent: str | None,
+    out: list[tuple[Criterion, str, int, str | None]],
+) -> None:
     out.append((node, section, depth, parent))
     for kid in children(node):
         _flatten(kid, section, depth + 1, node.id, out)
@@ -91,15 +96,22 @@ def _wide(state: State) -> exp.Select:
     """All per-person atom CTEs as one row per person (a truth code per atom; NULL = no row).
 
     One UNION ALL and one GROUP BY instead of a join per atom."""
-    parts = [exp.select(col("person_id"), alias(lit(name), "k"), alias(code(col("s")), "c"))
-             .from_(name) for name, _ in state.atoms]
+    parts = [
+        exp.select(col("person_id"), alias(lit(name), "k"), alias(code(col("s")), "c")).from_(name)
+        for name, _ in state.atoms
+    ]
     long: exp.Expression = parts[0]
     for part in parts[1:]:
         long = exp.union(long, part, distinct=False, copy=False)
-    pivot = [alias(exp.Max(this=case([(exp.EQ(this=col("k"), expression=lit(name)), col("c"))])),
-                   name) for name, _ in state.atoms]
-    return exp.select(col("person_id"), *pivot).from_(exp.Subquery(
-        this=long, alias=exp.TableAlias(this=exp.to_identifier("u")))).group_by(col("person_id"))
+    pivot = [
+        alias(exp.Max(this=case([(exp.EQ(this=col("k"), expression=lit(name)), col("c"))])), name)
+        for name, _ in state.atoms
+    ]
+    return (
+        exp.select(col("person_id"), *pivot)
+        .from_(exp.Subquery(this=long, alias=exp.TableAlias(this=exp.to_identifier("u"))))
+        .group_by(col("person_id"))
+    )
 
 
 def compile_protocol(protocol: Protocol, cdm: Cdm, *, as_of: date) -> CompiledProtocol:
@@ -128,23 +140,33 @@ def compile_protocol(protocol: Protocol, cdm: Cdm, *, as_of: date) -> CompiledPr
             code = col(node.table, "w")
             if node.name == "person_id":  # presence of a row for the person
                 return code
-            return case([(exp.EQ(this=code, expression=lit(2)), TRUE),
-                         (exp.EQ(this=code.copy(), expression=lit(0)), FALSE)], null_bool())
+            return case(
+                [
+                    (exp.EQ(this=code, expression=lit(2)), TRUE),
+                    (exp.EQ(this=code.copy(), expression=lit(0)), FALSE),
+                ],
+                null_bool(),
+            )
         return node
 
-    inner = exp.select(col("person_id", "p"), *[alias(e.transform(widen), n)
-                                                for n, e in state.layers.get(0, [])])
+    inner = exp.select(
+        col("person_id", "p"), *[alias(e.transform(widen), n) for n, e in state.layers.get(0, [])]
+    )
     inner = inner.from_(exp.to_table("cdm_person").as_("p"))
     if state.atoms:
-        inner = inner.join(exp.to_table("cdm_atoms").as_("w"), on=exp.EQ(
-            this=col("person_id", "w"), expression=col("person_id", "p")), join_type="left",
-            copy=False)
+        inner = inner.join(
+            exp.to_table("cdm_atoms").as_("w"),
+            on=exp.EQ(this=col("person_id", "w"), expression=col("person_id", "p")),
+            join_type="left",
+            copy=False,
+        )
     layered: exp.Select = inner
     for height in sorted(h for h in state.layers if h > 0):
         # OFFSET 0 keeps PostgreSQL from pulling the layer up into its parent, which would
         # substitute every column by its expression and grow the plan exponentially
         layered = exp.select(exp.Star(), *[alias(e, n) for n, e in state.layers[height]]).from_(
-            layered.offset(0, copy=False).subquery(f"l{height}", copy=False), copy=False)
+            layered.offset(0, copy=False).subquery(f"l{height}", copy=False), copy=False
+        )
     criteria: list[CompiledCriterion] = []
     select: list[exp.Expression] = [col("person_id")]
     for i, (node, section, depth, parent) in enumerate(nodes, 1):
@@ -153,22 +175,33 @@ def compile_protocol(protocol: Protocol, cdm: Cdm, *, as_of: date) -> CompiledPr
         reason = state.manual.get(nid)
         expr = null_bool() if reason is not None else col(state.refs[nid].value)
         select.append(alias(expr, column))
-        criteria.append(CompiledCriterion(id=nid, column=column, section=section,
-                                          kind=node.kind, depth=depth, parent=parent,
-                                          text=node.text, manual_reason=reason))
-    decisive = [_is_true(not_(col(r.value)) if s == "inclusion" else col(r.value))
-                for s, r in tops]
+        criteria.append(
+            CompiledCriterion(
+                id=nid,
+                column=column,
+                section=section,
+                kind=node.kind,
+                depth=depth,
+                parent=parent,
+                text=node.text,
+                manual_reason=reason,
+            )
+        )
+    decisive = [_is_true(not_(col(r.value)) if s == "inclusion" else col(r.value)) for s, r in tops]
     unknown = [is_null(col(r.value)) for _, r in tops]
-    verdict = case([(or_(*decisive), lit("INELIGIBLE")), (or_(*unknown), lit("NEEDS_DATA"))],
-                   lit("ELIGIBLE"))
+    verdict = case(
+        [(or_(*decisive), lit("INELIGIBLE")), (or_(*unknown), lit("NEEDS_DATA"))], lit("ELIGIBLE")
+    )
     select.append(alias(verdict, "verdict"))
-    query = exp.select(*select).from_(layered.offset(0, copy=False).subquery("t", copy=False),
-                                      copy=False)
+    query = exp.select(*select).from_(
+        layered.offset(0, copy=False).subquery("t", copy=False), copy=False
+    )
     for name, cte in base.ctes(state):
         query = query.with_(name, as_=cte, materialized=True, copy=False)
     for name, cte in state.atoms:
         query = query.with_(name, as_=cte, copy=False)
     if state.atoms:
         query = query.with_("cdm_atoms", as_=_wide(state), copy=False)
-    return CompiledProtocol(nct_id=protocol.nct_id, as_of=as_of, query=query,
-                            criteria=tuple(criteria))
+    return CompiledProtocol(
+        nct_id=protocol.nct_id, as_of=as_of, query=query, criteria=tuple(criteria)
+    )

@@ -40,17 +40,27 @@ Combine = Callable[[Sequence[exp.Expression]], exp.Expression]
 def _at_least(n: int) -> Combine:
     def combine(kids: Sequence[exp.Expression]) -> exp.Expression:
         def count(unknown: bool) -> exp.Expression:
-            terms = [case([(is_null(k.copy()) if unknown else k.copy(), lit(1))], lit(0))
-                     for k in kids]
+            terms = [
+                case([(is_null(k.copy()) if unknown else k.copy(), lit(1))], lit(0)) for k in kids
+            ]
             total = terms[0]
             for t in terms[1:]:
                 total = exp.Add(this=total, expression=t)
             return exp.paren(total)
 
         true = count(False)
-        return case([(exp.GTE(this=true, expression=lit(n)), TRUE),
-                     (exp.LT(this=exp.Add(this=true.copy(), expression=count(True)),
-                             expression=lit(n)), FALSE)], null_bool())
+        return case(
+            [
+                (exp.GTE(this=true, expression=lit(n)), TRUE),
+                (
+                    exp.LT(
+                        this=exp.Add(this=true.copy(), expression=count(True)), expression=lit(n)
+                    ),
+                    FALSE,
+                ),
+            ],
+            null_bool(),
+        )
 
     return combine
 
@@ -77,10 +87,11 @@ def _composite(kids: list[Ref], combine: Combine) -> Composite:
         elif k.assumed is not True:
             open_parts.append(and_(not_(col(k.assumed)), is_null(col(k.value))))
     open_data = or_(*open_parts) if open_parts else FALSE
-    value = case([(not_null(on_data), on_data.copy()), (open_data, null_bool())],
-                 with_assumptions)
-    assumed = case([(not_null(on_data.copy()), FALSE), (open_data.copy(), FALSE)],
-                   not_null(with_assumptions.copy()))
+    value = case([(not_null(on_data), on_data.copy()), (open_data, null_bool())], with_assumptions)
+    assumed = case(
+        [(not_null(on_data.copy()), FALSE), (open_data.copy(), FALSE)],
+        not_null(with_assumptions.copy()),
+    )
     return Composite(value, assumed, height)
 
 
@@ -102,6 +113,7 @@ def _at_least_node(node: AtLeast, scope: Scope) -> Composite:
 @COMPILER.register(Not)
 def _not(node: Not, scope: Scope) -> Composite:
     kid = compile_node(node.item, scope.flipped())
-    assumed: bool | exp.Expression = kid.assumed if isinstance(kid.assumed, bool) else \
-        col(kid.assumed)
+    assumed: bool | exp.Expression = (
+        kid.assumed if isinstance(kid.assumed, bool) else col(kid.assumed)
+    )
     return Composite(not_(col(kid.value)), assumed, kid.height + 1)

@@ -94,7 +94,9 @@ def unit_factor(key: str, unit_code: str | None) -> float | None:
     return one if zero == 0.0 else None
 
 
-def unit_rows(keys: Iterable[str], unit_codes: Iterable[str | None]) -> list[tuple[str, str, float]]:
+def unit_rows(
+    keys: Iterable[str], unit_codes: Iterable[str | None]
+) -> list[tuple[str, str, float]]:
     """(key, unit code ('' = none), factor) for every convertible pair."""
     rows: list[tuple[str, str, float]] = []
     codes = sorted({u or "" for u in unit_codes})

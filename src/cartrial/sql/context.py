@@ -55,8 +55,13 @@ class State:
         layer.append((name, expr))
         return name
 
-    def need(self, base: str, why: str, group: str | None = None,
-             keys: tuple[str, ...] | frozenset[str] = ()) -> None:
+    def need(
+        self,
+        base: str,
+        why: str,
+        group: str | None = None,
+        keys: tuple[str, ...] | frozenset[str] = (),
+    ) -> None:
         """Record that an extract is read (and for which concept keys); check the CDM has it."""
         for table in BASE_TABLES[base]:
             self.cdm.require(table, f"criterion {why}")
@@ -112,8 +117,11 @@ def compile_node(node: Criterion, scope: Scope) -> Ref:
     state = scope.state
     if isinstance(built, Composite):
         value = state.column(built.height, built.value)
-        assumed: bool | str = built.assumed if isinstance(built.assumed, bool) else \
-            state.column(built.height, built.assumed)
+        assumed: bool | str = (
+            built.assumed
+            if isinstance(built.assumed, bool)
+            else state.column(built.height, built.assumed)
+        )
         ref = Ref(value, assumed, built.height)
     else:
         manual = type(node).__name__ == "ManualReview"

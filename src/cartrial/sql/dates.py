@@ -50,12 +50,18 @@ def plus(column: exp.Expression, amount: float, unit: TimeUnit) -> exp.Expressio
         raise ValueError("a duration cannot be in half-lives")
     if unit in (TimeUnit.MONTHS, TimeUnit.YEARS) and amount == int(amount):
         months = int(amount) * (12 if unit is TimeUnit.YEARS else 1)
-        return as_date(exp.DateAdd(  # type: ignore[no-untyped-call]
-            this=column, expression=exp.Literal.number(months), unit=exp.var("MONTH")))
+        return as_date(
+            exp.DateAdd(  # type: ignore[no-untyped-call]
+                this=column, expression=exp.Literal.number(months), unit=exp.var("MONTH")
+            )
+        )
     probe = date(2000, 1, 1)
     days = (shift(probe, amount, unit) - probe).days
-    return as_date(exp.DateAdd(  # type: ignore[no-untyped-call]
-        this=column, expression=exp.Literal.number(days), unit=exp.var("DAY")))
+    return as_date(
+        exp.DateAdd(  # type: ignore[no-untyped-call]
+            this=column, expression=exp.Literal.number(days), unit=exp.var("DAY")
+        )
+    )
 
 
 def part(name: str, column: exp.Expression) -> exp.Expression:
@@ -63,15 +69,22 @@ def part(name: str, column: exp.Expression) -> exp.Expression:
     return exp.Extract(this=exp.var(name), expression=column)
 
 
-def age_years(year: exp.Expression, month: exp.Expression, day: exp.Expression,
-              as_of: date) -> exp.Expression:
+def age_years(
+    year: exp.Expression, month: exp.Expression, day: exp.Expression, as_of: date
+) -> exp.Expression:
     """Completed years on ``as_of`` from birth year/month/day (``Patient.age_on``)."""
     before_birthday = exp.or_(
         exp.GT(this=month, expression=exp.Literal.number(as_of.month)),
-        exp.and_(exp.EQ(this=month, expression=exp.Literal.number(as_of.month)),
-                 exp.GT(this=day, expression=exp.Literal.number(as_of.day))),
+        exp.and_(
+            exp.EQ(this=month, expression=exp.Literal.number(as_of.month)),
+            exp.GT(this=day, expression=exp.Literal.number(as_of.day)),
+        ),
     )
-    minus = exp.Case(ifs=[exp.If(this=before_birthday, true=exp.Literal.number(1))],
-                     default=exp.Literal.number(0))
-    return exp.Sub(this=exp.Sub(this=exp.Literal.number(as_of.year), expression=year),
-                   expression=exp.paren(minus))
+    minus = exp.Case(
+        ifs=[exp.If(this=before_birthday, true=exp.Literal.number(1))],
+        default=exp.Literal.number(0),
+    )
+    return exp.Sub(
+        this=exp.Sub(this=exp.Literal.number(as_of.year), expression=year),
+        expression=exp.paren(minus),
+    )

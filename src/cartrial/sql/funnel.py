@@ -64,11 +64,24 @@ def funnel(compiled: CompiledProtocol, result: pa.Table) -> Funnel:
             removed = _count(out)
             unknown = _count(pc.and_(alive, pc.is_null(col)))
             alive = pc.and_(alive, pc.invert(out))
-        rows.append(FunnelRow(id=crit.id, section=crit.section, text=crit.text, removed=removed,
-                              unknown=unknown, remaining=_count(alive), met=met,
-                              not_met=not_met, unknown_all=unknown_all, manual=manual))
-    verdicts = {v: _count(pc.equal(result.column("verdict"), v))
-                for v in ("ELIGIBLE", "NEEDS_DATA", "INELIGIBLE")}
+        rows.append(
+            FunnelRow(
+                id=crit.id,
+                section=crit.section,
+                text=crit.text,
+                removed=removed,
+                unknown=unknown,
+                remaining=_count(alive),
+                met=met,
+                not_met=not_met,
+                unknown_all=unknown_all,
+                manual=manual,
+            )
+        )
+    verdicts = {
+        v: _count(pc.equal(result.column("verdict"), v))
+        for v in ("ELIGIBLE", "NEEDS_DATA", "INELIGIBLE")
+    }
     return Funnel(trial=compiled.nct_id, persons=n, rows=tuple(rows), verdicts=verdicts)
 
 
@@ -77,15 +90,18 @@ def candidates(compiled: CompiledProtocol, result: pa.Table) -> pa.Table:
     not_met / unknown / manual)."""
     keep = pc.not_equal(result.column("verdict"), "INELIGIBLE")
     table = result.filter(keep)
-    out: dict[str, pa.Array] = {"person_id": table.column("person_id"),
-                                "verdict": table.column("verdict")}
+    out: dict[str, pa.Array] = {
+        "person_id": table.column("person_id"),
+        "verdict": table.column("verdict"),
+    }
     for crit in compiled.criteria:
         col = table.column(crit.column)
         if crit.manual_reason is not None:
             out[crit.id] = pa.array(["manual"] * table.num_rows)
             continue
-        status = pc.if_else(pc.is_null(col), "unknown",
-                            pc.if_else(pc.fill_null(col, False), "met", "not_met"))
+        status = pc.if_else(
+            pc.is_null(col), "unknown", pc.if_else(pc.fill_null(col, False), "met", "not_met")
+        )
         out[crit.id] = status
     return pa.table(out)
 

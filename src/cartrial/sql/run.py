@@ -11,9 +11,14 @@ from cartrial.sql.cdm import Cdm, Connection, inspect
 from cartrial.sql.compile import CompiledProtocol, compile_protocol
 
 
-def screen_population(con: Connection, protocol: Protocol, *, as_of: date,
-                      cdm: Cdm | None = None, schema: str | None = None
-                      ) -> tuple[CompiledProtocol, pa.Table]:
+def screen_population(
+    con: Connection,
+    protocol: Protocol,
+    *,
+    as_of: date,
+    cdm: Cdm | None = None,
+    schema: str | None = None,
+) -> tuple[CompiledProtocol, pa.Table]:
     """Compile ``protocol`` for the CDM behind ``con`` and run it (person_id, c001..., verdict)."""
     cdm = cdm or inspect(con, schema)
     compiled = compile_protocol(protocol, cdm, as_of=as_of)

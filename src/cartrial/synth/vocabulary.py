@@ -21,15 +21,27 @@ from cartrial.sql import concepts
 LOCAL_BASE = 2_000_000_000
 
 UNITS: dict[str, int] = {
-    "mg/dL": 8840, "g/dL": 8713, "%": 8554, "U/L": 8645, "umol/L": 8749, "cm": 8582,
-    "kg": 9529, "10*3/uL": 8848,
+    "mg/dL": 8840,
+    "g/dL": 8713,
+    "%": 8554,
+    "U/L": 8645,
+    "umol/L": 8749,
+    "cm": 8582,
+    "kg": 9529,
+    "10*3/uL": 8848,
 }
 """UCUM unit concepts with their standard ids; other units get local ids."""
 
-ROUTES: dict[str, int] = {"Oral": 4132161, "Intravenous": 4171047, "Subcutaneous": 4142048,
-                          "Topical": 4263689, "Inhalation": 45956874}
+ROUTES: dict[str, int] = {
+    "Oral": 4132161,
+    "Intravenous": 4171047,
+    "Subcutaneous": 4142048,
+    "Topical": 4263689,
+    "Inhalation": 45956874,
+}
 OTHER: list[tuple[int, str, str, str, str]] = [
-    (8507, "MALE", "Gender", "Gender", "M"), (8532, "FEMALE", "Gender", "Gender", "F"),
+    (8507, "MALE", "Gender", "Gender", "M"),
+    (8532, "FEMALE", "Gender", "Gender", "F"),
     (9191, "Positive", "Meas Value", "SNOMED", "10828004"),
     (9189, "Negative", "Meas Value", "SNOMED", "260385009"),
     (4171756, "<", "Meas Value Operator", "SNOMED", "276139006"),
@@ -61,8 +73,13 @@ def _known_ids() -> dict[str, int]:
     return {k: int(v[0]) for k, v in raw.items()}
 
 
-_DOMAIN = {"labs": "Measurement", "conditions": "Condition", "medications": "Drug",
-           "vaccines": "Drug", "procedures": "Procedure"}
+_DOMAIN = {
+    "labs": "Measurement",
+    "conditions": "Condition",
+    "medications": "Drug",
+    "vaccines": "Drug",
+    "procedures": "Procedure",
+}
 
 
 @functools.cache
@@ -84,8 +101,16 @@ def build(unit_codes: tuple[str, ...]) -> SynthVocabulary:
                         cid = v.local()
                     used.add(cid)
                     seen_code[(vid, code)] = cid
-                    v.rows.append((cid, vocab.display(group, key)[:250], domain, vid,
-                                   "Ingredient" if group == "medications" else "Code", code))
+                    v.rows.append(
+                        (
+                            cid,
+                            vocab.display(group, key)[:250],
+                            domain,
+                            vid,
+                            "Ingredient" if group == "medications" else "Code",
+                            code,
+                        )
+                    )
                     v.ancestors.append((cid, cid))
                 if vid in ("ICD10CM", "ICD10"):
                     v.source_only.setdefault((group, key), cid)
@@ -93,10 +118,16 @@ def build(unit_codes: tuple[str, ...]) -> SynthVocabulary:
                     v.primary.setdefault((group, key), cid)
             if group in ("conditions", "medications") and (group, key) in v.primary:
                 child = v.local()
-                v.rows.append((child, f"{vocab.display(group, key)[:200]} (synthetic subtype)",
-                               domain, "cartrial_synth",
-                               "Clinical Drug" if group == "medications" else "Clinical Finding",
-                               f"{key}-child"))
+                v.rows.append(
+                    (
+                        child,
+                        f"{vocab.display(group, key)[:200]} (synthetic subtype)",
+                        domain,
+                        "cartrial_synth",
+                        "Clinical Drug" if group == "medications" else "Clinical Finding",
+                        f"{key}-child",
+                    )
+                )
                 v.ancestors += [(v.primary[(group, key)], child), (child, child)]
                 v.child[(group, key)] = child
     for code in unit_codes:

@@ -13,9 +13,14 @@ from cartrial.criteria.serde import ProtocolError, parse_criterion, parse_protoc
 
 def error(inclusion: list[dict[str, Any]]) -> str:
     with pytest.raises(ProtocolError) as exc:
-        parse_protocol({"schema_version": 1, "trial": {"nct_id": "NCT00000002", "title": "T"},
-                        "criteria": {"inclusion": inclusion, "exclusion": []}},
-                       where="trials/NCT00000002.yaml")
+        parse_protocol(
+            {
+                "schema_version": 1,
+                "trial": {"nct_id": "NCT00000002", "title": "T"},
+                "criteria": {"inclusion": inclusion, "exclusion": []},
+            },
+            where="trials/NCT00000002.yaml",
+        )
     return str(exc.value)
 
 
@@ -27,17 +32,42 @@ def test_criterion_without_an_id_is_named_by_the_id_it_would_get() -> None:
     assert "criterion inc-2:" in msg
     assert "age needs min_years or max_years" in msg
     # ... and a bad comparator in the second child of inc-1 is in inc-1.2, field 'comparator'
-    msg = error([{"id": "inc-1", "kind": "all_of", "items": [
-        {"kind": "age", "min_years": 18},
-        {"kind": "measurement", "concept": "alt", "comparator": "<<", "uln_multiple": 3}]}])
+    msg = error(
+        [
+            {
+                "id": "inc-1",
+                "kind": "all_of",
+                "items": [
+                    {"kind": "age", "min_years": 18},
+                    {
+                        "kind": "measurement",
+                        "concept": "alt",
+                        "comparator": "<<",
+                        "uln_multiple": 3,
+                    },
+                ],
+            }
+        ]
+    )
     assert "criterion inc-1.2: field 'comparator'" in msg
 
 
 def test_node_level_error_does_not_name_a_list_index_as_the_field() -> None:
     # a rule on the whole node (exactly one threshold) has no single field; "field '[0]'" (the
     # node's position in the list) names nothing the author wrote
-    msg = error([{"id": "inc-hb", "kind": "measurement", "concept": "hemoglobin",
-                  "comparator": ">=", "value": 85, "unit": "g/L", "uln_multiple": 2}])
+    msg = error(
+        [
+            {
+                "id": "inc-hb",
+                "kind": "measurement",
+                "concept": "hemoglobin",
+                "comparator": ">=",
+                "value": 85,
+                "unit": "g/L",
+                "uln_multiple": 2,
+            }
+        ]
+    )
     assert "criterion inc-hb:" in msg
     assert "[0]" not in msg
     assert "give exactly one of value, uln_multiple, lln_multiple" in msg
@@ -50,16 +80,28 @@ def test_error_in_a_list_field_names_the_field_and_the_position() -> None:
 
 def test_error_outside_the_criteria_names_the_path() -> None:
     with pytest.raises(ProtocolError) as exc:
-        parse_protocol({"schema_version": 1, "trial": {"nct_id": "NCT00000002", "title": "T"},
-                        "screening_window_days": 0,
-                        "criteria": {"inclusion": [], "exclusion": []}})
+        parse_protocol(
+            {
+                "schema_version": 1,
+                "trial": {"nct_id": "NCT00000002", "title": "T"},
+                "screening_window_days": 0,
+                "criteria": {"inclusion": [], "exclusion": []},
+            }
+        )
     assert "field 'screening_window_days'" in str(exc.value)
 
 
 def test_parse_criterion_names_its_own_id() -> None:
     with pytest.raises(ProtocolError) as exc:
-        parse_criterion({"id": "x", "kind": "measurement", "concept": "hemoglobin",
-                         "comparator": ">=", "value": 85})
+        parse_criterion(
+            {
+                "id": "x",
+                "kind": "measurement",
+                "concept": "hemoglobin",
+                "comparator": ">=",
+                "value": 85,
+            }
+        )
     assert "criterion x:" in str(exc.value)
     assert "unit" in str(exc.value)
 
@@ -67,8 +109,27 @@ def test_parse_criterion_names_its_own_id() -> None:
 def test_linter_checks_the_other_tests_a_serology_names() -> None:
     # serology.also lists further tests of the same thing; an unknown key there never matches
     # any Observation, so the criterion would silently read only the first test
-    msgs = all_checks(parse_criterion({"kind": "serology", "concept": "hcg_serum_qual",
-                                       "also": ["hcg_urine_qualitative"], "result": "positive"}))
+    msgs = all_checks(
+        parse_criterion(
+            {
+                "kind": "serology",
+                "concept": "hcg_serum_qual",
+                "also": ["hcg_urine_qualitative"],
+                "result": "positive",
+            }
+        )
+    )
     assert any("hcg_urine_qualitative" in m for m in msgs)
-    assert all_checks(parse_criterion({"kind": "serology", "concept": "hcg_serum_qual",
-                                       "also": ["hcg_urine_qual"], "result": "positive"})) == []
+    assert (
+        all_checks(
+            parse_criterion(
+                {
+                    "kind": "serology",
+                    "concept": "hcg_serum_qual",
+                    "also": ["hcg_urine_qual"],
+                    "result": "positive",
+                }
+            )
+        )
+        == []
+    )

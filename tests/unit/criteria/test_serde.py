@@ -79,15 +79,30 @@ def test_error_names_file_criterion_and_field(tmp_path: Path) -> None:
 
 def test_missing_threshold_unit_is_rejected() -> None:
     with pytest.raises(ProtocolError) as exc:
-        parse_criterion({"id": "x", "kind": "measurement", "concept": "hemoglobin",
-                         "comparator": ">=", "value": 85})
+        parse_criterion(
+            {
+                "id": "x",
+                "kind": "measurement",
+                "concept": "hemoglobin",
+                "comparator": ">=",
+                "value": 85,
+            }
+        )
     assert "unit" in str(exc.value)
 
 
 def test_two_thresholds_rejected() -> None:
     with pytest.raises(ProtocolError):
-        parse_criterion({"kind": "measurement", "concept": "alt", "comparator": "<=",
-                         "uln_multiple": 3, "value": 40, "unit": "U/L"})
+        parse_criterion(
+            {
+                "kind": "measurement",
+                "concept": "alt",
+                "comparator": "<=",
+                "uln_multiple": 3,
+                "value": 40,
+                "unit": "U/L",
+            }
+        )
 
 
 def test_impossible_age_range_rejected() -> None:
@@ -110,7 +125,9 @@ def test_duplicate_ids_rejected(tmp_path: Path) -> None:
 
 def test_unknown_field_rejected_with_name(tmp_path: Path) -> None:
     with pytest.raises(ProtocolError) as exc:
-        load_protocol(write(tmp_path, MINIMAL.replace("min_years: 18", "min_years: 18\n      minimum: 3")))
+        load_protocol(
+            write(tmp_path, MINIMAL.replace("min_years: 18", "min_years: 18\n      minimum: 3"))
+        )
     assert "minimum" in str(exc.value)
 
 
@@ -122,16 +139,29 @@ def test_invalid_yaml_names_file(tmp_path: Path) -> None:
 
 def test_half_life_window_only_for_medications() -> None:
     with pytest.raises(ProtocolError):
-        parse_criterion({"kind": "measurement", "concept": "alt", "comparator": "<=",
-                         "uln_multiple": 3, "lookback": {"amount": 5, "unit": "half_lives"}})
-    node = parse_criterion({"kind": "medication", "classes": ["bDMARDs"],
-                            "within": {"amount": 5, "unit": "half_lives"}})
+        parse_criterion(
+            {
+                "kind": "measurement",
+                "concept": "alt",
+                "comparator": "<=",
+                "uln_multiple": 3,
+                "lookback": {"amount": 5, "unit": "half_lives"},
+            }
+        )
+    node = parse_criterion(
+        {
+            "kind": "medication",
+            "classes": ["bDMARDs"],
+            "within": {"amount": 5, "unit": "half_lives"},
+        }
+    )
     assert node.kind == "medication"
 
 
 def test_measurement_node_is_frozen() -> None:
-    node = parse_criterion({"kind": "measurement", "concept": "alt", "comparator": "<=",
-                            "uln_multiple": 3})
+    node = parse_criterion(
+        {"kind": "measurement", "concept": "alt", "comparator": "<=", "uln_multiple": 3}
+    )
     assert isinstance(node, Measurement)
     with pytest.raises(ValidationError):
         node.concept = "ast"  # type: ignore[misc]

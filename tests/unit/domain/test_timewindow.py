@@ -34,8 +34,10 @@ def test_window_rejects_non_positive() -> None:
         Window(amount=0, unit=TimeUnit.DAYS)
 
 
-@given(st.dates(min_value=date(1950, 1, 1), max_value=date(2090, 1, 1)),
-       st.integers(min_value=0, max_value=600))
+@given(
+    st.dates(min_value=date(1950, 1, 1), max_value=date(2090, 1, 1)),
+    st.integers(min_value=0, max_value=600),
+)
 def test_month_shift_round_trip_never_overshoots(d: date, months: int) -> None:
     forward = add_months(d, months)
     back = add_months(forward, -months)

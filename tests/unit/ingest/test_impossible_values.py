@@ -40,7 +40,9 @@ def test_impossible_measurement_rejects_that_resource_only(
 
 
 def test_percent_of_predicted_may_exceed_100() -> None:
-    bundle = BundleBuilder("fvc", birth="1980-01-01").lab("fvc_pct_pred", 112, "%", "2026-11-20").build()
+    bundle = (
+        BundleBuilder("fvc", birth="1980-01-01").lab("fvc_pct_pred", 112, "%", "2026-11-20").build()
+    )
     patient = patient_from_bundle(bundle)
     assert patient.observations_of("fvc_pct_pred")[0].value == 112
 

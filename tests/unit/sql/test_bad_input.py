@@ -25,15 +25,24 @@ AS_OF = date(2025, 6, 30)
 
 
 def _protocol(*inclusion: dict) -> object:
-    return parse_protocol({
-        "schema_version": 1,
-        "trial": {"nct_id": "NCT00000001", "title": "test"},
-        "criteria": {"inclusion": list(inclusion)},
-    })
+    return parse_protocol(
+        {
+            "schema_version": 1,
+            "trial": {"nct_id": "NCT00000001", "title": "test"},
+            "criteria": {"inclusion": list(inclusion)},
+        }
+    )
 
 
-HB = {"id": "hb", "kind": "measurement", "text": "Hb >= 85 g/L", "concept": "hemoglobin",
-      "comparator": ">=", "value": 85, "unit": "g/L"}
+HB = {
+    "id": "hb",
+    "kind": "measurement",
+    "text": "Hb >= 85 g/L",
+    "concept": "hemoglobin",
+    "comparator": ">=",
+    "value": 85,
+    "unit": "g/L",
+}
 
 
 @pytest.fixture(scope="module")
@@ -71,17 +80,20 @@ def test_unconvertible_unit_is_unknown_and_counted(tmp_path: Path, tiny: Path) -
     con.execute(f"ATTACH '{tiny}' AS src (READ_ONLY)")
     for t in ("person", "concept", "concept_ancestor", "observation", "measurement"):
         con.execute(f"CREATE TABLE {t} AS SELECT * FROM src.{t}")
-    hb = con.execute("SELECT concept_id FROM concept WHERE vocabulary_id = 'LOINC' AND "
-                     "concept_code = '718-7'").fetchone()[0]
-    bogus = con.execute("SELECT concept_id FROM concept WHERE concept_code = '{bogus}'"
-                        ).fetchone()[0]
-    con.execute("DELETE FROM measurement WHERE measurement_concept_id = ? AND person_id <= 3",
-                [hb])
+    hb = con.execute(
+        "SELECT concept_id FROM concept WHERE vocabulary_id = 'LOINC' AND concept_code = '718-7'"
+    ).fetchone()[0]
+    bogus = con.execute("SELECT concept_id FROM concept WHERE concept_code = '{bogus}'").fetchone()[
+        0
+    ]
+    con.execute("DELETE FROM measurement WHERE measurement_concept_id = ? AND person_id <= 3", [hb])
     for pid, unit, value in ((1, bogus, 130.0), (2, 8713, 13.0), (3, bogus, 9.0)):
-        con.execute("INSERT INTO measurement (measurement_id, person_id, measurement_concept_id,"
-                    " measurement_date, value_as_number, value_as_concept_id, unit_concept_id,"
-                    " operator_concept_id) VALUES (?, ?, ?, ?, ?, 0, ?, 0)",
-                    [10_000_000 + pid, pid, hb, AS_OF, value, unit])
+        con.execute(
+            "INSERT INTO measurement (measurement_id, person_id, measurement_concept_id,"
+            " measurement_date, value_as_number, value_as_concept_id, unit_concept_id,"
+            " operator_concept_id) VALUES (?, ?, ?, ?, ?, 0, ?, 0)",
+            [10_000_000 + pid, pid, hb, AS_OF, value, unit],
+        )
     con.close()
     db = DuckDBConnection(str(path))
     protocol = _protocol(HB)
@@ -92,8 +104,9 @@ def test_unconvertible_unit_is_unknown_and_counted(tmp_path: Path, tiny: Path) -
     patients = {p.id: p for p in read_patients(db)}
     for pid in (1, 2, 3):
         result = screen(protocol, patients[str(pid)], as_of=AS_OF)
-        assert {"met": True, "not_met": False, "unknown": None}[result.criteria[0].status] \
-            is rows[pid]["c001"]
+        assert {"met": True, "not_met": False, "unknown": None}[result.criteria[0].status] is rows[
+            pid
+        ]["c001"]
     f = funnel(compiled, table)
     assert f.rows[0].unknown == sum(1 for r in rows.values() if r["c001"] is None) >= 2
 
@@ -102,8 +115,15 @@ def test_measurement_node_is_typed() -> None:
     assert Measurement.model_fields["comparator"]
 
 
-@pytest.mark.parametrize(("start", "months"), [(date(2024, 1, 31), 1), (date(2023, 8, 31), 6),
-                                               (date(2024, 2, 29), 12), (date(2024, 3, 15), 3)])
+@pytest.mark.parametrize(
+    ("start", "months"),
+    [
+        (date(2024, 1, 31), 1),
+        (date(2023, 8, 31), 6),
+        (date(2024, 2, 29), 12),
+        (date(2024, 3, 15), 3),
+    ],
+)
 def test_month_arithmetic_matches_the_domain(start: date, months: int) -> None:
     from sqlglot import exp
 

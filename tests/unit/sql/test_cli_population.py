@@ -14,16 +14,30 @@ runner = CliRunner()
 
 def test_synth_load_screen(tmp_path: Path) -> None:
     parquet = tmp_path / "export"
-    r = runner.invoke(app, ["synth", "omop", "--persons", "300", "--seed", "2", "--out",
-                            str(parquet)])
+    r = runner.invoke(
+        app, ["synth", "omop", "--persons", "300", "--seed", "2", "--out", str(parquet)]
+    )
     assert r.exit_code == 0, r.output
     db = tmp_path / "cdm.duckdb"
     r = runner.invoke(app, ["omop", "load", str(parquet), "--into", str(db)])
     assert r.exit_code == 0, r.output
     assert "person\t300" in r.output
     out = tmp_path / "candidates.parquet"
-    r = runner.invoke(app, ["screen", "--cdm", f"duckdb://{db}", "--trial", "NCT05858684",
-                            "--as-of", "2025-06-30", "--out", str(out), "--explain"])
+    r = runner.invoke(
+        app,
+        [
+            "screen",
+            "--cdm",
+            f"duckdb://{db}",
+            "--trial",
+            "NCT05858684",
+            "--as-of",
+            "2025-06-30",
+            "--out",
+            str(out),
+            "--explain",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "NCT05858684: 300 persons" in r.output and "verdicts:" in r.output
     assert "WITH cdm_person AS MATERIALIZED" in r.output  # --explain printed the SQL
@@ -35,8 +49,9 @@ def test_synth_load_screen(tmp_path: Path) -> None:
 def test_bad_cdm_url_and_trial_are_named(tmp_path: Path) -> None:
     r = runner.invoke(app, ["screen", "--cdm", "mysql://x/y", "--as-of", "2025-06-30"])
     assert r.exit_code == 2 and "unknown CDM URL scheme 'mysql'" in r.output
-    r = runner.invoke(app, ["screen", "--cdm", f"duckdb://{tmp_path / 'none.duckdb'}",
-                            "--as-of", "2025-06-30"])
+    r = runner.invoke(
+        app, ["screen", "--cdm", f"duckdb://{tmp_path / 'none.duckdb'}", "--as-of", "2025-06-30"]
+    )
     assert r.exit_code == 2 and "no DuckDB file" in r.output
     r = runner.invoke(app, ["screen", "--cdm", "duckdb://x", "--trial", "NCT99999999"])
     assert r.exit_code == 2 and "NCT99999999" in r.output

@@ -9,8 +9,7 @@ from cartrial.synth.omop import BOGUS_UNIT, generate, synth_vocabulary
 
 def _all(persons: int, seed: int) -> dict[str, pa.Table]:
     chunks = list(generate(persons, seed, chunk=700))
-    return {name: pa.concat_tables([c[name] for c in chunks if name in c])
-            for name in chunks[0]}
+    return {name: pa.concat_tables([c[name] for c in chunks if name in c]) for name in chunks[0]}
 
 
 def test_same_seed_same_data_other_seed_other_data() -> None:
@@ -23,8 +22,11 @@ def test_tables_ids_and_variety() -> None:
     t = _all(2000, 1)
     assert t["person"].num_rows == 2000
     for name in ("measurement", "observation", "condition_occurrence", "drug_exposure"):
-        ids = t[name].column(f"{name}_id" if name != "condition_occurrence"
-                              else "condition_occurrence_id").to_pylist()
+        ids = (
+            t[name]
+            .column(f"{name}_id" if name != "condition_occurrence" else "condition_occurrence_id")
+            .to_pylist()
+        )
         assert len(ids) == len(set(ids)) > 0
     units = set(t["measurement"].column("unit_concept_id").to_pylist())
     v = synth_vocabulary()
@@ -34,7 +36,13 @@ def test_tables_ids_and_variety() -> None:
     reasons = set(t["drug_exposure"].column("stop_reason").to_pylist())
     assert "lack of efficacy" in reasons and None in reasons
     sle = v.primary[("conditions", "sle")]
-    persons_sle = {p for p, c in zip(t["condition_occurrence"].column("person_id").to_pylist(),
-                                     t["condition_occurrence"].column("condition_concept_id")
-                                     .to_pylist(), strict=True) if c == sle}
+    persons_sle = {
+        p
+        for p, c in zip(
+            t["condition_occurrence"].column("person_id").to_pylist(),
+            t["condition_occurrence"].column("condition_concept_id").to_pylist(),
+            strict=True,
+        )
+        if c == sle
+    }
     assert 0.05 * 2000 < len(persons_sle) < 0.2 * 2000

@@ -61,11 +61,13 @@ def population(request: Request, user: PageUser, today: Today, cdm: CdmUrl) -> R
         if not cdm.startswith("duckdb://"):
             error = f"{ENV} must name a DuckDB file (duckdb:///path.duckdb) for the web page"
         else:
-            path = Path(cdm[len("duckdb://"):])
+            path = Path(cdm[len("duckdb://") :])
             try:
                 funnels = _funnels(cdm, path.stat().st_mtime_ns, today)
             except (CartrialError, OSError) as exc:
                 error = str(exc)
-    return render(request, "ws_population.html",
-                  {"user": user, "funnels": funnels, "cdm": cdm, "error": error,
-                   "env": ENV, "as_of": today})
+    return render(
+        request,
+        "ws_population.html",
+        {"user": user, "funnels": funnels, "cdm": cdm, "error": error, "env": ENV, "as_of": today},
+    )
