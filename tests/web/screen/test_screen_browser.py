@@ -276,3 +276,33 @@ def test_calculator_and_trials_pages_are_axe_clean(server: str, browser: Any, sh
     page.goto(server + "/workspace/trials")
     assert axe_violations(page) == []
     page.close()
+
+
+def _catalogue_ids(page: Any, server: str, words: str) -> set[str]:
+    """Every NCT id the catalogue lists for a search typed in its box, over all its pages."""
+    page.goto(server + "/")
+    page.fill("#f-q", words)
+    page.press("#f-q", "Enter")
+    page.wait_for_load_state("networkidle")
+    url = page.url
+    found: set[str] = set()
+    for number in range(1, 40):
+        if number > 1:
+            page.goto(f"{url}&page={number}")
+        ids = set(re.findall(r"NCT\d{8}", page.inner_text("main")))
+        if not ids - found:
+            break
+        found |= ids
+    return found
+
+
+def test_catalogue_search_by_everyday_disease_names(server: str, browser: Any) -> None:
+    """'lupus' finds the SLE trials and 'scleroderma' the SSc ones, typed as a visitor would."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    lupus = _catalogue_ids(page, server, "lupus")
+    assert {"NCT07193667", "NCT05858684"} <= lupus
+    assert "NCT06792344" not in lupus  # childhood SSc only
+    scleroderma = _catalogue_ids(page, server, "scleroderma")
+    assert {"NCT06792344", "NCT07193667", "NCT06464679"} <= scleroderma
+    assert "NCT05858684" not in scleroderma  # SLE only
+    page.close()
