@@ -31,7 +31,7 @@ _SHORT: dict[str, str] = {
     "prothrombin_time": "prothrombin time (PT)",
     "cd19_abs": "CD19+ B-cell count",
     "cd19_pct": "CD19+ B cells (% of lymphocytes)",
-    "dlco": "DLCO (% predicted)",
+    "dlco": "DLCO",
     "dlco_pct_pred": "DLCO (% predicted)",
     "fvc_pct_pred": "FVC (% predicted)",
     "lvef": "left ventricular ejection fraction (LVEF)",

@@ -64,7 +64,7 @@ KEY_LABS: tuple[str, ...] = (
     "platelets",
     "igg",
     "lvef",
-    "dlco",
+    "dlco_pct_pred",
     "body_weight",
     "body_height",
 )
