@@ -9,6 +9,7 @@ PostgreSQL (psycopg) and Spark (local or a cluster; parquet tables registered as
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,6 +262,8 @@ def spark_session(master: str = "local[2]") -> Any:
         .config("spark.sql.autoBroadcastJoinThreshold", "-1")
         .config("spark.driver.memory", "2g")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        # only temporary views are used: keep Spark's (empty) warehouse folder out of the cwd
+        .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "cartrial-spark"))
         .getOrCreate()
     )
 
