@@ -64,9 +64,25 @@ class TrialFilters(BaseModel):
     unit: Literal["km", "mi"] | None = Field(None, description="Distance unit of the page")
     page: int = Field(1, ge=1, le=1000)
 
-    @field_validator("*", mode="before")
+    @field_validator(
+        "q",
+        "disease",
+        "antigen",
+        "cell_type",
+        "phase",
+        "status",
+        "country",
+        "near",
+        "age",
+        "within_km",
+        "open",
+        "page",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
+        # free-text fields only: an enum (sort, unit) is exactly one of its documented values,
+        # as the OpenAPI says (a blank or padded one is a 422, not silently the default)
         if isinstance(value, str) and not value.strip():
             return None
         return value.strip() if isinstance(value, str) else value

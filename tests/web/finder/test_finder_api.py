@@ -233,3 +233,11 @@ def test_a_synced_record_replaces_the_snapshot_version(env: object) -> None:
     assert after["sites"][0]["city"] == "Erlangen" and after["sites"][0]["distance_km"] < 1
     assert after["sites"][-1]["distance_km"] is None  # the site without geoPoint, last
     assert "synced 2026-12-01" in client.get("/trials/NCT05765006").text
+
+
+def test_enum_parameters_take_only_their_documented_values(client: TestClient) -> None:
+    """A blank or padded ``sort`` is refused as the OpenAPI enum says (schemathesis finding)."""
+    assert client.get("/api/v1/trials", params={"sort": "nct", "limit": 1}).status_code == 200
+    for bad in ("", " nct", "newest"):
+        assert client.get("/api/v1/trials", params={"sort": bad}).status_code == 422, bad
+    assert client.get("/api/v1/trials", params={"q": "  ", "limit": 1}).status_code == 200
