@@ -489,21 +489,27 @@ async def record_ae(
     return _redirect(f"/workspace/conduct/aes/{ae.ae_key}")
 
 
+def _ae_response(
+    request: Request, store: ConductStore, user: Any, ae: Any, error: str | None = None
+) -> Response:
+    """The adverse event's page (with the error of a refused change: 422)."""
+    e = _enrolment(store, ae.enrolment_id)
+    context = {
+        "user": user, "ae": ae, "e": e, "history": store.ae_history(ae.ae_key),
+        "audit": store.audit_trail(e.trial_id, entity_key=ae.ae_key), "error": error,
+        "outcomes": OUTCOMES,
+    }  # fmt: skip
+    return render(request, "conduct_ae.html", context, status_code=422 if error else 200)
+
+
 @router.get("/conduct/aes/{ae_key}")
 def ae_page(request: Request, ae_key: str, db: DB, user: PageUser) -> Response:
     store = ConductStore(db, user)
     ae = store.ae(ae_key)
     if ae is None:
         raise HTTPException(404, f"There is no adverse event {ae_key}.")
-    e = _enrolment(store, ae.enrolment_id)
-    store.record_view(e, "adverse event viewed")
-    return render(
-        request,
-        "conduct_ae.html",
-        {"user": user, "ae": ae, "e": e, "history": store.ae_history(ae_key),
-         "audit": store.audit_trail(e.trial_id, entity_key=ae_key), "error": None,
-         "outcomes": OUTCOMES},
-    )  # fmt: skip
+    store.record_view(_enrolment(store, ae.enrolment_id), "adverse event viewed")
+    return _ae_response(request, store, user, ae)
 
 
 @router.post("/conduct/aes/{ae_key}/grade")
@@ -522,14 +528,7 @@ async def confirm_grade(
         ae = store.ae(ae_key)
         if ae is None:
             raise HTTPException(404, f"There is no adverse event {ae_key}.") from None
-        e = _enrolment(store, ae.enrolment_id)
-        return render(
-            request, "conduct_ae.html",
-            {"user": user, "ae": ae, "e": e, "history": store.ae_history(ae_key),
-             "audit": store.audit_trail(e.trial_id, entity_key=ae_key), "error": str(exc),
-             "outcomes": OUTCOMES},
-            status_code=422,
-        )  # fmt: skip
+        return _ae_response(request, store, user, ae, str(exc))
     return _redirect(f"/workspace/conduct/aes/{ae_key}")
 
 
@@ -555,14 +554,7 @@ async def correct_ae(
         store.correct_ae(ae_key, reason=form_text(form, "reason"), **changes)
     except DataError as exc:
         db.rollback()
-        e = _enrolment(store, old.enrolment_id)
-        return render(
-            request, "conduct_ae.html",
-            {"user": user, "ae": old, "e": e, "history": store.ae_history(ae_key),
-             "audit": store.audit_trail(e.trial_id, entity_key=ae_key), "error": str(exc),
-             "outcomes": OUTCOMES},
-            status_code=422,
-        )  # fmt: skip
+        return _ae_response(request, store, user, old, str(exc))
     return _redirect(f"/workspace/conduct/aes/{ae_key}")
 
 
