@@ -1,8 +1,9 @@
 """How well the eligibility parser reads trials it was not written against: a hand-annotated gold set.
 
-Gold set: ``bench/parse_gold/{dev,test}.json`` — 32 trials (20 CAR-cell autoimmune records from
-``../shared/research/trials/`` and 12 from ``../shared/research/eligibility-corpus/immunology``),
-chosen and split by a rule fixed before any tuning (see ``bench/parse_gold/README.md``): the
+Gold set: ``bench/parse_gold/{dev,test}.json`` — 50 trials (first 32: 20 CAR-cell autoimmune records
+from ``../shared/research/trials/`` and 12 from ``../shared/research/eligibility-corpus/immunology``;
+then 18 more for dev only, drawn from the trial records and both corpus files), chosen and split by
+a rule fixed before any tuning (see ``bench/parse_gold/README.md``): the
 partition is sha1(NCT id), first hex digit 0-7 -> dev, 8-f -> test. The parser is tuned on
 ``dev`` only; ``test`` is reported as it comes.
 
