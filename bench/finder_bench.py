@@ -5,7 +5,8 @@
   CAR-T trials monitor's own disease classification (``DiseaseEntities``, made by someone else,
   not used for ranking) and by the finder's condition families;
 - nearest site: latency of sorting one trial's sites by distance, and of a whole-catalogue
-  "within 500 km of X" search, for many origins (p50/p95);
+  "within 500 km of X" search, for many origins (p50/p95); an unknown place's lookup with its
+  suggested spellings (p50/p95 over misspellings and garbage);
 - trial page: server-side latency of ``GET /trials/{nct_id}`` (in-process ASGI client) with the
   snapshot padded to 400 trials (p50/p95), half of the requests with ``near=``.
 
@@ -23,15 +24,21 @@ from dataclasses import replace
 from pathlib import Path
 
 from cartrial.finder.geo import Point
+from cartrial.finder.places import PlaceNotFound
 from cartrial.finder.service import Finder
 from cartrial.finder.snapshot import Snapshot, SnapshotTrial, load_snapshot
 from cartrial.finder.store import FinderQuery, FinderStore
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 
 CITIES = [
     "Shanghai", "Beijing", "Hangzhou", "Guangzhou", "Wuhan", "Chengdu", "Köln", "Erlangen",
     "Berlin", "Paris", "London", "Madrid", "Milan", "New York", "Boston", "Houston",
     "Los Angeles", "Toronto", "Sydney", "Tokyo", "Seoul", "São Paulo", "Mumbai", "Cairo",
+]  # fmt: skip
+UNKNOWN_PLACES = [
+    "zzqxv plorp", "Shanghia", "Berln", "Sao Pualo", "Heidelbreg", "Philadelfia", "Torotno",
+    "Qqqqqqqqqqqqq", "santa maria de la san jose villa nueva del rio", "aaaaaaa", "Xerlin",
+    "Mumbia", "Los Angelos", "Gunagzhou", "Tuebingen x", "klnx", "an an an an an an an an",
 ]  # fmt: skip
 MONITOR_BROAD = {"Basket/Multidisease", "Other immune-mediated", "Unclassified"}
 
@@ -102,12 +109,24 @@ def nearest(finder: Finder, n_origins: int) -> None:
         t0 = time.perf_counter()
         store.gazetteer.find(c)
         geocode.append((time.perf_counter() - t0) * 1000)
+    unknown: list[float] = []
+    for q in UNKNOWN_PLACES:
+        t0 = time.perf_counter()
+        try:
+            store.gazetteer.find(q)
+        except PlaceNotFound:
+            pass
+        else:
+            raise SystemExit(f"{q!r} was expected to be unknown")
+        unknown.append((time.perf_counter() - t0) * 1000)
     n_sites = sum(len(e.trial.sites) for e in entries)
     print(
         f"nearest site ({len(origins)} origins): one trial's sites by distance p50 "
         f"{pct(per_trial, 50):.3f} ms, p95 {pct(per_trial, 95):.3f} ms; whole catalogue within "
         f"500 km ({len(entries)} trials, {n_sites} sites) p50 {pct(search, 50):.2f} ms, p95 "
-        f"{pct(search, 95):.2f} ms; place lookup p95 {pct(geocode, 95):.3f} ms"
+        f"{pct(search, 95):.2f} ms; place lookup p95 {pct(geocode, 95):.3f} ms; unknown place "
+        f"with suggestions ({len(unknown)} names) p50 {pct(unknown, 50):.1f} ms, p95 "
+        f"{pct(unknown, 95):.1f} ms"
     )
 
 

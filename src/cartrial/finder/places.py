@@ -10,11 +10,16 @@ spellings instead of an empty answer.
 from __future__ import annotations
 
 import difflib
+import heapq
+import math
 import re
 import unicodedata
+from array import array
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from typing import Any
 
 from cartrial.finder.geo import Point, parse_point
@@ -121,17 +126,16 @@ class Gazetteer:
         raise PlaceNotFound(query, self.suggest(folded))
 
     def suggest(self, folded: str, n: int = 5) -> list[str]:
-        """Close spellings of a folded name among city names (largest cities first)."""
-        index, countries = _cities()
+        """Close spellings of a folded name among city names (closest, then largest, first).
+
+        Candidates come from a trigram index (names sharing enough three-letter pieces with
+        the query), so an unknown name costs a few postings lists, not a pass over the
+        ~180,000 names; only those few are compared letter by letter."""
         if not folded:
             return []
-        pool = [k for k in index if k[:1] == folded[:1] and abs(len(k) - len(folded)) <= 3]
-        close = difflib.get_close_matches(folded, pool, n=n * 3, cutoff=0.72)
-        if len(close) < n:
-            extra = difflib.get_close_matches(
-                folded, [k for k in index if abs(len(k) - len(folded)) <= 2], n=n, cutoff=0.8
-            )
-            close += [c for c in extra if c not in close]
+        index, countries = _cities()
+        pool = _name_index().candidates(folded[:MAX_SUGGEST_CHARS])
+        close = difflib.get_close_matches(folded, pool, n=n * 3, cutoff=SUGGEST_CUTOFF)
 
         def rank(key: str) -> tuple[float, int]:
             ratio = difflib.SequenceMatcher(None, folded, key).ratio()
@@ -144,3 +148,54 @@ class Gazetteer:
             if label not in out:
                 out.append(label)
         return out[:n]
+
+
+SUGGEST_CUTOFF = 0.72
+"""Least :class:`difflib.SequenceMatcher` ratio of a suggested spelling."""
+MAX_SUGGEST_CHARS = 120
+"""A longer query is cut here before the index is asked (the web form allows 120)."""
+
+
+def _trigrams(folded: str) -> set[str]:
+    padded = f"  {folded} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+class TrigramIndex:
+    """Names by the three-letter pieces they contain (padded so first letters weigh more).
+
+    ``candidates`` ranks names by the Dice coefficient of their trigram sets with the query's
+    (2·shared / (|a| + |b|)), the usual cheap pre-filter before an edit-distance comparison.
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names: tuple[str, ...] = tuple(names)
+        self.sizes = array("H", (len(_trigrams(k)) for k in self.names))
+        postings: dict[str, array[int]] = {}
+        for i, name in enumerate(self.names):
+            for gram in _trigrams(name):
+                ids = postings.get(gram)
+                if ids is None:
+                    postings[gram] = ids = array("i")
+                ids.append(i)
+        self.postings = postings
+
+    def candidates(self, folded: str, k: int = 60, min_dice: float = 0.3) -> list[str]:
+        """Up to ``k`` names most alike ``folded`` by trigrams (Dice at least ``min_dice``)."""
+        grams = _trigrams(folded)
+        shared = Counter(chain.from_iterable(self.postings.get(g, ()) for g in grams))
+        # Dice >= min_dice needs at least this many shared trigrams, whatever the name's size
+        least = max(1, math.ceil(min_dice * len(grams) / 2))
+        scored = []
+        for i, m in shared.items():
+            if m >= least:
+                dice = 2 * m / (len(grams) + self.sizes[i])
+                if dice >= min_dice:
+                    scored.append((dice, i))
+        return [self.names[i] for _dice, i in heapq.nlargest(k, scored)]
+
+
+@cache
+def _name_index() -> TrigramIndex:  # noqa: N802 - a lazily built module constant
+    """The trigram index of every city name (built once, on the first unknown place)."""
+    return TrigramIndex(_cities()[0])

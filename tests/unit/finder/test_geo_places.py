@@ -7,7 +7,7 @@ import math
 import pytest
 
 from cartrial.finder.geo import EARTH_RADIUS_KM, Point, haversine_km, parse_point
-from cartrial.finder.places import Gazetteer, PlaceNotFound
+from cartrial.finder.places import Gazetteer, PlaceNotFound, TrigramIndex
 
 
 def test_haversine_known_distances() -> None:
@@ -49,3 +49,49 @@ def test_unknown_place_gives_a_message_with_close_spellings() -> None:
     with pytest.raises(PlaceNotFound) as none:
         Gazetteer().find("Qqqqqqqqqqqqq")
     assert none.value.suggestions == [] and "No place called" in str(none.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Shanghia", "Shanghai, China"),  # swapped letters
+        ("Torotno", "Toronto, Canada"),
+        ("Berln", "Berlin, Germany"),  # a letter missing
+        ("Heidelbreg", "Heidelberg, Germany"),
+        ("Sao Pualo", "São Paulo, Brazil"),
+        ("Los Angelos", "Los Angeles, United States"),
+    ],
+)
+def test_close_spellings_put_the_meant_city_first(typed: str, meant: str) -> None:
+    with pytest.raises(PlaceNotFound) as err:
+        Gazetteer().find(typed)
+    assert err.value.suggestions[0] == meant
+    assert len(err.value.suggestions) <= 5
+
+
+def test_a_wrong_first_letter_still_finds_the_city() -> None:
+    with pytest.raises(PlaceNotFound) as err:
+        Gazetteer().find("Xerlin")
+    assert "Berlin, Germany" in err.value.suggestions
+
+
+def test_garbage_place_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(PlaceNotFound) as err:
+        Gazetteer().find("zzqxv plorp")
+    message = str(err.value)
+    assert "'zzqxv plorp'" in message and "latitude,longitude" in message
+    assert err.value.suggestions == [] and "Did you mean" not in message
+    # a query longer than any city name is still answered (cut before the index is asked)
+    with pytest.raises(PlaceNotFound):
+        Gazetteer().find("santa maria " * 40)
+
+
+def test_trigram_index_ranks_by_shared_pieces() -> None:
+    index = TrigramIndex(["berlin", "bern", "erlangen", "paris", "brno"])
+    found = index.candidates("berln")
+    assert found[0] == "berlin" and "paris" not in found
+    assert index.candidates("berln", k=2) == ["berlin", "bern"]
+    assert index.candidates("zzqxv") == []
+    # Dice with "berln": berlin 8/13, bern 6/11, brno 2/11 (below the default floor 0.3)
+    assert "brno" not in found
+    assert index.candidates("berln", min_dice=0.6) == ["berlin"]
