@@ -32,7 +32,7 @@ def main() -> None:
     from cartrial.engage.settings import EngageSettings
     from cartrial.engage.volunteers import VolunteerInput, Volunteers
     from cartrial.persistence.db import make_engine, session_factory, upgrade
-    from cartrial.services.catalog import load_protocols
+    from cartrial.services.bundled_protocols import load_protocols
     from cartrial.web.catalog import Catalog
     from tests.web.engage.smtp import SmtpServer
 

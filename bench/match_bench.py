@@ -20,7 +20,7 @@ from datetime import date
 
 from cartrial.evaluate import screen
 from cartrial.ingest.fhir import load_bundle_file
-from cartrial.services.catalog import examples_dir, load_protocols
+from cartrial.services.bundled_protocols import examples_dir, load_protocols
 from cartrial.services.screening import screen_patient
 
 try:

@@ -24,7 +24,7 @@ AS_OF = "2025-06-30"
 _DUCK = """
 import json, resource, sys, time
 from datetime import date
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 from cartrial.sql.cdm import DuckDBConnection, inspect
 from cartrial.sql.compile import compile_protocol
 con = DuckDBConnection(sys.argv[1]); cdm = inspect(con)
@@ -40,7 +40,7 @@ print(json.dumps({"compile_s": compile_s, "run_s": run_s, "rows": rows,
 _SPARK = """
 import json, resource, sys, time
 from datetime import date
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 from cartrial.sql.cdm import SparkConnection, inspect, spark_session
 con = SparkConnection(spark_session("local[2]"), sys.argv[1]); cdm = inspect(con)
 from cartrial.sql.compile import compile_protocol
@@ -57,7 +57,7 @@ import json, sys, time
 from datetime import date
 from cartrial.evaluate import screen
 from cartrial.ingest.omop import read_patients
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 from cartrial.sql.cdm import DuckDBConnection
 con = DuckDBConnection(sys.argv[1])
 t = time.perf_counter(); patients = read_patients(con)[: int(sys.argv[3])]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cartrial.ingest.omop import read_patients
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 from cartrial.sql.cdm import DuckDBConnection, inspect
 from cartrial.sql.load import load_directory
 from cartrial.sql.run import screen_population

@@ -23,9 +23,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from cartrial.evaluate import Verdict, screen
-from cartrial.evaluate.screen import CriterionReport, ScreeningResult
+from cartrial.evaluate.screening import CriterionReport, ScreeningResult
 from cartrial.ingest.fhir import patient_from_bundle
-from cartrial.services.catalog import get_protocol
+from cartrial.services.bundled_protocols import get_protocol
 from tests.support.fhir_builder import BundleBuilder
 
 AS_OF = date(2026, 11, 22)

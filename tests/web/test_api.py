@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cartrial.ingest.fhir import patient_from_bundle
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 from cartrial.services.screening import explained_all, screen_patient
 from tests.web.helpers import AS_OF, Env, make_settings, start
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from cartrial.services.catalog import examples_dir, load_protocols
+from cartrial.services.bundled_protocols import examples_dir, load_protocols
 from cartrial.web.app import create_app
 from cartrial.web.deps import get_today
 from tests.web.helpers import ADMIN_PASSWORD, AS_OF, make_settings, sle_bundle

@@ -172,7 +172,7 @@ def test_one_transaction_per_request_nothing_half_stored(
         def boom(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("storage failure with patient data web-sle-1")
 
-        monkeypatch.setattr("cartrial.web.workspace.Audit.record", boom)
+        monkeypatch.setattr("cartrial.web.workspace_actions.Audit.record", boom)
         r = env.client.post("/api/v1/patients", content=body, headers=headers)
         assert r.status_code == 500
         assert "web-sle-1" not in r.text and "Traceback" not in r.text

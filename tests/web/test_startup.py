@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from cartrial.cli.main import app as cli_app
 from cartrial.persistence.db import make_engine, session_factory
 from cartrial.persistence.repositories import Tokens, Users
-from cartrial.services.catalog import examples_dir
+from cartrial.services.bundled_protocols import examples_dir
 from cartrial.services.prescreen_form import PrescreenFormError, patient_from_form
 from cartrial.web.settings import Settings
 from tests.web.helpers import AS_OF, login, make_settings, sle_bundle, start

@@ -38,7 +38,7 @@ def _sessions() -> sessionmaker[Session]:
 
 
 def _protocols() -> dict[str, Protocol]:
-    from cartrial.services.catalog import load_protocols
+    from cartrial.services.bundled_protocols import load_protocols
     from cartrial.web.settings import Settings
 
     return dict(load_protocols(Settings().trials_dir))

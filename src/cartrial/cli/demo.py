@@ -11,7 +11,7 @@ from rich.table import Table
 from cartrial.cli._common import clear_errors, parse_date
 from cartrial.ingest.fhir import load_bundle_file
 from cartrial.resources import examples_dir
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 from cartrial.services.screening import screen_patient
 
 DEMO_AS_OF = (

@@ -53,7 +53,7 @@ def alerts_after_sync(data_dir: Path | None = None, *, send: bool = True) -> Ale
     """Run the volunteer alerts over what the app shows (call it after ``trials sync``
     commits its records; ``data_dir`` defaults to VAR_DIR) and send the digests."""
     from cartrial.engage.alerts import run_alerts
-    from cartrial.services.catalog import load_protocols
+    from cartrial.services.bundled_protocols import load_protocols
     from cartrial.web.catalog import Catalog
 
     with _context() as (settings, sessions, engage):

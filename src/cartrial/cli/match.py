@@ -14,7 +14,7 @@ from rich.table import Table
 from cartrial.cli._common import choice, clear_errors, parse_date, stdout_write, today
 from cartrial.evaluate import ScreeningResult
 from cartrial.ingest.fhir import load_bundle_file
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 from cartrial.services.screening import explained_all, screen_patient
 
 _STYLE = {"ELIGIBLE": "green", "NEEDS_DATA": "yellow", "INELIGIBLE": "red"}
@@ -110,7 +110,7 @@ def register(app: typer.Typer) -> None:
             patient = load_bundle_file(bundle)
             results = screen_patient(patient, as_of=day, trial_ids=trial)
         if trial and len(results) < len(set(t.upper() for t in trial)):
-            from cartrial.services.catalog import get_protocol
+            from cartrial.services.bundled_protocols import get_protocol
 
             with clear_errors():
                 for t in trial:

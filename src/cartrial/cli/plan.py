@@ -30,7 +30,7 @@ from cartrial.schedule import (
     course_to_json,
     plan_patient_course,
 )
-from cartrial.services.catalog import get_protocol
+from cartrial.services.bundled_protocols import get_protocol
 
 
 class PlanFormat(StrEnum):

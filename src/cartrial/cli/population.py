@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
         """Screen every person of an OMOP CDM: the funnel per trial, and candidates."""
         import pyarrow.parquet as pq
 
-        from cartrial.services.catalog import load_protocols
+        from cartrial.services.bundled_protocols import load_protocols
         from cartrial.sql import cdm as cdm_mod
         from cartrial.sql.compile import compile_protocol
         from cartrial.sql.funnel import candidates, funnel

@@ -18,7 +18,7 @@ from cartrial.criteria.checks import lint
 from cartrial.criteria.render import render_tree
 from cartrial.domain.errors import DataError
 from cartrial.ingest.store import data_dir as default_data_dir
-from cartrial.services.catalog import get_protocol, load_protocols
+from cartrial.services.bundled_protocols import get_protocol, load_protocols
 
 trials_app = typer.Typer(help="The bundled computable protocols.", no_args_is_help=True)
 

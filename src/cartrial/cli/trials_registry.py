@@ -316,7 +316,7 @@ def draft(
     data_dir: DataDirOption = None,
 ) -> None:
     """Draft a protocol YAML from a registry record: every criterion review: auto with a confidence."""
-    from cartrial.services.catalog import trials_dir
+    from cartrial.services.bundled_protocols import trials_dir
 
     store = TrialStore(data_dir)
     ids = [n.strip().upper() for n in nct_ids]

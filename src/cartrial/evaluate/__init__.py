@@ -18,7 +18,7 @@ Semantics another interpreter (the SQL compiler) must reproduce:
 from cartrial.evaluate import atoms_history, atoms_measure, atoms_person, composites  # noqa: F401
 from cartrial.evaluate.context import EVALUATOR, Context, evaluate_node
 from cartrial.evaluate.result import Evidence, NodeResult, Verdict
-from cartrial.evaluate.screen import CriterionReport, ScreeningResult, screen, verdict_only
+from cartrial.evaluate.screening import CriterionReport, ScreeningResult, screen, verdict_only
 from cartrial.evaluate.truth import Truth
 
 __all__ = [

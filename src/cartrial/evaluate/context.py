@@ -24,7 +24,7 @@ class Context:
     ``favourable`` is the truth value that helps the patient enter the trial at this point of
     the tree (TRUE under an inclusion, FALSE under an exclusion, flipped by ``not``); a
     ManualReview node takes it, marked as an assumption pending the investigator's review.
-    ``lean`` asks for the status alone (:func:`cartrial.evaluate.screen.verdict_only`).
+    ``lean`` asks for the status alone (:func:`cartrial.evaluate.screening.verdict_only`).
     """
 
     patient: Patient

@@ -47,7 +47,7 @@ from cartrial.domain.patient import (
 )
 from cartrial.domain.timewindow import add_months
 from cartrial.explain import names
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 
 FORM_PATIENT_ID = "prescreen-form"
 

@@ -12,7 +12,7 @@ from cartrial.criteria.protocol import Protocol
 from cartrial.domain.patient import Patient
 from cartrial.evaluate import ScreeningResult, screen
 from cartrial.explain import explain
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 
 
 def screen_patient(

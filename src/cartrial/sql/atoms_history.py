@@ -44,13 +44,12 @@ def _closed(state: State, query: exp.Select) -> exp.Expression:
     return case([(is_null(col("person_id", s.table)), FALSE)], s)
 
 
-def _per_person(rows: exp.Select, row_truth: exp.Expression) -> exp.Select:
-    judged = rows.select(alias(row_truth, "t"))
-    return (
-        exp.select(col("person_id"), alias(from_code(exp.Max(this=code(col("t")))), "s"))
-        .from_(judged.subquery("r"))
-        .group_by(col("person_id"))
-    )
+def _closed_fact(
+    state: State, extract: str, rows: exp.Expression, row_truth: exp.Expression
+) -> exp.Expression:
+    """Kleene OR of ``row_truth`` over the person's ``rows`` of ``cdm_<extract>`` (one column
+    of its per-person GROUP BY); closed world: no such row is FALSE."""
+    return from_code(state.fact(extract, exp.Max(this=case([(rows, code(row_truth))]))))
 
 
 def _on_or_before(column: str, state: State) -> exp.Expression:
@@ -74,7 +73,6 @@ def _condition(node: ConditionHistory, scope: Scope) -> exp.Expression:
     ]
     if node.active_only:
         conds.append(active_on(state))
-    rows = exp.select("*").from_("cdm_conditions").where(exp.and_(*conds))
     windowed = node.onset_within is not None or node.onset_at_least is not None
     ok: list[exp.Expression] = []
     if node.onset_within is not None:
@@ -94,7 +92,7 @@ def _condition(node: ConditionHistory, scope: Scope) -> exp.Expression:
         if ok
         else TRUE
     )
-    return _closed(state, _per_person(rows, row))
+    return _closed_fact(state, "conditions", exp.and_(*conds), row)
 
 
 def _drug_keys(node: MedicationHistory) -> frozenset[str]:
@@ -138,8 +136,11 @@ def _active_disease(state: State, node: MedicationHistory) -> exp.Select:
     )
 
 
-def _exposure_truth(node: MedicationHistory, state: State) -> exp.Expression:
-    """The evaluator's ``_qualifies`` for one exposure row (Kleene AND of its clauses)."""
+def _exposure_truth(
+    node: MedicationHistory, state: State, active: exp.Expression | None
+) -> exp.Expression:
+    """The evaluator's ``_qualifies`` for one exposure row (Kleene AND of its clauses);
+    ``active``: the person's active-disease flag (non-NULL = active), when the node asks."""
     start, end = col("start_"), col("end_")
     as_of = dates.literal(state.as_of)
     clauses: list[exp.Expression] = []
@@ -190,8 +191,8 @@ def _exposure_truth(node: MedicationHistory, state: State) -> exp.Expression:
     else:
         allowed = ("failure",) if node.outcome == "failure" else ("failure", "intolerance")
         fallback: exp.Expression = FALSE
-        if node.min_duration is not None and node.active_disease:
-            fallback = case([(not_null(col("active")), duration)], FALSE)
+        if active is not None:
+            fallback = case([(not_null(active), duration)], FALSE)
         clauses.append(case([(in_(col("outcome"), allowed), TRUE)], fallback))
     truth = and_(*clauses)
     if no_half_life:
@@ -220,9 +221,50 @@ def _medication(node: MedicationHistory, scope: Scope) -> exp.Expression:
                 is_null(col("route")), exp.EQ(this=col("route"), expression=lit("")), not_(excluded)
             )
         )
+    needs_active = node.outcome != "any" and node.min_duration is not None and node.active_disease
+    if node.distinct_by == "class":
+        return _medication_by_class(node, state, keys, conds, bool(needs_active))
+    active = None
+    if needs_active:
+        state.need("conditions", node.id or "medication", "conditions", node.active_disease)
+        active = state.active_set(frozenset(node.active_disease))
+    per_agent = exp.Max(this=case([(exp.and_(*conds), code(_exposure_truth(node, state, active)))]))
+
+    def per_person(m: exp.Column) -> exp.Expression:
+        return _count_agents(node.min_distinct, m, exp.Max(this=m.copy()))
+
+    return from_code(state.drug_fact(per_agent, per_person))
+
+
+def _count_agents(n: int, c: exp.Column, present: exp.Expression) -> exp.Expression:
+    """Truth code of "at least ``n`` agents qualify" from each agent's code ``c`` (an
+    aggregate over the person's agents; NULL when ``present`` is NULL: no row at all)."""
+    definite = exp.Sum(this=case([(exp.EQ(this=c, expression=lit(2)), lit(1))], lit(0)))
+    maybe = exp.Sum(this=case([(exp.EQ(this=c.copy(), expression=lit(1)), lit(1))], lit(0)))
+    return case(
+        [
+            (is_null(present), exp.Null()),
+            (exp.GTE(this=definite, expression=lit(n)), lit(2)),
+            (
+                exp.GTE(this=exp.Add(this=definite.copy(), expression=maybe), expression=lit(n)),
+                lit(1),
+            ),
+        ],
+        lit(0),
+    )
+
+
+def _medication_by_class(
+    node: MedicationHistory,
+    state: State,
+    keys: frozenset[str],
+    conds: list[exp.Expression],
+    needs_active: bool,
+) -> exp.Expression:
+    """``distinct_by: class``: agents are grouped by class, in a CTE of its own."""
     rows: exp.Select = exp.select("*").from_("cdm_drugs").where(exp.and_(*conds))
     source: exp.Select = rows
-    if node.outcome != "any" and node.min_duration is not None and node.active_disease:
+    if needs_active:
         rows = (
             exp.select(
                 col("person_id", "d"),
@@ -239,29 +281,14 @@ def _medication(node: MedicationHistory, scope: Scope) -> exp.Expression:
                 join_type="left",
             )
         )
-    judged = rows.select(
-        alias(_distinct_key(node, keys), "agent"), alias(_exposure_truth(node, state), "t")
-    )
+    truth = _exposure_truth(node, state, col("active") if needs_active else None)
+    judged = rows.select(alias(_distinct_key(node, keys), "agent"), alias(truth, "t"))
     per_agent = (
         exp.select(col("person_id"), col("agent"), alias(exp.Max(this=code(col("t"))), "c"))
         .from_(judged.subquery("r"))
         .group_by(col("person_id"), col("agent"))
     )
-    definite = exp.Sum(this=case([(exp.EQ(this=col("c"), expression=lit(2)), lit(1))], lit(0)))
-    maybe = exp.Sum(this=case([(exp.EQ(this=col("c"), expression=lit(1)), lit(1))], lit(0)))
-    s = case(
-        [
-            (exp.GTE(this=definite, expression=lit(node.min_distinct)), TRUE),
-            (
-                exp.GTE(
-                    this=exp.Add(this=definite.copy(), expression=maybe),
-                    expression=lit(node.min_distinct),
-                ),
-                null_bool(),
-            ),
-        ],
-        FALSE,
-    )
+    s = from_code(_count_agents(node.min_distinct, col("c"), exp.Max(this=col("c"))))
     q = (
         exp.select(col("person_id"), alias(s, "s"))
         .from_(per_agent.subquery("g"))
@@ -280,13 +307,12 @@ def _vaccine(node: Vaccination, scope: Scope) -> exp.Expression:
         conds.append(
             exp.GTE(this=col("d"), expression=dates.literal(node.within.start(state.as_of)))
         )
-    rows = exp.select("*").from_("cdm_vaccines").where(exp.and_(*conds))
     if not node.live_only:
-        return _closed(state, _per_person(rows, TRUE))
+        return _closed_fact(state, "vaccines", exp.and_(*conds), TRUE)
     live = [k for k in keys if vocab.vaccine_is_live(k) is True]
     unsure = [k for k in keys if vocab.vaccine_is_live(k) is None]
     row = case([(in_(col("key"), live), TRUE), (in_(col("key"), unsure), null_bool())], FALSE)
-    return _closed(state, _per_person(rows, row))
+    return _closed_fact(state, "vaccines", exp.and_(*conds), row)
 
 
 @COMPILER.register(ProcedureHistory)
@@ -294,16 +320,10 @@ def _procedure(node: ProcedureHistory, scope: Scope) -> exp.Expression:
     state = scope.state
     state.need("procedures", node.id or "procedure", "procedures", node.concepts)
     start = node.within.start(state.as_of) if node.within is not None else None
-    d = col("d")
-    dated = [_on_or_before("d", state)]
+    d = col("start_")
+    dated = [_on_or_before("start_", state)]
     if start is not None:
         dated.append(exp.GTE(this=d.copy(), expression=dates.literal(start)))
-    dated_rows = (
-        exp.select(col("person_id"), alias(col("start_"), "d"))
-        .from_("cdm_procedures")
-        .where(in_(col("key"), node.concepts))
-    )
-    rows = exp.select("*").from_(dated_rows.subquery("pr"))
     undated = null_bool() if start is not None else TRUE
     row = case([(is_null(d.copy()), undated), (exp.and_(*dated), TRUE)], FALSE)
-    return _closed(state, _per_person(rows, row))
+    return _closed_fact(state, "procedures", in_(col("key"), node.concepts), row)

@@ -26,7 +26,6 @@ from cartrial.sql.build import (
     censored_compare,
     code,
     col,
-    from_code,
     holds_const,
     in_,
     is_null,
@@ -86,31 +85,6 @@ def latest(
     )
 
 
-def last_day(
-    state: State,
-    keys: tuple[str, ...],
-    why: str,
-    window: Window | None,
-    truth: exp.Expression,
-    favourable: bool,
-) -> exp.Select:
-    """Per person, the truth on the newest day with a value inside the look-back; several
-    values that day (their order unknown) give the least favourable truth, as the evaluator's
-    ``conservative`` does (FALSE < UNKNOWN < TRUE under an inclusion, the mirror otherwise)."""
-    rows = _rows(state, keys, why, dates.literal(state.start(window)), numeric=True)
-    dated = rows.select(
-        alias(truth, "t"),
-        alias(exp.Window(this=exp.Max(this=col("d")), partition_by=[col("person_id")]), "last_d"),
-    )
-    pick = exp.Min if favourable else exp.Max
-    return (
-        exp.select(col("person_id"), alias(from_code(pick(this=code(col("t")))), "s"))
-        .from_(dated.subquery("r"))
-        .where(exp.EQ(this=col("d"), expression=col("last_d")))
-        .group_by(col("person_id"))
-    )
-
-
 def day_extreme(
     state: State, key: str, why: str, window: Window | None, *, highest: bool
 ) -> exp.Select:
@@ -126,6 +100,50 @@ def day_extreme(
         .where(exp.EQ(this=col("d"), expression=col("last_d")))
         .group_by(col("person_id"))
     )
+
+
+def open_code(c: exp.Expression) -> exp.Expression:
+    """A truth code read as point-in-time data: no row (NULL) is UNKNOWN."""
+    return case(
+        [
+            (exp.EQ(this=c, expression=lit(2)), TRUE),
+            (exp.EQ(this=c.copy(), expression=lit(0)), FALSE),
+        ],
+        null_bool(),
+    )
+
+
+def newest_day(state: State, keys: tuple[str, ...], *, numeric: bool) -> exp.Expression:
+    """Per person, the newest day up to the screening date with a value of any of ``keys``."""
+    days = [state.lab_day(k, numeric=numeric) for k in sorted(set(keys))]
+    return days[0] if len(days) == 1 else exp.Greatest(this=days[0], expressions=days[1:])
+
+
+def on_newest_day(
+    state: State, keys: tuple[str, ...], window: Window | None, *, numeric: bool
+) -> exp.Expression:
+    """A row of ``keys`` on the newest day with a value, that day inside the look-back."""
+    day = newest_day(state, keys, numeric=numeric)
+    conds = [in_(col("key"), keys), exp.EQ(this=col("d"), expression=day)]
+    if numeric:
+        conds.append(not_null(col("value")))
+    conds.append(exp.GTE(this=day.copy(), expression=dates.literal(state.start(window))))
+    return exp.and_(*conds)
+
+
+def last_day_fact(
+    state: State,
+    keys: tuple[str, ...],
+    why: str,
+    window: Window | None,
+    truth: exp.Expression,
+    favourable: bool,
+) -> exp.Expression:
+    """:func:`last_day` as one column of the per-person lab facts (UNKNOWN without a row)."""
+    state.need("labs", why, "labs", keys)
+    pick = exp.Min if favourable else exp.Max
+    rows = on_newest_day(state, keys, window, numeric=True)
+    return open_code(state.fact("labs", pick(this=case([(rows, code(truth))]))))
 
 
 def _bound(node: Measurement, *, upper: bool) -> exp.Expression:
@@ -159,33 +177,27 @@ def _measurement(node: Measurement, scope: Scope) -> exp.Expression:
     state = scope.state
     why = node.id or node.concept
     if node.aggregate == "any":
-        rows = _rows(
-            state, (node.concept,), why, dates.literal(state.start(node.lookback)), numeric=True
+        state.need("labs", why, "labs", (node.concept,))
+        rows = exp.and_(
+            exp.EQ(this=col("key"), expression=lit(node.concept)),
+            not_null(col("value")),
+            exp.GTE(this=col("d"), expression=dates.literal(state.start(node.lookback))),
+            exp.LTE(this=col("d"), expression=dates.literal(state.as_of)),
         )
-        judged = rows.select(alias(judge(node), "t"))
-        q = (
-            exp.select(col("person_id"), alias(from_code(exp.Max(this=code(col("t")))), "s"))
-            .from_(judged.subquery("r"))
-            .group_by(col("person_id"))
-        )
-        return state.atom(q)
-    return state.atom(
-        last_day(state, (node.concept,), why, node.lookback, judge(node), scope.favourable)
-    )
+        return open_code(state.fact("labs", exp.Max(this=case([(rows, code(judge(node)))]))))
+    return last_day_fact(state, (node.concept,), why, node.lookback, judge(node), scope.favourable)
 
 
 @COMPILER.register(Score)
 def _score(node: Score, scope: Scope) -> exp.Expression:
     state = scope.state
-    return state.atom(
-        last_day(
-            state,
-            (node.instrument,),
-            node.id or node.instrument,
-            node.lookback,
-            holds_const(node.comparator, col("value"), node.value),
-            scope.favourable,
-        )
+    return last_day_fact(
+        state,
+        (node.instrument,),
+        node.id or node.instrument,
+        node.lookback,
+        holds_const(node.comparator, col("value"), node.value),
+        scope.favourable,
     )
 
 
@@ -212,54 +224,37 @@ def qualitative(keys: tuple[str, ...]) -> exp.Expression:
     )
 
 
-def _flag(cond: exp.Expression) -> exp.Expression:
-    return exp.Max(this=case([(cond, lit(1))], lit(0)))
-
-
 @COMPILER.register(Serology)
 def _serology(node: Serology, scope: Scope) -> exp.Expression:
     state = scope.state
     tests = (node.concept, *node.also)
     why = node.id or node.concept
-    rows = _rows(state, tests, why, None, numeric=False)
-    q_rows = rows.select(alias(qualitative(tests), "q"))
-    q = col("q")
-    want = lit(node.result)
+    state.need("labs", why, "labs", tests)
+    q = qualitative(tests)
     if node.ever:
-        s = case(
-            [
-                (exp.EQ(this=_flag(exp.EQ(this=q, expression=want)), expression=lit(1)), TRUE),
-                (exp.EQ(this=_flag(is_null(q.copy())), expression=lit(1)), null_bool()),
-            ],
-            FALSE,
+        # any row ever: TRUE if one gives the result, else UNKNOWN if one is unclear
+        rows = exp.and_(
+            in_(col("key"), tests), exp.LTE(this=col("d"), expression=dates.literal(state.as_of))
         )
-        return state.atom(
-            exp.select(col("person_id"), alias(s, "s"))
-            .from_(q_rows.subquery("r"))
-            .group_by(col("person_id"))
+        row = case(
+            [(exp.EQ(this=q, expression=lit(node.result)), lit(2)), (is_null(q.copy()), lit(1))],
+            lit(0),
         )
-    last_day = exp.Window(this=exp.Max(this=col("d")), partition_by=[col("person_id")])
-    dated = q_rows.select(alias(last_day, "last_d"))
-    start = dates.literal(state.start(node.lookback))
-    positive = exp.EQ(
-        this=_flag(exp.EQ(this=q.copy(), expression=lit("positive"))), expression=lit(1)
+        return open_code(state.fact("labs", exp.Max(this=case([(rows, row)]))))
+    # the newest day's rows: a positive one decides, else an unclear one leaves it UNKNOWN
+    rows = on_newest_day(state, tests, node.lookback, numeric=False)
+    row = case(
+        [(exp.EQ(this=q, expression=lit("positive")), lit(2)), (is_null(q.copy()), lit(1))],
+        lit(0),
     )
-    unclear = exp.EQ(this=_flag(is_null(q.copy())), expression=lit(1))
-    s = case(
+    c = state.fact("labs", exp.Max(this=case([(rows, row)])))
+    return case(
         [
-            (exp.LT(this=exp.Max(this=col("last_d")), expression=start), null_bool()),
-            (positive, lit(node.result == "positive")),
-            (unclear, null_bool()),
+            (exp.EQ(this=c, expression=lit(2)), lit(node.result == "positive")),
+            (exp.EQ(this=c.copy(), expression=lit(0)), lit(node.result == "negative")),
         ],
-        lit(node.result == "negative"),
+        null_bool(),
     )
-    same_day = (
-        exp.select(col("person_id"), alias(s, "s"))
-        .from_(dated.subquery("r"))
-        .where(exp.EQ(this=col("d"), expression=col("last_d")))
-        .group_by(col("person_id"))
-    )
-    return state.atom(same_day)
 
 
 @COMPILER.register(Derived)

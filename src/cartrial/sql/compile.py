@@ -17,7 +17,7 @@ from sqlglot import exp
 from cartrial.criteria.nodes import Criterion
 from cartrial.criteria.protocol import Protocol
 from cartrial.criteria.walk import children
-from cartrial.sql import base
+from cartrial.sql import base, facts
 from cartrial.sql.build import (
     FALSE,
     TRUE,
@@ -153,6 +153,13 @@ def compile_protocol(protocol: Protocol, cdm: Cdm, *, as_of: date) -> CompiledPr
         col("person_id", "p"), *[alias(e.transform(widen), n) for n, e in state.layers.get(0, [])]
     )
     inner = inner.from_(exp.to_table("cdm_person").as_("p"))
+    for name in facts.joined(state):
+        inner = inner.join(
+            exp.to_table(name),
+            on=exp.EQ(this=col("person_id", name), expression=col("person_id", "p")),
+            join_type="left",
+            copy=False,
+        )
     if state.atoms:
         inner = inner.join(
             exp.to_table("cdm_atoms").as_("w"),
@@ -198,6 +205,8 @@ def compile_protocol(protocol: Protocol, cdm: Cdm, *, as_of: date) -> CompiledPr
     )
     for name, cte in base.ctes(state):
         query = query.with_(name, as_=cte, materialized=True, copy=False)
+    for name, cte in facts.ctes(state):
+        query = query.with_(name, as_=cte, copy=False)
     for name, cte in state.atoms:
         query = query.with_(name, as_=cte, copy=False)
     if state.atoms:

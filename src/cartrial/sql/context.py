@@ -33,6 +33,9 @@ BASE_TABLES: dict[str, tuple[str, ...]] = {
 }
 """Record extracts (``cdm_<name>`` CTEs) and the CDM tables each reads."""
 
+FACT_EXTRACTS = ("labs", "conditions", "vaccines", "procedures")
+"""Extracts whose atoms are conditional aggregates of one per-person GROUP BY each."""
+
 
 @dataclass
 class State:
@@ -47,6 +50,10 @@ class State:
     layers: dict[int, list[tuple[str, exp.Expression]]] = field(default_factory=dict)
     refs: dict[str, Ref] = field(default_factory=dict)
     manual: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, list[tuple[str, exp.Expression]]] = field(default_factory=dict)
+    lab_days: dict[tuple[str, bool], str] = field(default_factory=dict)
+    active_sets: dict[frozenset[str], str] = field(default_factory=dict)
+    drug_agents: list[tuple[str, exp.Expression, exp.Expression]] = field(default_factory=list)
 
     def column(self, height: int, expr: exp.Expression) -> str:
         """Add a computed column at a layer (0 = atoms, h = composites of height h)."""
@@ -76,6 +83,44 @@ class State:
         name = f"a{len(self.atoms) + 1}"
         self.atoms.append((name, query))
         return exp.column("s", name)
+
+    def _name(self, prefix: str) -> str:
+        taken = sum(len(v) for v in self.facts.values()) + len(self.lab_days)
+        taken += len(self.active_sets) + len(self.drug_agents)
+        return f"{prefix}{taken + 1:03d}"
+
+    def fact(self, extract: str, aggregate: exp.Expression) -> exp.Column:
+        """Add a per-person aggregate over ``cdm_<extract>`` to that extract's one GROUP BY
+        (``f_<extract>``, see :mod:`cartrial.sql.facts`); returns its column."""
+        if extract not in FACT_EXTRACTS:
+            raise ValueError(f"no per-person facts over {extract!r}")
+        name = self._name("f")
+        self.facts.setdefault(extract, []).append((name, aggregate))
+        return exp.column(name, f"f_{extract}")
+
+    def lab_day(self, key: str, *, numeric: bool) -> exp.Column:
+        """Per person, the newest day (up to the screening date) with a value of ``key``
+        (``numeric``: a number; else a number or a coded result), in ``cdm_lab_days``."""
+        name = self.lab_days.get((key, numeric))
+        if name is None:
+            name = self.lab_days[(key, numeric)] = self._name("ld")
+        return exp.column(name, "ld")
+
+    def active_set(self, keys: frozenset[str]) -> exp.Column:
+        """Per person, 1 if a condition of ``keys`` is active on the screening date."""
+        name = self.active_sets.get(keys)
+        if name is None:
+            name = self.active_sets[keys] = self._name("ad")
+        return exp.column(name, "ad")
+
+    def drug_fact(
+        self, per_agent: exp.Expression, per_person: Callable[[exp.Column], exp.Expression]
+    ) -> exp.Column:
+        """A medication atom in two GROUP BYs: ``per_agent`` over one person's rows of one
+        agent, then ``per_person`` (given that column) over the person's agents."""
+        name = self._name("g")
+        self.drug_agents.append((name, per_agent, per_person(exp.column(name))))
+        return exp.column(name, "f_drugs")
 
     def start(self, window: Window | None) -> date:
         return dates.screening_start(self.as_of, window, self.screening_days)

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import cartrial
 from cartrial.persistence.auth import HashProfile, use_profile
 from cartrial.persistence.db import make_engine, read_session_factory, session_factory, upgrade
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 from cartrial.web import errors
 from cartrial.web.api import router as api_router
 from cartrial.web.bodies import FORM_OVERHEAD, BodySizeLimit, JsonGuard

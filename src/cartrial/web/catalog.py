@@ -1,7 +1,7 @@
 """The trial catalogue as the web app and the API see it: summaries, filters, facets, trees.
 
 Two layers: the curated computable protocols (loaded once at start-up from
-:func:`cartrial.services.catalog.load_protocols`; each gets a version hash, SHA-256 of its
+:func:`cartrial.services.bundled_protocols.load_protocols`; each gets a version hash, SHA-256 of its
 canonical JSON, that saved screenings record), and the finder over every CAR-cell trial of the
 bundled registry snapshot (:func:`Catalog.finder`), which the public catalogue lists.
 """

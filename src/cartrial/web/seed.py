@@ -20,7 +20,7 @@ from cartrial.ingest.fhir import patient_from_bundle
 from cartrial.persistence.auth import new_password
 from cartrial.persistence.models import User
 from cartrial.persistence.repositories import Audit, Meta, Patients, Screenings, Users
-from cartrial.services.catalog import examples_dir
+from cartrial.services.bundled_protocols import examples_dir
 from cartrial.services.screening import screen_patient
 from cartrial.web.catalog import Catalog
 from cartrial.web.settings import Settings

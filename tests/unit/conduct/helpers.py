@@ -16,7 +16,7 @@ from cartrial.persistence.conduct_models import Enrolment
 from cartrial.persistence.db import make_engine, session_factory, upgrade
 from cartrial.persistence.repositories import Patients
 from cartrial.schedule.defaults import SEED_FC_REGIMEN
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 from tests.support.fhir_builder import BundleBuilder
 
 TRIAL = "NCT05858684"

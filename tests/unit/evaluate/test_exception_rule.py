@@ -115,7 +115,7 @@ def test_lint_flags_any_of_mixing_computable_and_manual() -> None:
 
 
 def test_lint_flags_the_two_exceptions_of_issue_9_in_the_bundled_protocols() -> None:
-    from cartrial.services.catalog import get_protocol
+    from cartrial.services.bundled_protocols import get_protocol
 
     for nct, cid in (("NCT07193667", "inc-2.renal"), ("NCT06464679", "inc-2.2")):
         report = lint(get_protocol(nct))

@@ -14,7 +14,7 @@ from cartrial.criteria.serde import parse_criterion, parse_protocol
 from cartrial.evaluate import Context, Verdict, evaluate_node, screen, verdict_only
 from cartrial.ingest.fhir import load_bundle_file
 from cartrial.resources import examples_dir
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 from tests.support.patients import AS_OF, patient
 
 # leaves whose status is known for the test patient (born 1980, no labs)

@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from cartrial.cli.main import app
-from cartrial.services.catalog import examples_dir
+from cartrial.services.bundled_protocols import examples_dir
 
 BUNDLE = examples_dir() / "patients" / "still-disease-steroid-washout.json"
 REASON = (

@@ -13,7 +13,7 @@ import pytest
 from cartrial.domain.patient import Patient
 from cartrial.evaluate import screen
 from cartrial.ingest.fhir import load_bundle_file, patient_from_bundle
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 
 SHARED_FHIR = Path(__file__).resolve().parents[3].parent / "shared" / "research" / "fhir-examples"
 CLINICAL = (

@@ -9,7 +9,7 @@ import pytest
 from cartrial.domain.errors import DataError
 from cartrial.evaluate import screen
 from cartrial.ingest.fhir import patient_from_bundle
-from cartrial.services.catalog import get_protocol
+from cartrial.services.bundled_protocols import get_protocol
 from tests.support.fhir_builder import BundleBuilder
 
 

@@ -104,7 +104,7 @@ def test_matching_a_demo_bundle_never_imports_pint() -> None:
         "from datetime import date\n"
         "from cartrial.ingest.fhir import load_bundle_file\n"
         "from cartrial.resources import examples_dir\n"
-        "from cartrial.services.catalog import load_protocols\n"
+        "from cartrial.services.bundled_protocols import load_protocols\n"
         "from cartrial.evaluate import screen\n"
         "p = load_bundle_file(sorted((examples_dir() / 'patients').glob('*.json'))[0])\n"
         "for pr in load_protocols().values(): screen(pr, p, as_of=date(2026, 11, 22))\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 from tests.web.engage.conftest import EngageEnv
 from tests.web.engage.smtp import SmtpServer, body
 from tests.web.helpers import ADMIN_PASSWORD, csrf_of, login

@@ -25,7 +25,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from cartrial.cli.main import app as cli_app
-from cartrial.services.catalog import load_protocols, trials_dir
+from cartrial.services.bundled_protocols import load_protocols, trials_dir
 from cartrial.web.app import create_app
 from cartrial.web.catalog import Catalog
 from cartrial.web.deps import get_now, get_today

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import text
 
-from cartrial.services.catalog import load_protocols
+from cartrial.services.bundled_protocols import load_protocols
 from tests.web.engage.conftest import EngageEnv
 from tests.web.engage.smtp import SmtpServer, body
 from tests.web.helpers import csrf_of

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from cartrial.cli.main import app
-from cartrial.services.catalog import examples_dir
+from cartrial.services.bundled_protocols import examples_dir
 
 BUNDLE = examples_dir() / "patients" / "sle-eligible-nct07193667.json"
 

@@ -10,7 +10,7 @@ import pytest
 
 from cartrial.ingest.fhir import load_bundle_file
 from cartrial.services import prescreen_form
-from cartrial.services.catalog import examples_dir
+from cartrial.services.bundled_protocols import examples_dir
 from cartrial.services.screening import screen_patient
 from tests.web.helpers import AS_OF
 from tests.web.screen.form_fill import form_values

@@ -12,7 +12,7 @@ import pytest
 
 from cartrial.ingest.fhir import load_bundle_file
 from cartrial.services import prescreen_form
-from cartrial.services.catalog import examples_dir
+from cartrial.services.bundled_protocols import examples_dir
 from tests.web.helpers import AS_OF
 from tests.web.screen.conftest import axe_violations, login
 from tests.web.screen.form_fill import form_values

@@ -144,6 +144,9 @@ _UNITS: list[tuple[str, str]] = [
     (r"gm?\s*/\s*dL", "g/dL"),
     (r"mg\s*/\s*dL", "mg/dL"),
     (r"mg\s*/\s*L", "mg/L"),
+    (r"ng\s*/\s*m[lL]", "ng/mL"),
+    (r"ng\s*/\s*dL", "ng/dL"),
+    (r"pg\s*/\s*m[lL]", "pg/mL"),
     (r"g\s*/\s*L", "g/L"),
     (r"u\s*mol\s*/\s*L", "umol/L"),
     (r"mmol\s*/\s*L", "mmol/L"),
@@ -164,6 +167,7 @@ _UNITS: list[tuple[str, str]] = [
     (r"kg\b", "kg"),
     (r"ms(?:ec)?\b|milliseconds?", "ms"),
     (r"s(?:ec(?:onds?)?)?\b", "s"),
+    (r"(?:°|º|degrees?\s+)\s*C(?:elsius)?\b", "Cel"),
     (r"%", "%"),
     (r"percent\b", "%"),
 ]

@@ -38,7 +38,7 @@ from cartrial.web.deps import (
     State,
     Today,
 )
-from cartrial.web.workspace import (
+from cartrial.web.workspace_actions import (
     default_label,
     patient_overview,
     record_json,

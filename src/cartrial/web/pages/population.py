@@ -36,7 +36,7 @@ CdmUrl = Annotated[str | None, Depends(configured_cdm)]
 
 @lru_cache(maxsize=8)
 def _funnels(url: str, stamp: int, day: date) -> tuple[Funnel, ...]:
-    from cartrial.services.catalog import load_protocols
+    from cartrial.services.bundled_protocols import load_protocols
     from cartrial.sql.cdm import connect, inspect
     from cartrial.sql.compile import compile_protocol
     from cartrial.sql.funnel import funnel

@@ -26,7 +26,7 @@ from cartrial.web.bodies import (
 from cartrial.web.deps import DB, AppSettings, CatalogDep, Id, PageEditor, PageUser, Today
 from cartrial.web.pages.ws_common import record_or_404, see_other
 from cartrial.web.templating import render
-from cartrial.web.workspace import (
+from cartrial.web.workspace_actions import (
     import_bundle,
     patient_overview,
     replace_bundle,

@@ -11,7 +11,7 @@ from cartrial.services.screening import explained_json
 from cartrial.web.deps import DB, CatalogDep, PageUser
 from cartrial.web.pages.ws_common import record_or_404
 from cartrial.web.templating import render
-from cartrial.web.workspace import run_with_diff
+from cartrial.web.workspace_actions import run_with_diff
 
 router = APIRouter(prefix="/workspace")
 

@@ -340,20 +340,20 @@ CASES: list[Case] = [
     ("lvef-exc", EXC, "LVEF < 45% by echocardiogram", [M("lvef", "<", 45, "%")], []),
     ("spo2", INC, "SpO2≥92%", [M("spo2", ">=", 92, "%")], []),
     ("spo2-words", INC, "Oxygen saturation ≥ 92% on room air", [M("spo2", ">=", 92, "%")], []),
-    ("dlco", INC, "DLCO≥ 40% of predicted value", [M("dlco", ">=", 40, "%")], []),
+    ("dlco", INC, "DLCO≥ 40% of predicted value", [M("dlco_pct_pred", ">=", 40, "%")], []),
     ("fvc", INC, "FVC≥ 50% of predicted value", [M("fvc_pct_pred", ">=", 50, "%")], []),
     (
         "fvc-dlco-or",
         INC,
         "FVC or DLCO \\<70% predictive value on pulmonary function tests",
-        [M("fvc_pct_pred", "<", 70, "%"), M("dlco", "<", 70, "%")],
+        [M("fvc_pct_pred", "<", 70, "%"), M("dlco_pct_pred", "<", 70, "%")],
         [],
     ),
     (
         "dlco-words",
         INC,
         "Diffusing capacity for carbon monoxide ≥ 35% predicted",
-        [M("dlco", ">=", 35, "%")],
+        [M("dlco_pct_pred", ">=", 35, "%")],
         [],
     ),
     (
