@@ -169,8 +169,14 @@ _RULES: list[tuple[str, _Repl]] = [
         " xLLN",
     ),  # "SGOT/SGPT less than 2 times normal"
     (
-        r"(?=[\sx×t])(?<=[\d\s])\s*(?:[x×]|times)\s*(?:the\s+)?normal\b(?!\s+(?:range|value))",
+        r"(?=[\sx×t])(?<=[\d\s])\s*(?:[x×]|times)\s*(?:the\s+)?(?:upper\s+)?normal"
+        r"(?:\s+values?|\s+limits?)?\b(?!\s+range)",
         " xULN",
+    ),
+    # a number glued to the word before it ("aged from18- 60", "over65"): split
+    (
+        r"\b(?=[fatbuob])(?:from|aged?|to|between|over|under|above|below)(?=\d)",
+        lambda m: m.group(0) + " ",
     ),
 ]
 
@@ -217,6 +223,7 @@ _TRIGGERS: list[tuple[str, ...]] = [
     ("uln", "upper"),
     ("lln", "lower"),
     ("normal",),
+    ("from", "age", "to", "between", "over", "under", "above", "below"),
 ]
 assert len(_TRIGGERS) == len(_RULES)
 # one-for-one characters are translated up front (offsets do not move); only the characters
@@ -237,6 +244,7 @@ _LEADS: list[tuple[str, tuple[int, ...]]] = [
     (r"\b", (9, 10, 11, 12, 13, 14)),
     (r"(?=[=+])", (15, 16, 17)),
     (r"(?<=[\d\s])", (18, 19, 20, 21, 22)),
+    (r"(?<![\w.])", (23,)),
 ]
 assert sorted(i for _, idx in _LEADS for i in idx) == list(range(len(_RULES)))
 

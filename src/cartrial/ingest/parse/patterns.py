@@ -165,6 +165,7 @@ _UNITS: list[tuple[str, str]] = [
     (r"mm\s*Hg|mmHg", "mm[Hg]"),
     (r"kg\s*/\s*m\^?2", "kg/m2"),
     (r"kg\b", "kg"),
+    (r"(?:lbs?|pounds?)\b", "[lb_av]"),
     (r"ms(?:ec)?\b|milliseconds?", "ms"),
     (r"s(?:ec(?:onds?)?)?\b", "s"),
     (r"(?:°|º|degrees?\s+)\s*C(?:elsius)?\b", "Cel"),

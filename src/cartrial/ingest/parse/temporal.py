@@ -92,6 +92,11 @@ ANCHOR_PHRASES: tuple[tuple[Anchor, str], ...] = (
         rf"{_THE}(?:study\s+|trial\s+)?(?:enrol(?:l)?ment|enrol(?:l)?ing|entry|inclusion|"
         r"entering\s+(?:the\s+|this\s+)?(?:study|trial))",
     ),
+    # "before the current study begins": the patient's start in the study
+    (
+        Anchor.ENROLLMENT,
+        r"(?:the\s+)?(?:current\s+|present\s+)?(?:study|trial)\s+(?:begins|starts)",
+    ),
     (
         Anchor.ENROLLMENT,
         rf"{_THE}participat(?:ing|ion)(?:\s+in\s+(?:the|this)\s+(?:clinical\s+)?(?:study|trial|"
@@ -117,7 +122,7 @@ ANCHOR_PHRASES: tuple[tuple[Anchor, str], ...] = (
     (
         Anchor.FIRST_DOSE,
         rf"{_THE}(?:start(?:ing)?|initiat(?:ion|ing)|beginning)\s+(?:of\s+)?{_STUDY}"
-        r"(?:drug|treatment|therapy|intervention|product|medication)",
+        r"(?:drug|treatment|therapy|intervention|product|medication|protocol(?:\s+treatment)?)",
     ),
     (Anchor.FIRST_DOSE, rf"{_THE}(?:cycle\s+1,?\s+)?(?:study\s+)?day\s*(?:1|one)\b"),
     (
@@ -228,8 +233,8 @@ _WIN_PATTERNS: list[tuple[str, str]] = [
     (rf"(?:{_GE}\s*)?{_AMT}{TIME_UNIT}\s+(?:have\s+)?(?:elapsed\s+)?{_SINCE_EVENT}", "at_least"),
     # forward-looking: for 6 months after the infusion / until 14 days post last dose
     (
-        rf"(?:(?:for|within|during|until|in)\s+)?(?:the\s+)?(?:first\s+)?{_AMT}{TIME_UNIT}\s+"
-        rf"(?P<rel>{_AFTER})\b",
+        rf"(?:(?:for|within|during|until|in)\s+)?(?:the\s+)?(?:first\s+)?(?:{_GE}\s*)?{_AMT}"
+        rf"{TIME_UNIT}\s+(?P<rel>{_AFTER})\b",
         "after",
     ),
     (rf"(?:the\s+)?first\s+(?P<tunit>year|month|week)\s+(?P<rel>{_AFTER})\b", "after"),

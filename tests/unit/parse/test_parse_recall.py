@@ -1,0 +1,154 @@
+"""Recall rules added from the enlarged development gold set, one test per layer.
+
+Every phrasing here is written for the test (none is copied from a registry text): each rule
+is general (a spelling, a unit, an anchor, a lexicon entry), so it is shown on words of our own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cartrial.ingest.parse import parse_eligibility
+from cartrial.ingest.parse.grammar import constraint
+from cartrial.ingest.parse.normalize import normalize
+from cartrial.ingest.parse.patterns import ucum
+from cartrial.ingest.parse.records import facts, node_records
+from cartrial.ingest.parse.temporal import find_windows
+
+
+def _facts(sentence: str, section: str = "Exclusion") -> list[tuple[Any, ...]]:
+    text = f"{section} Criteria:\n\n* {sentence}\n"
+    out = []
+    for rec in node_records(parse_eligibility(text)):
+        for f in facts(rec):
+            out.append(
+                (
+                    f["category"],
+                    f["concept"][0],
+                    f["comparator"],
+                    f["value"],
+                    f["unit"],
+                    f.get("anchor"),
+                    f.get("direction"),
+                )
+            )
+    return out
+
+
+# ----------------------------------------------------------------------------- normaliser
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("CPK more than 4 X normal value", "CPK more than 4 xULN"),
+        ("GOT above 2 times normal values", "GOT above 2 xULN"),
+        ("SGPT < 3x upper normal limit", "SGPT < 3 xULN"),
+        ("adults aged from21 to 70", "adults aged from 21 to 70"),
+        ("men over65", "men over 65"),
+    ],
+)
+def test_normaliser_uln_words_and_glued_numbers(raw: str, clean: str) -> None:
+    assert normalize(raw).text == clean
+
+
+def test_normaliser_leaves_words_with_digits_alone() -> None:
+    # only comparator and range words are split from a number: codes keep their digits
+    assert normalize("COVID19 vaccine, CD19 and top10").text == "COVID19 vaccine, CD19 and top10"
+    assert normalize("x normal range").text == "x normal range"
+
+
+# ----------------------------------------------------------------------------- units
+
+
+@pytest.mark.parametrize(
+    ("raw", "unit"),
+    [
+        ("ng/mL", "ng/mL"),
+        ("ng / ml", "ng/mL"),
+        ("ng/dL", "ng/dL"),
+        ("pg/mL", "pg/mL"),
+        ("°C", "Cel"),
+        ("degrees Celsius", "Cel"),
+        ("lbs", "[lb_av]"),
+    ],
+)
+def test_unit_spellings(raw: str, unit: str) -> None:
+    assert ucum(raw) == unit
+
+
+def test_a_converted_value_in_brackets_does_not_hide_the_postfix_comparator() -> None:
+    got = _facts("Body weight of 40 kg (88 lbs) or less", "Exclusion")
+    assert ("threshold", "body_weight", "<=", 40.0, "kg", None, None) in got
+
+
+def test_grammar_reads_a_range_after_a_split_glued_number() -> None:
+    c = constraint(normalize("from21 to 70 years").text, 0)
+    assert c is not None
+    assert [(b.comparator.value, b.value, b.unit) for b in c.bounds] == [
+        (">=", 21.0, "a"),
+        ("<=", 70.0, "a"),
+    ]
+
+
+# ----------------------------------------------------------------------------- lexicon
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Glycated hemoglobin A1c above 8.5%", ("threshold", "hba1c", ">", 8.5, "%")),
+        ("Haemoglobin A1c > 10 %", ("threshold", "hba1c", ">", 10.0, "%")),
+        ("Serum PSA > 4 ng/mL", ("threshold", "psa", ">", 4.0, "ng/mL")),
+        ("Total testosterone below 200 ng/dL", ("threshold", "testosterone", "<", 200.0, "ng/dL")),
+        ("Free testosterone < 50 pg/mL", ("threshold", "free_testosterone", "<", 50.0, "pg/mL")),
+        (
+            "Serum total cholesterol > 300 mg/dL",
+            ("threshold", "total_cholesterol", ">", 300.0, "mg/dL"),
+        ),
+        ("Oral temperature ≥ 38.0 °C", ("threshold", "body_temperature", ">=", 38.0, "Cel")),
+        ("Marrow plasma cells > 60 %", ("threshold", "bone_marrow_plasma_cells", ">", 60.0, "%")),
+        (
+            "Urinary protein excretion > 1 g/24 h",
+            ("threshold", "urine_protein_24h", ">", 1.0, "g/(24.h)"),
+        ),
+        ("DLCO below 45 % of predicted", ("threshold", "dlco_pct_pred", "<", 45.0, "%")),
+    ],
+)
+def test_lexicon_names_new_concepts(sentence: str, expected: tuple[Any, ...]) -> None:
+    got = [f[:5] for f in _facts(sentence)]
+    assert expected in got, got
+
+
+def test_hemoglobin_is_not_read_from_hemoglobin_a1c() -> None:
+    got = _facts("Hemoglobin A1c > 9 %")
+    assert [f[1] for f in got] == ["hba1c"]
+
+
+def test_transaminases_state_both_aminotransferases() -> None:
+    got = _facts("Liver transaminases above 2.5 times the upper limit of normal")
+    assert ("threshold", "alt", ">", 2.5, "xULN", None, None) in got
+    assert ("threshold", "ast", ">", 2.5, "xULN", None, None) in got
+
+
+# ----------------------------------------------------------------------------- temporal
+
+
+@pytest.mark.parametrize(
+    ("text", "anchor"),
+    [
+        ("steroids during 2 months before starting the protocol treatment", "first_dose"),
+        ("steroids within 6 weeks before the study starts", "enrollment"),
+        ("steroids within 6 weeks before the present trial begins", "enrollment"),
+    ],
+)
+def test_anchor_words(text: str, anchor: str) -> None:
+    (w,) = find_windows(normalize(text).text)
+    assert w.reference == anchor
+
+
+def test_forward_period_with_a_minimum_is_read_after_its_anchor() -> None:
+    (w,) = find_windows("use condoms for at least 90 days after the last dose of study drug")
+    assert (w.amount, w.direction, w.reference) == (90.0, "after", "last_dose")
