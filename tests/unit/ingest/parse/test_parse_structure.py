@@ -247,7 +247,7 @@ def test_markdown_nested_bullets_return_to_the_top_level() -> None:
 def test_lexicon_keys_are_vocabulary_concepts_or_flagged() -> None:
     from cartrial import vocab
     from cartrial.ingest.parse import lexicon as lx
-    from cartrial.ingest.parse.recognizers import _SERO_GROUPS, _SERO_TABLE
+    from cartrial.ingest.parse.recognizers.serology import SERO_GROUPS, SERO_TABLE
 
     labs = vocab.concept_keys("labs")
     groups = vocab.concept_keys("atc_class_groups") | vocab.concept_keys("atc_classes")
@@ -258,11 +258,11 @@ def test_lexicon_keys_are_vocabulary_concepts_or_flagged() -> None:
         (lx.DRUGS, vocab.concept_keys("medications")),
         ({k: v for k, v in lx.DRUG_CLASSES.items() if k not in lx.CLASS_EXPANSIONS}, groups),
         (lx.PROCEDURES, vocab.concept_keys("procedures")),
-        ({k: v for k, v in _SERO_TABLE.items() if k not in _SERO_GROUPS}, labs),
+        ({k: v for k, v in SERO_TABLE.items() if k not in SERO_GROUPS}, labs),
     ]
     for table, known in checks:
         unknown = [k for k in table if k not in known and k not in lx.NOT_IN_VOCABULARY]
         assert unknown == []
-    expanded = {k for keys in _SERO_GROUPS.values() for k in keys}
+    expanded = {k for keys in SERO_GROUPS.values() for k in keys}
     expanded |= {k for keys in lx.EXPANSIONS.values() for k in keys}
     assert expanded <= labs

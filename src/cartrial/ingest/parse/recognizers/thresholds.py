@@ -1,0 +1,348 @@
+"""Thresholds: a lab value, a score or a derived value against a number, a ULN multiple or a
+range ("ALT <= 2.5 x ULN", "AST and ALT <= 3 x ULN", "SLEDAI-2K >= 6"), with an exception
+written right after it ("except Gilbert's syndrome, total bilirubin <= 3 x ULN")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from cartrial.criteria.nodes import (
+    AllOf,
+    AnyOf,
+    Comparator,
+    ConditionHistory,
+    Criterion,
+    ManualReview,
+    Measurement,
+    Not,
+    Score,
+)
+from cartrial.ingest.parse import grammar
+from cartrial.ingest.parse import lexicon as lx
+from cartrial.ingest.parse.hits import Ctx, Hit, merge_notes, window
+from cartrial.ingest.parse.patterns import (
+    NEGATED,
+    comparator,
+    to_number,
+    ucum,
+)
+from cartrial.ingest.parse.recognizers.common import (
+    DEFINITION_RX,
+    combine,
+    exception_after,
+    is_relative,
+    vocab_note,
+)
+from cartrial.ingest.parse.recognizers.names import (
+    ALLOWED_UNITS,
+    DERIVED_RX,
+    LAB_RX,
+    SCORE_RX,
+    group_keys,
+    name_starts,
+    names_any,
+    score_key,
+)
+from cartrial.ingest.parse.recognizers.pairs import grammar_bounds, pair_hit
+from cartrial.ingest.parse.recognizers.renal import derived_hit
+from cartrial.ingest.parse.temporal import WindowHit
+
+_I = re.IGNORECASE
+
+
+def thresholds(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    hits: list[Hit] = []
+    if not re.search(r"\d", text):
+        return hits
+    if DEFINITION_RX.match(text) and not re.search(
+        r"cannot\s+be\s+maintained|unable\s+to\s+maintain", text, _I
+    ):
+        return hits  # "Definition of progressive: ... > 25% increase": explanation, not a criterion
+    taken: list[tuple[int, int]] = []
+    for family, rx in (("derived", DERIVED_RX), ("score", SCORE_RX), ("lab", LAB_RX)):
+        last_end = -1
+        for pos in name_starts(family, text, base):
+            if pos < last_end:
+                continue
+            m = rx.match(text, pos)
+            if m is None:
+                continue
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            hit = _threshold_hit(ctx, text, base, m, family)
+            if hit is None:
+                continue
+            last_end = m.end()
+            hits.append(hit)
+            taken.append((m.start(), m.end() if hit.claim is None else hit.claim[1] - base))
+    return hits
+
+
+def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str) -> Hit | None:
+    fill = m.group("fill") or ""
+    if fill.strip() and names_any(re.sub(r"\([^()]*\)", "", fill)):
+        return None  # the comparator belongs to a later name
+    if family in ("lab", "score"):
+        pair = grammar_bounds(text, m, family)
+        if pair is not None:
+            return pair_hit(ctx, text, base, m, family, *pair)
+    cmp = comparator(m.group("cmp"), m.group("post"))
+    implicit = False
+    if (
+        cmp is None
+        and m.group("cmp") is None
+        and m.group("mult") == "xULN"
+        and re.search(
+            r"\b(?:are|is|was|were|at|elevated|increased|levels?)\s*$", m.group("names") + fill, _I
+        )
+    ):
+        cmp, implicit = Comparator.GE, True  # "muscle enzyme levels are 1.5 x ULN": at least
+    if cmp is None:
+        return None
+    negate = bool(
+        re.search(
+            r"(?:cannot|can\s*not|could\s+not|unable\s+to|fail\w*\s+to)\s+(?:be\s+)?maintain\w*",
+            text[max(0, m.start() - 150) : m.start()],
+            _I,
+        )
+    )
+    if negate:
+        cmp = NEGATED[cmp]
+    raw_val = m.group("val")
+    try:
+        value = to_number(raw_val)
+    except ValueError:
+        return None
+    if is_relative(text, m.start(), m.end("val"), fill):
+        return None
+    unit_raw = m.group("unit")
+    unit = ucum(unit_raw) if unit_raw else None
+    mult = m.group("mult")
+    names = m.group("names")
+    start, end = m.start(), m.end()
+    note: str | None = None
+    if negate:
+        note = "the text's level 'cannot be maintained': read as not above it"
+        conf_adj = 0.75
+    elif DEFINITION_RX.match(text) or re.search(
+        r"fails?\s+to|failure", text[max(0, start - 80) : start], _I
+    ):
+        note = "read from a definition; check that this threshold is a criterion"
+        conf_adj = 0.55
+    else:
+        conf_adj = 1.0
+    if implicit:
+        note = merge_notes(note, "no comparator written: 'at least' assumed")
+        conf_adj *= 0.85
+
+    if family == "derived":
+        return derived_hit(ctx, text, base, m, cmp, value, unit, note, conf_adj)
+    if family == "score":
+        if unit not in (None, "%") and unit_raw and not re.match(r"points?", unit_raw, _I):
+            pass
+        if unit == "%":
+            return None
+        keys, joiner = group_keys(lx.SCORES, names, text[m.end("names") : m.end("names") + 60])
+        if not keys or mult:
+            return None
+        keys = [score_key(k, text) for k in keys]
+        conf = 0.9 * conf_adj
+
+        def build_score(
+            c: Ctx,
+            w: WindowHit | None,
+            a: int,
+            b: int,
+            cf: float,
+            keys: list[str] = keys,
+            joiner: str = joiner,
+            note: str | None = note,
+        ) -> Criterion:
+            nodes: list[Criterion] = [
+                Score(
+                    instrument=k,
+                    comparator=cmp,
+                    value=value,
+                    lookback=window(w),
+                    **c.common(a, b, cf, merge_notes(note, vocab_note(k))),
+                )
+                for k in keys
+            ]
+            return combine(c, nodes, joiner, a, b, cf)
+
+        return Hit(base + start, base + end, build_score, frozenset({"within"}), conf)
+
+    # laboratory / observation
+    keys, joiner = group_keys(lx.ANALYTES, names)
+    if not keys:
+        return None
+    listed = re.match(r"\s*\(([^()]*)\)", fill)
+    named = lx.keys_in(lx.ANALYTES, listed.group(1)) if listed and len(keys) == 1 else []
+    if keys[0] in lx.EXPANSIONS and len(named) >= 2:
+        # "muscle enzymes (CK, AST, ALT, aldolase, LDH)": the text's own list
+        keys, joiner = named, "or"
+        note = merge_notes(note, "any of the enzymes listed")
+    expanded: list[str] = []
+    for k in keys:
+        for e in lx.EXPANSIONS.get(k, (k,)):
+            if e not in expanded:
+                expanded.append(e)
+    if expanded != keys:
+        note = merge_notes(note, "muscle enzymes read as creatine kinase and aldolase")
+        joiner = "or"
+    keys = expanded
+    conf = 0.95 * conf_adj
+    fields: list[dict[str, object]] = []
+    for key in keys:
+        f: dict[str, object] = {"concept": key}
+        k_unit = unit
+        if mult:
+            f["uln_multiple" if mult.endswith("ULN") else "lln_multiple"] = value
+        else:
+            if k_unit is None and key == "urine_protein_24h":
+                # "24-hour urine protein >= 0.5 g": an amount per 24-hour collection
+                q = grammar.quantity(text, m.start("val"))
+                if q is not None and q.unit in ("g", "mg"):
+                    k_unit = f"{q.unit}/(24.h)"
+            if k_unit is None and key in lx.TIME_OBSERVATIONS:
+                q = grammar.quantity(text, m.start("val"))
+                k_unit = q.unit if q is not None and q.unit in ("a", "mo", "wk", "d") else None
+            if k_unit is None:
+                k_unit = lx.DEFAULT_UNITS.get(key)
+                if k_unit == "%" and value < 2:
+                    return None  # "FVC 0.7": a fraction, not a percentage: not guessed
+                if k_unit is None:
+                    return None  # a threshold without a unit is not guessed
+                conf = min(conf, 0.85 * conf_adj)
+            if k_unit == "%" and key == "cd19_abs":
+                f["concept"] = key = "cd19_pct"
+            elif k_unit == "%" and key not in lx.DEFAULT_UNITS:
+                return None
+            allowed = ALLOWED_UNITS.get(key)
+            if allowed is not None and k_unit not in allowed:
+                conf = min(conf, 0.6)
+                f["note"] = f"unit {k_unit} is unusual for {key}"
+            f["value"] = value
+            f["unit"] = k_unit
+            if key in lx.PERCENT_PREDICTED:
+                f["note"] = "% of predicted"
+        if key in lx.NOT_IN_VOCABULARY:
+            f["note"] = merge_notes(str(f.get("note") or ""), vocab_note(key))
+        fields.append(f)
+
+    # an exception right after the threshold ("(except Gilbert's syndrome, TBIL <= 3 x ULN)")
+    exc = exception_after(text, end)
+    exc_node_fn: Callable[[Ctx, float], Criterion] | None = None
+    claim_end = end
+    if exc is not None:
+        e_start = end + exc.start("body")
+        e_end = end + exc.end("body")
+        claim_end = end + exc.end()
+        exc_node_fn = _exception_builder(ctx, text, base, e_start, e_end, keys)
+
+    def build_lab(
+        c: Ctx,
+        w: WindowHit | None,
+        a: int,
+        b: int,
+        cf: float,
+        fields: list[dict[str, object]] = fields,
+        joiner: str = joiner,
+        note: str | None = note,
+    ) -> Criterion:
+        nodes: list[Criterion] = []
+        # the node(s) quote the whole stretch read (with its window) unless an exception
+        # follows, which then gets the wider stretch
+        outer = (a, b) if exc_node_fn is None else (base + start, base + end)
+        inner = outer if len(fields) == 1 else (base + start, base + end)
+        for f in fields:
+            f = dict(f)
+            extra = f.pop("note", None)
+            nodes.append(
+                Measurement(
+                    comparator=cmp,
+                    lookback=window(w),
+                    **f,
+                    **c.common(
+                        inner[0],
+                        inner[1],
+                        cf,
+                        merge_notes(note, str(extra) if extra else None),
+                    ),
+                )
+            )
+        main = combine(c, nodes, joiner, outer[0], outer[1], cf)
+        if exc_node_fn is None:
+            return main
+        other = exc_node_fn(c, cf)
+        if c.section == "exclusion":
+            return AllOf(
+                items=(main, Not(item=other, **c.common(base + end, claim_end + base, cf))),
+                **c.common(a, b, cf * 0.9, "exception read as 'and not'"),
+            )
+        return AnyOf(items=(main, other), **c.common(a, b, cf * 0.9, "threshold with an exception"))
+
+    return Hit(
+        base + start,
+        base + end,
+        build_lab,
+        frozenset({"within"}),
+        conf,
+        claim=(base + start, base + claim_end),
+        exc_zone=(base + end, base + claim_end) if exc is not None else None,
+    )
+
+
+def _exception_builder(
+    ctx: Ctx, text: str, base: int, e_start: int, e_end: int, keys: Sequence[str]
+) -> Callable[[Ctx, float], Criterion]:
+    body = text[e_start:e_end]
+    conds = [(k, s, e) for k, s, e in lx.find_all(lx.CONDITIONS, body) if k not in ("malignancy",)]
+    inner = [h for h in _thresholds_plain(ctx, body, base + e_start)]
+
+    def build(c: Ctx, cf: float) -> Criterion:
+        parts: list[Criterion] = []
+        if conds:
+            concepts = tuple(dict.fromkeys(k for k, _, _ in conds))
+            s0 = min(s for _, s, _ in conds)
+            e0 = max(e for _, _, e in conds)
+            parts.append(
+                ConditionHistory(
+                    concepts=concepts,
+                    **c.common(base + e_start + s0, base + e_start + e0, cf * 0.9),
+                )
+            )
+        for h in inner:
+            parts.append(h.build(c, None, h.start, h.end, cf * 0.9))
+        if not parts or (not conds and not inner):
+            return ManualReview(
+                data_hint="exception to a threshold",
+                **c.common(base + e_start, base + e_end, 1.0, "exception not computable"),
+            )
+        if conds and not inner and re.search(r"caused\s+by|due\s+to|induced", body, _I):
+            parts.append(
+                ManualReview(
+                    data_hint="cause of the abnormal value",
+                    **c.common(base + e_start, base + e_end, 1.0),
+                )
+            )
+        if len(parts) == 1:
+            return parts[0]
+        return AllOf(items=tuple(parts), **c.common(base + e_start, base + e_end, cf * 0.9))
+
+    return build
+
+
+def _thresholds_plain(ctx: Ctx, text: str, base: int) -> list[Hit]:
+    """Threshold hits inside an exception body (no nested exceptions)."""
+    out: list[Hit] = []
+    for pos in name_starts("lab", text):
+        m = LAB_RX.match(text, pos)
+        if m is None:
+            continue
+        h = _threshold_hit(ctx, text, base, m, "lab")
+        if h is not None:
+            h.claim = None
+            out.append(h)
+    return out

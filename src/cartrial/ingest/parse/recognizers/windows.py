@@ -1,0 +1,163 @@
+"""Which hit a time window belongs to: the nearest one that accepts it, not across ';', a
+sentence end or an unclosed bracket (except the hit's own aside), never an age, and never
+out of an exception."""
+
+from __future__ import annotations
+
+import re
+
+from cartrial.ingest.parse import lexicon as lx
+from cartrial.ingest.parse.hits import Hit
+from cartrial.ingest.parse.temporal import WindowHit
+
+_I = re.IGNORECASE
+
+
+def is_used(w: WindowHit, hits: list[Hit]) -> bool:
+    return any(h.window is w for h in hits)
+
+
+_BOUNDARY = re.compile(r";|\.\s|,\s*(?:or|and)\b|\bor\s+(?:history|other|any|severe)\b", _I)
+
+
+def attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> None:
+    zones = [h.exc_zone for h in hits if h.exc_zone is not None]
+    for w in windows:
+        if w.direction == "after" and not any("after" in h.accepts for h in hits):
+            continue
+        if any(not h.accepts and h.start <= w.start and w.end <= h.end + 2 for h in hits):
+            continue  # "> 25 years and < 72 years" is an age, not a duration
+        if _AGED.search(text[max(0, w.start - 12) : w.start]):
+            continue  # "with SLE, aged >= 18 years": an age, never a disease duration
+        if any(zs <= w.start and w.end <= ze for zs, ze in zones):
+            continue  # inside an exception ("except NMSC disease-free > 5 years")
+        cands = [
+            h
+            for h in hits
+            if w.direction in h.accepts
+            and (
+                h.window is None
+                or (
+                    h.kind == "count"
+                    and h.window2 is None
+                    and {h.window.direction, w.direction} == {"within", "duration"}
+                )
+            )
+        ]
+        if re.search(
+            r"\b(?:present|existing|ongoing|persist\w*)\s*$",
+            text[max(0, w.start - 25) : w.start],
+            _I,
+        ):
+            # "GVHD ... was present within 2 weeks": a state, not an onset
+            cands = [h for h in cands if h.kind not in ("condition", "condition_exc")]
+        if not cands:
+            continue
+
+        def opens(gap: str) -> bool:
+            return gap.count("(") > gap.count(")")
+
+        def closes(gap: str) -> bool:
+            return gap.count(")") > gap.count("(")
+
+        before = [
+            h
+            for h in cands
+            if h.end <= w.start + 1
+            and len(_unbracketed(text[h.end : w.start])) < 160
+            and not _BOUNDARY.search(_unbracketed(text[h.end : w.start]))
+            and (not opens(text[h.end : w.start]) or _own_aside(text, h.end, w.start, w.end))
+            and not _names_a_concept(text, h.end, w.start)
+        ]
+        inside = [h for h in cands if h.start < w.end and w.start < h.end]
+        after = [
+            h
+            for h in cands
+            if h.start >= w.end - 1
+            and h.start - w.end < 160
+            and not _BOUNDARY.search(text[w.end : h.start])
+            and not closes(text[w.end : h.start])
+        ]
+        if len(before) > 1:
+            # a list in brackets ("therapies (including A, B) for 12 weeks") is not what the
+            # window is about when the hit that introduced it is a candidate too
+            outside = [h for h in before if not _in_brackets(text, h.start, w.start)]
+            before = outside or before
+            # "at least two immunosuppressants (A, B...) for 12 weeks": the counted agents
+            before = [h for h in before if h.kind == "count"] or before
+            if w.direction in ("duration", "at_least"):
+                # how long something lasted belongs to the nearest thing named, not to every
+                # disease of an earlier list ("... ineffective for more than 6 months")
+                before = [max(before, key=lambda h: h.end)]
+        if not before and not inside and len(after) > 1 and w.direction in ("duration", "at_least"):
+            # "At least 6 months of stable standard treatment ... in the SLE history": the
+            # nearest thing named, not the disease further on
+            after = [min(after, key=lambda h: h.start)]
+        chosen = before or inside or after
+        for h in chosen:
+            if h.window is None:
+                h.window = w
+            else:
+                h.window2 = w
+
+
+STOPPED = re.compile(
+    r"\b(?:discontinu|stopp|withdr[ae]w|cessation|interrupt|free\s+of|off)\w*\b[^;.]{0,30}$", _I
+)
+_AGED = re.compile(r"\b(?:aged?|ages)\s*:?\s*$", _I)
+
+
+_ASIDE_OPEN = re.compile(r"\s*\([^()]{0,40}")
+_ASIDE_CLOSE = re.compile(r"[^()]{0,40}\)")
+
+
+def _own_aside(text: str, h_end: int, w_start: int, w_end: int) -> bool:
+    """A bracket opened right after the hit that closes after the window is the hit's own
+    aside ("mycophenolate mofetil (administered for a minimum of 3 months)")."""
+    return (
+        _ASIDE_OPEN.fullmatch(text, h_end, w_start) is not None
+        and _ASIDE_CLOSE.match(text, w_end) is not None
+    )
+
+
+def _unbracketed(gap: str) -> str:
+    """``gap`` without its closed bracketed stretches (a list in brackets is no boundary)."""
+    return re.sub(r"\([^()]*\)", " ", gap)
+
+
+def _in_brackets(text: str, pos: int, until: int) -> bool:
+    """Is ``pos`` inside brackets that close before ``until``?"""
+    depth = 0
+    for ch in text[pos:until]:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
+
+
+def _names_a_concept(text: str, a: int, b: int) -> bool:
+    """Does the stretch between a hit and a window name a drug or procedure of its own (the
+    window then belongs to that one, not to the earlier hit)? A bracketed list belongs to the
+    hit before it."""
+    if b - a < 4:
+        return False
+    depth = 0
+    closed: list[tuple[int, int]] = []
+    opened = a
+    for i in range(a, b):
+        if text[i] == "(":
+            if depth == 0:
+                opened = i
+            depth += 1
+        elif text[i] == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                closed.append((opened, i))
+    for table in (lx.DRUGS, lx.PROCEDURES):
+        for _k, s, _e in lx.find_all(table, text[a:b], a):
+            if not any(x <= a + s <= y for x, y in closed):
+                return True
+    return False
