@@ -115,6 +115,15 @@ def test_grammar_reads_a_range_after_a_split_glued_number() -> None:
             ("threshold", "urine_protein_24h", ">", 1.0, "g/(24.h)"),
         ),
         ("DLCO below 45 % of predicted", ("threshold", "dlco_pct_pred", "<", 45.0, "%")),
+        ("Gestational age above 28 weeks", ("threshold", "gestational_age", ">", 28.0, "wk")),
+        ("SPPB score ≤ 8", ("threshold", "sppb", "<=", 8.0, "")),
+        ("Total Gleason score 8 or higher", ("threshold", "gleason_score", ">=", 8.0, "")),
+        ("Shingles within the past 2 months", ("window", "herpes_zoster", "<=", 2.0, "mo")),
+        (
+            "Acute coronary syndromes within 12 weeks",
+            ("window", "acute_coronary_syndrome", "<=", 12.0, "wk"),
+        ),
+        ("Chronic infections within 3 months", ("window", "infection", "<=", 3.0, "mo")),
     ],
 )
 def test_lexicon_names_new_concepts(sentence: str, expected: tuple[Any, ...]) -> None:
