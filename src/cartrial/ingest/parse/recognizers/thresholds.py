@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from cartrial.criteria.nodes import (
     AllOf,
@@ -79,6 +80,17 @@ def thresholds(ctx: Ctx, text: str, base: int) -> list[Hit]:
     return hits
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """One comparison read after a threshold's names: what the families build nodes from."""
+
+    cmp: Comparator
+    value: float
+    unit: str | None
+    note: str | None
+    conf_adj: float
+
+
 def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str) -> Hit | None:
     fill = m.group("fill") or ""
     if fill.strip() and names_any(re.sub(r"\([^()]*\)", "", fill)):
@@ -87,93 +99,97 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
         pair = grammar_bounds(text, m, family)
         if pair is not None:
             return pair_hit(ctx, text, base, m, family, *pair)
+    r = _reading(text, m, fill)
+    if r is None:
+        return None
+    if family == "derived":
+        return derived_hit(ctx, text, base, m, r.cmp, r.value, r.unit, r.note, r.conf_adj)
+    if family == "score":
+        return _score_hit(text, base, m, r)
+    return _lab_hit(ctx, text, base, m, fill, r)
+
+
+_IMPLICIT_AT_LEAST = re.compile(r"\b(?:are|is|was|were|at|elevated|increased|levels?)\s*$", _I)
+_NOT_MAINTAINED = re.compile(
+    r"(?:cannot|can\s*not|could\s+not|unable\s+to|fail\w*\s+to)\s+(?:be\s+)?maintain\w*", _I
+)
+_FAILURE_BEFORE = re.compile(r"fails?\s+to|failure", _I)
+
+
+def _reading(text: str, m: re.Match[str], fill: str) -> _Reading | None:
+    """The comparator, value and unit of a threshold match, with how sure the reading is; None
+    when there is no comparator, the number is unreadable, or the text states a change."""
     cmp = comparator(m.group("cmp"), m.group("post"))
-    implicit = False
-    if (
+    implicit = (
         cmp is None
         and m.group("cmp") is None
         and m.group("mult") == "xULN"
-        and re.search(
-            r"\b(?:are|is|was|were|at|elevated|increased|levels?)\s*$", m.group("names") + fill, _I
-        )
-    ):
-        cmp, implicit = Comparator.GE, True  # "muscle enzyme levels are 1.5 x ULN": at least
+        and bool(_IMPLICIT_AT_LEAST.search(m.group("names") + fill))
+    )
+    if implicit:
+        cmp = Comparator.GE  # "muscle enzyme levels are 1.5 x ULN": at least
     if cmp is None:
         return None
-    negate = bool(
-        re.search(
-            r"(?:cannot|can\s*not|could\s+not|unable\s+to|fail\w*\s+to)\s+(?:be\s+)?maintain\w*",
-            text[max(0, m.start() - 150) : m.start()],
-            _I,
-        )
-    )
+    negate = bool(_NOT_MAINTAINED.search(text[max(0, m.start() - 150) : m.start()]))
     if negate:
         cmp = NEGATED[cmp]
-    raw_val = m.group("val")
     try:
-        value = to_number(raw_val)
+        value = to_number(m.group("val"))
     except ValueError:
         return None
     if is_relative(text, m.start(), m.end("val"), fill):
         return None
     unit_raw = m.group("unit")
-    unit = ucum(unit_raw) if unit_raw else None
-    mult = m.group("mult")
-    names = m.group("names")
-    start, end = m.start(), m.end()
-    note: str | None = None
-    if negate:
-        note = "the text's level 'cannot be maintained': read as not above it"
-        conf_adj = 0.75
-    elif DEFINITION_RX.match(text) or re.search(
-        r"fails?\s+to|failure", text[max(0, start - 80) : start], _I
-    ):
-        note = "read from a definition; check that this threshold is a criterion"
-        conf_adj = 0.55
-    else:
-        conf_adj = 1.0
+    note, conf_adj = _reading_note(text, m.start(), negate)
     if implicit:
         note = merge_notes(note, "no comparator written: 'at least' assumed")
         conf_adj *= 0.85
+    return _Reading(cmp, value, ucum(unit_raw) if unit_raw else None, note, conf_adj)
 
-    if family == "derived":
-        return derived_hit(ctx, text, base, m, cmp, value, unit, note, conf_adj)
-    if family == "score":
-        if unit not in (None, "%") and unit_raw and not re.match(r"points?", unit_raw, _I):
-            pass
-        if unit == "%":
-            return None
-        keys, joiner = group_keys(lx.SCORES, names, text[m.end("names") : m.end("names") + 60])
-        if not keys or mult:
-            return None
-        keys = [score_key(k, text) for k in keys]
-        conf = 0.9 * conf_adj
 
-        def build_score(
-            c: Ctx,
-            w: WindowHit | None,
-            a: int,
-            b: int,
-            cf: float,
-            keys: list[str] = keys,
-            joiner: str = joiner,
-            note: str | None = note,
-        ) -> Criterion:
-            nodes: list[Criterion] = [
-                Score(
-                    instrument=k,
-                    comparator=cmp,
-                    value=value,
-                    lookback=window(w),
-                    **c.common(a, b, cf, merge_notes(note, vocab_note(k))),
-                )
-                for k in keys
-            ]
-            return combine(c, nodes, joiner, a, b, cf)
+def _reading_note(text: str, start: int, negate: bool) -> tuple[str | None, float]:
+    """A note and a confidence factor for a level that "cannot be maintained" or a threshold
+    read from a definition or a failure statement."""
+    if negate:
+        return "the text's level 'cannot be maintained': read as not above it", 0.75
+    if DEFINITION_RX.match(text) or _FAILURE_BEFORE.search(text[max(0, start - 80) : start]):
+        return "read from a definition; check that this threshold is a criterion", 0.55
+    return None, 1.0
 
-        return Hit(base + start, base + end, build_score, frozenset({"within"}), conf)
 
-    # laboratory / observation
+def _score_hit(text: str, base: int, m: re.Match[str], r: _Reading) -> Hit | None:
+    """Score nodes for "SLEDAI-2K >= 6", "DAS28 or CDAI > 3.2" (no % and no ULN multiple)."""
+    if r.unit == "%":
+        return None
+    keys, joiner = group_keys(
+        lx.SCORES, m.group("names"), text[m.end("names") : m.end("names") + 60]
+    )
+    if not keys or m.group("mult"):
+        return None
+    keys = [score_key(k, text) for k in keys]
+    cmp, value, note = r.cmp, r.value, r.note
+
+    def build_score(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
+        nodes: list[Criterion] = [
+            Score(
+                instrument=k,
+                comparator=cmp,
+                value=value,
+                lookback=window(w),
+                **c.common(a, b, cf, merge_notes(note, vocab_note(k))),
+            )
+            for k in keys
+        ]
+        return combine(c, nodes, joiner, a, b, cf)
+
+    return Hit(
+        base + m.start(), base + m.end(), build_score, frozenset({"within"}), 0.9 * r.conf_adj
+    )
+
+
+def _lab_keys(names: str, fill: str, note: str | None) -> tuple[list[str], str, str | None] | None:
+    """The analytes named, expanded ("muscle enzymes" -> CK and aldolase, or the text's own
+    list in brackets), their joiner and the note that says so."""
     keys, joiner = group_keys(lx.ANALYTES, names)
     if not keys:
         return None
@@ -191,66 +207,87 @@ def _threshold_hit(ctx: Ctx, text: str, base: int, m: re.Match[str], family: str
     if expanded != keys:
         note = merge_notes(note, "muscle enzymes read as creatine kinase and aldolase")
         joiner = "or"
-    keys = expanded
-    conf = 0.95 * conf_adj
+    return expanded, joiner, note
+
+
+def _lab_unit(text: str, m: re.Match[str], key: str, unit: str | None) -> str | None:
+    """The unit written, or the one implied by the analyte: an amount per 24-hour collection,
+    a time for a time observation."""
+    if unit is None and key == "urine_protein_24h":
+        # "24-hour urine protein >= 0.5 g": an amount per 24-hour collection
+        q = grammar.quantity(text, m.start("val"))
+        if q is not None and q.unit in ("g", "mg"):
+            unit = f"{q.unit}/(24.h)"
+    if unit is None and key in lx.TIME_OBSERVATIONS:
+        q = grammar.quantity(text, m.start("val"))
+        unit = q.unit if q is not None and q.unit in ("a", "mo", "wk", "d") else None
+    return unit
+
+
+def _lab_field(
+    text: str, m: re.Match[str], key: str, r: _Reading, conf: float
+) -> tuple[dict[str, object], float] | None:
+    """The fields of one Measurement and the confidence left; None when the unit cannot be
+    told (a threshold without a unit is not guessed)."""
+    f: dict[str, object] = {"concept": key}
+    mult = m.group("mult")
+    if mult:
+        f["uln_multiple" if mult.endswith("ULN") else "lln_multiple"] = r.value
+    else:
+        k_unit = _lab_unit(text, m, key, r.unit)
+        if k_unit is None:
+            k_unit = lx.DEFAULT_UNITS.get(key)
+            if k_unit == "%" and r.value < 2:
+                return None  # "FVC 0.7": a fraction, not a percentage: not guessed
+            if k_unit is None:
+                return None  # a threshold without a unit is not guessed
+            conf = min(conf, 0.85 * r.conf_adj)
+        if k_unit == "%" and key == "cd19_abs":
+            f["concept"] = key = "cd19_pct"
+        elif k_unit == "%" and key not in lx.DEFAULT_UNITS:
+            return None
+        allowed = ALLOWED_UNITS.get(key)
+        if allowed is not None and k_unit not in allowed:
+            conf = min(conf, 0.6)
+            f["note"] = f"unit {k_unit} is unusual for {key}"
+        f["value"] = r.value
+        f["unit"] = k_unit
+        if key in lx.PERCENT_PREDICTED:
+            f["note"] = "% of predicted"
+    if key in lx.NOT_IN_VOCABULARY:
+        f["note"] = merge_notes(str(f.get("note") or ""), vocab_note(key))
+    return f, conf
+
+
+def _lab_hit(
+    ctx: Ctx, text: str, base: int, m: re.Match[str], fill: str, r: _Reading
+) -> Hit | None:
+    """Measurement nodes for the analytes named, joined as the text joins them, with an
+    exception written right after the threshold ("(except Gilbert's syndrome, TBIL <= 3 x ULN)")."""
+    got = _lab_keys(m.group("names"), fill, r.note)
+    if got is None:
+        return None
+    keys, joiner, note = got
+    conf = 0.95 * r.conf_adj
     fields: list[dict[str, object]] = []
     for key in keys:
-        f: dict[str, object] = {"concept": key}
-        k_unit = unit
-        if mult:
-            f["uln_multiple" if mult.endswith("ULN") else "lln_multiple"] = value
-        else:
-            if k_unit is None and key == "urine_protein_24h":
-                # "24-hour urine protein >= 0.5 g": an amount per 24-hour collection
-                q = grammar.quantity(text, m.start("val"))
-                if q is not None and q.unit in ("g", "mg"):
-                    k_unit = f"{q.unit}/(24.h)"
-            if k_unit is None and key in lx.TIME_OBSERVATIONS:
-                q = grammar.quantity(text, m.start("val"))
-                k_unit = q.unit if q is not None and q.unit in ("a", "mo", "wk", "d") else None
-            if k_unit is None:
-                k_unit = lx.DEFAULT_UNITS.get(key)
-                if k_unit == "%" and value < 2:
-                    return None  # "FVC 0.7": a fraction, not a percentage: not guessed
-                if k_unit is None:
-                    return None  # a threshold without a unit is not guessed
-                conf = min(conf, 0.85 * conf_adj)
-            if k_unit == "%" and key == "cd19_abs":
-                f["concept"] = key = "cd19_pct"
-            elif k_unit == "%" and key not in lx.DEFAULT_UNITS:
-                return None
-            allowed = ALLOWED_UNITS.get(key)
-            if allowed is not None and k_unit not in allowed:
-                conf = min(conf, 0.6)
-                f["note"] = f"unit {k_unit} is unusual for {key}"
-            f["value"] = value
-            f["unit"] = k_unit
-            if key in lx.PERCENT_PREDICTED:
-                f["note"] = "% of predicted"
-        if key in lx.NOT_IN_VOCABULARY:
-            f["note"] = merge_notes(str(f.get("note") or ""), vocab_note(key))
-        fields.append(f)
-
-    # an exception right after the threshold ("(except Gilbert's syndrome, TBIL <= 3 x ULN)")
+        field = _lab_field(text, m, key, r, conf)
+        if field is None:
+            return None
+        fields.append(field[0])
+        conf = field[1]
+    start, end = m.start(), m.end()
     exc = exception_after(text, end)
     exc_node_fn: Callable[[Ctx, float], Criterion] | None = None
     claim_end = end
     if exc is not None:
-        e_start = end + exc.start("body")
-        e_end = end + exc.end("body")
         claim_end = end + exc.end()
-        exc_node_fn = _exception_builder(ctx, text, base, e_start, e_end, keys)
+        exc_node_fn = _exception_builder(
+            ctx, text, base, end + exc.start("body"), end + exc.end("body"), keys
+        )
+    cmp = r.cmp
 
-    def build_lab(
-        c: Ctx,
-        w: WindowHit | None,
-        a: int,
-        b: int,
-        cf: float,
-        fields: list[dict[str, object]] = fields,
-        joiner: str = joiner,
-        note: str | None = note,
-    ) -> Criterion:
+    def build_lab(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
         nodes: list[Criterion] = []
         # the node(s) quote the whole stretch read (with its window) unless an exception
         # follows, which then gets the wider stretch
