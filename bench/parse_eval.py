@@ -12,7 +12,9 @@ concept (a list of acceptable concept keys, ``*`` = any), comparator, value, uni
 anchor and direction. A parsed fact (:func:`cartrial.ingest.parse.records.facts`) is a hit only when
 *every* attribute agrees (values compared after unit conversion to the concept's canonical unit;
 window comparators by kind — the node model states "within" and "at least", not strictness).
-Every parsed fact without a gold partner is a false positive, including facts read from spans the
+A parsed node that names several concepts (a merged list: "MI or stroke within 3 months") states
+its fact once per concept and may match one gold fact per concept. Every parsed fact without a
+gold partner is a false positive, including facts read from spans the
 gold set deliberately leaves out (categorical classes, mojibake-damaged comparators): a reader that
 guesses there is penalised.
 
@@ -120,16 +122,29 @@ def score_trial(
 ) -> tuple[dict[str, list[int]], list[Fact], list[Fact]]:
     """Per category [tp, fp, fn]; the unmatched gold facts and parsed facts."""
     counts: dict[str, list[int]] = {c: [0, 0, 0] for c in CATEGORIES}
-    free = list(got)
+    # a node naming several concepts ("MI or stroke within 3 months" read as one condition
+    # node) states its fact once per concept: it can match one gold fact per concept it names
+    left: list[set[str]] = [set(p["concept"]) for p in got]
+    used = [False] * len(got)
     missed: list[Fact] = []
     for g in gold:
-        hit = next((i for i, p in enumerate(free) if matches(g, p)), None)
+        want = set(g["concept"])
+        hit = next(
+            (
+                i
+                for i, p in enumerate(got)
+                if left[i] and ("*" in want or want & left[i]) and matches(g, p)
+            ),
+            None,
+        )
         if hit is None:
             missed.append(g)
             counts[g["category"]][2] += 1
         else:
             counts[g["category"]][0] += 1
-            free.pop(hit)
+            used[hit] = True
+            left[hit] = set() if "*" in want else left[hit] - want
+    free = [p for i, p in enumerate(got) if not used[i]]
     for p in free:
         counts.setdefault(p["category"], [0, 0, 0])[1] += 1
     return counts, missed, free

@@ -161,3 +161,41 @@ def test_anchor_words(text: str, anchor: str) -> None:
 def test_forward_period_with_a_minimum_is_read_after_its_anchor() -> None:
     (w,) = find_windows("use condoms for at least 90 days after the last dose of study drug")
     assert (w.amount, w.direction, w.reference) == (90.0, "after", "last_dose")
+
+
+# ----------------------------------------------------------------------------- composition
+
+
+def _windows_by_concept(sentence: str) -> dict[str, tuple[Any, ...]]:
+    """Concept -> its window, over every concept a node names (a merged list names several)."""
+    text = f"Exclusion Criteria:\n\n* {sentence}\n"
+    out: dict[str, tuple[Any, ...]] = {}
+    for rec in node_records(parse_eligibility(text)):
+        for f in facts(rec):
+            if f["category"] == "window":
+                for concept in f["concept"]:
+                    out[concept] = (
+                        f["comparator"],
+                        f["value"],
+                        f["unit"],
+                        f["anchor"],
+                        f["direction"],
+                    )
+    return out
+
+
+def test_a_window_closing_a_list_belongs_to_every_member() -> None:
+    got = _windows_by_concept("Stroke, heart attack, or cardiac revascularization within 6 months")
+    want = ("<=", 6.0, "mo", "screening", "before")
+    assert got == {"stroke": want, "myocardial_infarction": want, "revascularization": want}
+
+
+def test_a_window_closing_a_drug_and_procedure_list_covers_the_drugs() -> None:
+    got = _windows_by_concept("Leflunomide, tacrolimus or plasmapheresis within the last 8 weeks")
+    want = ("<=", 8.0, "wk", "screening", "before")
+    assert got == {"leflunomide": want, "tacrolimus": want, "plasma_exchange": want}
+
+
+def test_a_semicolon_ends_the_list_a_window_closes() -> None:
+    got = _windows_by_concept("Prior stroke; myocardial infarction within 6 months")
+    assert set(got) == {"myocardial_infarction"}

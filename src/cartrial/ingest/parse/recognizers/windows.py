@@ -94,11 +94,39 @@ def attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> None
             # nearest thing named, not the disease further on
             after = [min(after, key=lambda h: h.start)]
         chosen = before or inside or after
+        if w.direction in ("within", "at_least") and not inside:
+            chosen = chosen + [h for h in _list_mates(text, hits, chosen, w) if h in cands]
         for h in chosen:
             if h.window is None:
                 h.window = w
             else:
                 h.window2 = w
+
+
+#: what may stand between two members of one list ("A, B, or C", "A and/or B", "A / B")
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:and/or|or|and)?|/|and/or|or|and)\s*", _I)
+
+
+def _list_mates(text: str, hits: list[Hit], chosen: list[Hit], w: WindowHit) -> list[Hit]:
+    """The members of the list the window closes ("ciclosporin, IVIG or plasmapheresis within
+    90 days", "MI, stroke, or revascularisation within 3 months"): walking back from the hit
+    nearest before the window, every hit joined to the next only by a list separator. A list
+    shares its window; a clause boundary (';', a sentence end, other words) ends the walk."""
+    prior = [h for h in chosen if h.end <= w.start + 1]
+    if not prior:
+        return []
+    cur = max(prior, key=lambda h: h.end)
+    mates: list[Hit] = []
+    while True:
+        prev = [h for h in hits if h.end <= cur.start and h is not cur]
+        if not prev:
+            return mates
+        p = max(prev, key=lambda h: h.end)
+        if not _LIST_SEP.fullmatch(_unbracketed(text[p.end : cur.start])):
+            return mates
+        if p not in chosen:
+            mates.append(p)
+        cur = p
 
 
 STOPPED = re.compile(
