@@ -199,3 +199,34 @@ def test_a_window_closing_a_drug_and_procedure_list_covers_the_drugs() -> None:
 def test_a_semicolon_ends_the_list_a_window_closes() -> None:
     got = _windows_by_concept("Prior stroke; myocardial infarction within 6 months")
     assert set(got) == {"myocardial_infarction"}
+
+
+# ----------------------------------------------------------------------------- quantities
+
+
+def test_plural_unit_spelling_and_daily_after_the_drug() -> None:
+    assert normalize("up to 10 mgs").text == "up to 10 mg"
+    got = _facts("Receiving no more than 10mgs of prednisone daily", "Inclusion")
+    assert ("dose", "prednisone", "<=", 10.0, "mg/d", None, None) in got
+
+
+def test_or_more_than_opens_a_second_comparison() -> None:
+    got = _facts("Ejection fraction > 45% or more than a 10% rise on exertion", "Inclusion")
+    assert ("threshold", "lvef", ">", 45.0, "%", None, None) in got
+    assert not [f for f in got if f[:3] == ("threshold", "lvef", ">=")]
+
+
+def test_a_percent_scale_score_takes_its_percent_sign() -> None:
+    got = _facts("Karnofsky score of at least 80%", "Inclusion")
+    assert got == [("threshold", "karnofsky", ">=", 80.0, "", None, None)]
+    # a score that is not written in % is not read from a percentage
+    assert not [f for f in _facts("SLEDAI above 40%", "Inclusion") if f[1] == "sledai_2k"]
+
+
+def test_time_since_the_last_dose_is_a_washout() -> None:
+    got = _facts(
+        "The interval since the last rituximab infusion must exceed 26 weeks.", "Inclusion"
+    )
+    assert ("window", "rituximab", ">", 26.0, "wk", "screening", "before") in [
+        (c, k, ">" if cmp in (">", ">=") else cmp, v, u, a, d) for c, k, cmp, v, u, a, d in got
+    ]

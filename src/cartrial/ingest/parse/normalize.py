@@ -178,6 +178,8 @@ _RULES: list[tuple[str, _Repl]] = [
         r"\b(?=[fatbuob])(?:from|aged?|to|between|over|under|above|below)(?=\d)",
         lambda m: m.group(0) + " ",
     ),
+    # plural unit spellings after a number ("15 mgs", "2 gms")
+    (r"(?<=[\d\s])(?=[mg])(?:mgs|gms)\b", lambda m: m.group(0)[:-1]),
 ]
 
 
@@ -224,6 +226,7 @@ _TRIGGERS: list[tuple[str, ...]] = [
     ("lln", "lower"),
     ("normal",),
     ("from", "age", "to", "between", "over", "under", "above", "below"),
+    ("mgs", "gms"),
 ]
 assert len(_TRIGGERS) == len(_RULES)
 # one-for-one characters are translated up front (offsets do not move); only the characters
@@ -243,7 +246,7 @@ _LEADS: list[tuple[str, tuple[int, ...]]] = [
     ("", (8,)),
     (r"\b", (9, 10, 11, 12, 13, 14)),
     (r"(?=[=+])", (15, 16, 17)),
-    (r"(?<=[\d\s])", (18, 19, 20, 21, 22)),
+    (r"(?<=[\d\s])", (18, 19, 20, 21, 22, 24)),
     (r"(?<![\w.])", (23,)),
 ]
 assert sorted(i for _, idx in _LEADS for i in idx) == list(range(len(_RULES)))

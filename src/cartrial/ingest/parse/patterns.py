@@ -89,7 +89,8 @@ _PREFIX: list[tuple[str, Comparator]] = [
 
 #: postfix comparators ("6 or more", "3 x ULN or less").
 _POSTFIX: list[tuple[str, Comparator]] = [
-    (r"or\s+(?:more|greater|higher|above|over|larger)", Comparator.GE),
+    # "> 50 % or more than a 5 % increase": "or more than" opens a second comparison
+    (r"or\s+(?:more|greater|higher|above|over|larger)(?!\s+than\b)", Comparator.GE),
     (r"and\s+(?:above|over|more|higher)", Comparator.GE),
     (r"or\s+(?:less|lower|below|fewer|under)", Comparator.LE),
     (r"and\s+(?:below|under|less)", Comparator.LE),

@@ -218,7 +218,8 @@ NOT_AFTER = rf"(?!\s+{_AFTER}\b)"
 _AMT = rf"(?P<amt>{ANYNUM})\s*(?:\(\s*\d+\s*\)\s*)?"
 _GE = (
     r"(?:at\s+least|>=|>|more\s+than|longer\s+than|over|a\s+minimum\s+of|minimum\s+of|"
-    r"no\s+less\s+than|not\s+less\s+than|no\s+fewer\s+than|greater\s+than)"
+    r"no\s+less\s+than|not\s+less\s+than|no\s+fewer\s+than|greater\s+than|"
+    r"(?:must\s+|should\s+)?exceed(?:s|ing)?|in\s+excess\s+of)"
 )
 _LE = r"(?:not\s+more\s+than|no\s+more\s+than|no\s+longer\s+than|less\s+than|up\s+to|<=|<)"
 _RECENT = r"(?:past|last|previous|prior|preceding|recent)"

@@ -196,7 +196,8 @@ def doses(ctx: Ctx, text: str, base: int) -> list[Hit]:
         lo = max(0, min(ds, c.start) - 30)
         for other in re.finditer(r"\d\s*(?:mg|g)\b", text[lo : c.start], _I):
             lo = lo + other.end()
-        daily = bool(_DAILY.search(text[lo : c.end + 12]))
+        # ... up to just after the drug when the dose comes first ("15 mg of prednisolone daily")
+        daily = bool(_DAILY.search(text[lo : max(c.end, de) + 12]))
         cumulative = bool(re.search(r"cumulative", text[max(0, c.start - 40) : c.start], _I))
         facts: list[dict[str, Any]] = []
         computable: list[tuple[float, str]] = []

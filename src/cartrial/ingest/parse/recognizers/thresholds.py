@@ -158,13 +158,14 @@ def _reading_note(text: str, start: int, negate: bool) -> tuple[str | None, floa
 
 
 def _score_hit(text: str, base: int, m: re.Match[str], r: _Reading) -> Hit | None:
-    """Score nodes for "SLEDAI-2K >= 6", "DAS28 or CDAI > 3.2" (no % and no ULN multiple)."""
-    if r.unit == "%":
-        return None
+    """Score nodes for "SLEDAI-2K >= 6", "DAS28 or CDAI > 3.2" (no ULN multiple; a % only on
+    the scales written in %: "Karnofsky > 70 %")."""
     keys, joiner = group_keys(
         lx.SCORES, m.group("names"), text[m.end("names") : m.end("names") + 60]
     )
     if not keys or m.group("mult"):
+        return None
+    if r.unit == "%" and not all(k in lx.PERCENT_SCORES for k in keys):
         return None
     keys = [score_key(k, text) for k in keys]
     cmp, value, note = r.cmp, r.value, r.note

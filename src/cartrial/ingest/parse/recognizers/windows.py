@@ -130,7 +130,11 @@ def _list_mates(text: str, hits: list[Hit], chosen: list[Hit], w: WindowHit) -> 
 
 
 STOPPED = re.compile(
-    r"\b(?:discontinu|stopp|withdr[ae]w|cessation|interrupt|free\s+of|off)\w*\b[^;.]{0,30}$", _I
+    r"\b(?:discontinu|stopp|withdr[ae]w|cessation|interrupt|free\s+of|off)\w*\b[^;.]{0,30}$"
+    # "the time from the last chemotherapy ... must be greater than 21 days": since the last dose
+    r"|\b(?:time|interval)\s+(?:from|since)\s+(?:the\s+)?(?:last|latest|final|prior|previous)\b"
+    r"[^;.]{0,40}$",
+    _I,
 )
 _AGED = re.compile(r"\b(?:aged?|ages)\s*:?\s*$", _I)
 
