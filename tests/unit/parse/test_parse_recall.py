@@ -230,3 +230,16 @@ def test_time_since_the_last_dose_is_a_washout() -> None:
     assert ("window", "rituximab", ">", 26.0, "wk", "screening", "before") in [
         (c, k, ">" if cmp in (">", ">=") else cmp, v, u, a, d) for c, k, cmp, v, u, a, d in got
     ]
+
+
+def test_a_dose_word_before_the_last_member_does_not_break_the_list() -> None:
+    got = _windows_by_concept(
+        "Dialysis, tacrolimus, or high-dose methylprednisolone within 60 days"
+    )
+    want = ("<=", 60.0, "d", "screening", "before")
+    assert got == {"hemodialysis": want, "tacrolimus": want, "methylprednisolone": want}
+
+
+def test_participation_in_another_drug_study() -> None:
+    got = _windows_by_concept("Took part in another device study within 8 weeks of enrolment")
+    assert got == {"other_clinical_trial_participation": ("<=", 8.0, "wk", "enrollment", "before")}

@@ -175,7 +175,7 @@ _RULES: list[tuple[str, _Repl]] = [
     ),
     # a number glued to the word before it ("aged from18- 60", "over65"): split
     (
-        r"\b(?=[fatbuob])(?:from|aged?|to|between|over|under|above|below)(?=\d)",
+        r"\b(?=[faoub])(?:from|aged?|over|under|above|below)(?=\d)",
         lambda m: m.group(0) + " ",
     ),
     # plural unit spellings after a number ("15 mgs", "2 gms")
@@ -225,7 +225,7 @@ _TRIGGERS: list[tuple[str, ...]] = [
     ("uln", "upper"),
     ("lln", "lower"),
     ("normal",),
-    ("from", "age", "to", "between", "over", "under", "above", "below"),
+    tuple(f"{w}{d}" for w in ("from", "age", "over", "under", "above", "below") for d in "0123456789"),
     ("mgs", "gms"),
 ]
 assert len(_TRIGGERS) == len(_RULES)

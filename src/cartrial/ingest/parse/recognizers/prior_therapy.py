@@ -42,8 +42,9 @@ _GENE_RX = re.compile(
 )
 _VACCINE_RX = re.compile(r"live(?:[- ]attenuated)?\s+(?:virus\s+)?vaccin\w*", _I)
 _TRIAL_RX = re.compile(
-    r"(?:participat\w*|enrolled|took\s+part|taking\s+part)\s+in\s+(?:any\s+)?(?:an?\s+)?(?:other\s+)?"
-    r"(?:interventional\s+)?(?:clinical\s+)?(?:studies|study|trials?|research)"
+    r"(?:participat\w*|enrolled|took\s+part|taking\s+part)\s+in\s+(?:any\s+)?(?:an?\s+)?"
+    r"(?:other|another)?\s*(?:interventional\s+|(?:drug|device|therapeutic)\s+(?:intervention\s+)?)?"
+    r"(?:clinical\s+)?(?:studies|study|trials?|research)"
     r"|(?:received|receiving|used)\s+(?:any\s+)?(?:other\s+)?(?:clinical\s+trial|investigational|experimental)\s+"
     r"(?:treatment|drugs?|products?|agents?|therap\w+)|investigational\s+(?:drugs?|products?|agents?|therapy|treatment)",
     _I,

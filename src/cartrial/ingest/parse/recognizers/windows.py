@@ -104,7 +104,12 @@ def attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> None
 
 
 #: what may stand between two members of one list ("A, B, or C", "A and/or B", "A / B")
-_LIST_SEP = re.compile(r"\s*(?:,\s*(?:and/or|or|and)?|/|and/or|or|and)\s*", _I)
+_LIST_SEP = re.compile(
+    r"\s*(?:,\s*(?:and/or|or|and)?|/|and/or|or|and)\s*"
+    # a route or dose word before the next member ("..., or high-dose prednisone")
+    r"(?:(?:high|low)[- ]dose\s+|oral\s+|intravenous\s+|i\.?v\.?\s+|systemic\s+)?",
+    _I,
+)
 
 
 def _list_mates(text: str, hits: list[Hit], chosen: list[Hit], w: WindowHit) -> list[Hit]:
