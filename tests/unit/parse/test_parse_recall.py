@@ -243,3 +243,21 @@ def test_a_dose_word_before_the_last_member_does_not_break_the_list() -> None:
 def test_participation_in_another_drug_study() -> None:
     got = _windows_by_concept("Took part in another device study within 8 weeks of enrolment")
     assert got == {"other_clinical_trial_participation": ("<=", 8.0, "wk", "enrollment", "before")}
+
+
+def test_the_same_disease_named_again_after_another_is_a_second_reading() -> None:
+    got = _facts(
+        "Serious infection within 3 months, shingles within 6 months or any infection "
+        "needing antibiotics within 14 days"
+    )
+    windows = sorted((f[1], f[3], f[4]) for f in got if f[0] == "window")
+    assert windows == [
+        ("herpes_zoster", 6.0, "mo"),
+        ("infection", 3.0, "mo"),
+        ("infection", 14.0, "d"),
+    ]
+
+
+def test_infection_site_words() -> None:
+    got = _windows_by_concept("Lower respiratory tract infection in the previous 4 weeks")
+    assert got == {"infection": ("<=", 4.0, "wk", "screening", "before")}
