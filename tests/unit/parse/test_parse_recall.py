@@ -261,3 +261,25 @@ def test_the_same_disease_named_again_after_another_is_a_second_reading() -> Non
 def test_infection_site_words() -> None:
     got = _windows_by_concept("Lower respiratory tract infection in the previous 4 weeks")
     assert got == {"infection": ("<=", 4.0, "wk", "screening", "before")}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Neuropsychiatric SLE within 6 months",
+        "Active CNS lupus within 6 months",
+        "Central nervous system (CNS) systemic lupus erythematosus within 6 months",
+    ],
+)
+def test_cns_lupus_is_not_read_as_lupus(sentence: str) -> None:
+    assert _windows_by_concept(sentence) == {
+        "neuropsychiatric_lupus": ("<=", 6.0, "mo", "screening", "before")
+    }
+
+
+def test_one_disease_with_two_windows_gives_two_readings() -> None:
+    got = _facts(
+        "Serious infection within 1 week before baseline or infection needing antibiotics within 3 weeks before baseline"
+    )
+    windows = sorted((f[1], f[3], f[4], f[5]) for f in got if f[0] == "window")
+    assert windows == [("infection", 1.0, "wk", "baseline"), ("infection", 3.0, "wk", "baseline")]

@@ -82,12 +82,14 @@ def conditions(ctx: Ctx, text: str, base: int, claimed: list[tuple[int, int]]) -
         active = key in ("pregnancy", "lactation") or bool(
             _ACTIVE_RX.search(text[max(0, s - 30) : s])
         )
-        if concepts in seen and not any(
-            hits[seen[concepts]].end - base <= fs < s for _k, fs, _e in found
+        if (
+            concepts in seen
+            and not any(hits[seen[concepts]].end - base <= fs < s for _k, fs, _e in found)
+            and not ctx.windows_in(hits[seen[concepts]].end, base + s)
         ):
             # the same disease named twice ("active RA with a diagnosis of RA >= 6 months");
             # not across another disease ("infection ..., zoster ..., or any infection ...":
-            # two readings, each with its own window)
+            # two readings, each with its own window; nor across a window of the first)
             i = seen[concepts]
             prev = hits[i]
             prev_active = prev.active_only or active

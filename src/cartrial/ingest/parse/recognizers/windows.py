@@ -22,7 +22,12 @@ _BOUNDARY = re.compile(r";|\.\s|,\s*(?:or|and)\b|\bor\s+(?:history|other|any|sev
 
 def attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> None:
     zones = [h.exc_zone for h in hits if h.exc_zone is not None]
-    for w in windows:
+    # a window belongs first to what it follows; only then may one reach forward to a hit
+    # named after it ("infection within 1 week or infection needing antibiotics within 3
+    # weeks": the second infection takes the second window, never the first)
+    for w, forward in [(w, False) for w in windows] + [(w, True) for w in windows]:
+        if forward and any(h.window is w or h.window2 is w for h in hits):
+            continue
         if w.direction == "after" and not any("after" in h.accepts for h in hits):
             continue
         if any(not h.accepts and h.start <= w.start and w.end <= h.end + 2 for h in hits):
@@ -93,8 +98,14 @@ def attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> None
             # "At least 6 months of stable standard treatment ... in the SLE history": the
             # nearest thing named, not the disease further on
             after = [min(after, key=lambda h: h.start)]
-        chosen = before or inside or after
-        if w.direction in ("within", "at_least") and not inside:
+        chosen = before or inside or (after if forward else [])
+        if not chosen:
+            continue
+        if (
+            w.direction in ("within", "at_least")
+            and not inside
+            and not any(h.kind == "count" for h in chosen)  # a count's window is its own
+        ):
             chosen = chosen + [h for h in _list_mates(text, hits, chosen, w) if h in cands]
         for h in chosen:
             if h.window is None:
