@@ -283,3 +283,17 @@ def test_one_disease_with_two_windows_gives_two_readings() -> None:
     )
     windows = sorted((f[1], f[3], f[4], f[5]) for f in got if f[0] == "window")
     assert windows == [("infection", 1.0, "wk", "baseline"), ("infection", 3.0, "wk", "baseline")]
+
+
+def test_a_per_drug_window_after_the_anchor() -> None:
+    got = _windows_by_concept("Biologics within 8 weeks before baseline (26 weeks for rituximab)")
+    assert got == {
+        "bDMARDs": ("<=", 8.0, "wk", "baseline", "before"),
+        "rituximab": ("<=", 26.0, "wk", "baseline", "before"),
+    }
+
+
+def test_a_window_after_without_does_not_date_the_lab_value() -> None:
+    got = _facts("Haemoglobin ≥ 9 g/dL without red cell transfusion within 14 days", "Inclusion")
+    assert ("threshold", "hemoglobin", ">=", 9.0, "g/dL", None, None) in got
+    assert not [f for f in got if f[0] == "window"]

@@ -144,7 +144,11 @@ _PER_ITEM = re.compile(
 def per_item_window(ctx: Ctx, text: str, node: MedicationHistory, w: WindowHit) -> Criterion:
     """ "within 3 months (6 months for rituximab)": the named drugs get their own window,
     ``AnyOf(the list within 3 months, rituximab within 6 months)``."""
-    m = _PER_ITEM.search(text, w.start, w.end)
+    # inside the window's words, or right after its anchor ("... prior to enrolment (6 months
+    # for rituximab)")
+    m = _PER_ITEM.search(text, w.start, w.end) or _PER_ITEM.match(
+        text, w.end + (len(text[w.end :]) - len(text[w.end :].lstrip(" ,")))
+    )
     if m is None or node.within is None:
         return node
     named = tuple(dict.fromkeys(k for k, _s, _e in lx.find_all(lx.DRUGS, m.group("names"))))

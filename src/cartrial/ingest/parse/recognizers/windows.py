@@ -17,6 +17,9 @@ def is_used(w: WindowHit, hits: list[Hit]) -> bool:
     return any(h.window is w for h in hits)
 
 
+_WITHOUT = re.compile(
+    r"\b(?:without|no|free\s+of|independent\s+of|not\s+requiring|absence\s+of)\b", _I
+)
 _BOUNDARY = re.compile(r";|\.\s|,\s*(?:or|and)\b|\bor\s+(?:history|other|any|severe)\b", _I)
 
 
@@ -73,6 +76,9 @@ def attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> None
             and not _BOUNDARY.search(_unbracketed(text[h.end : w.start]))
             and (not opens(text[h.end : w.start]) or _own_aside(text, h.end, w.start, w.end))
             and not _names_a_concept(text, h.end, w.start)
+            # "platelets >= 50,000 without transfusion within 7 days": the window dates the
+            # thing done without, not the lab value
+            and not _WITHOUT.search(text, h.end, w.start)
         ]
         inside = [h for h in cands if h.start < w.end and w.start < h.end]
         after = [
