@@ -20,6 +20,8 @@ from cartrial.ingest.parse import lexicon
 
 __all__ = ["Header", "Item", "Layout", "clauses", "split"]
 
+_IIM_RX = re.compile(lexicon.IIM_PATTERN, re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Header:
@@ -113,7 +115,7 @@ def _headers(text: str) -> list[Header]:
 def cohort_keys(label: str) -> tuple[str, ...]:
     """Disease keys named by a cohort label; the myositis family for "inflammatory myopathy"."""
     keys = [k for k in lexicon.keys_in(lexicon.CONDITIONS, label) if k in lexicon.TARGET_DISEASES]
-    if re.search(lexicon.IIM_PATTERN, label, re.IGNORECASE) and not any(
+    if _IIM_RX.search(label) and not any(
         k in lexicon.IIM_KEYS or k == "inclusion_body_myositis" for k in keys
     ):
         keys = keys + list(lexicon.IIM_KEYS)
@@ -295,6 +297,8 @@ def _units(text: str, start: int, end: int) -> list[_Unit]:
 
 
 _TERMINAL = re.compile(r"[.;:!?。]\s*$")
+_LOWER_START = re.compile(r"[a-z(\[,]")
+_TITLE = re.compile(r"[A-Z][A-Za-z ]{0,40}:\s*$")
 
 
 def _merge_continuations(text: str, units: list[_Unit]) -> list[_Unit]:
@@ -305,7 +309,7 @@ def _merge_continuations(text: str, units: list[_Unit]) -> list[_Unit]:
             prev = out[-1]
             prev_text = text[prev.start : prev.end]
             this_text = text[u.start : u.end]
-            lower_start = bool(re.match(r"[a-z(\[,]", this_text))
+            lower_start = bool(_LOWER_START.match(this_text))
             if lower_start or not _TERMINAL.search(prev_text) and not _looks_like_title(this_text):
                 prev.end = u.end
                 continue
@@ -314,7 +318,7 @@ def _merge_continuations(text: str, units: list[_Unit]) -> list[_Unit]:
 
 
 def _looks_like_title(s: str) -> bool:
-    return bool(re.match(r"[A-Z][A-Za-z ]{0,40}:\s*$", s))
+    return bool(_TITLE.match(s))
 
 
 def _ends_with_colon(text: str, item: Item) -> bool:
@@ -415,6 +419,7 @@ def _build_tree(text: str, units: list[_Unit], section: str, items: list[Item]) 
 
 # ------------------------------------------------------------------------ cohorts
 
+_NUMBERISH = re.compile(r"\d|[<>=]")
 _TITLE_WORDS = re.compile(
     r"^(?:(?:relaps(?:ed|ing)|refractory|recurrent|progressive|active|severe|treatment[- ]"
     r"resistant|r/r|and|or|/|-|,|\s)+)?",
@@ -425,7 +430,7 @@ _TITLE_WORDS = re.compile(
 def _disease_title(text: str) -> tuple[str, ...]:
     """Keys when ``text`` is just a (qualified) disease name, like "Refractory SSc."."""
     s = text.strip().rstrip(".:;")
-    if len(s.split()) > 9 or re.search(r"\d|[<>=]", s):
+    if len(s.split()) > 9 or _NUMBERISH.search(s):
         return ()
     keys = cohort_keys(s)
     if not keys:
@@ -433,7 +438,7 @@ def _disease_title(text: str) -> tuple[str, ...]:
     rest = _TITLE_WORDS.sub("", s)
     for _key, a, b in lexicon.find_all(lexicon.CONDITIONS, rest):
         rest = rest[:a] + " " * (b - a) + rest[b:]
-    rest = re.sub(lexicon.IIM_PATTERN, " ", rest, flags=re.IGNORECASE)
+    rest = _IIM_RX.sub(" ", rest)
     rest = re.sub(
         r"\b(?:relaps\w*|refractory|recurrent|progressive|diffuse|primary|disease|cohort|"
         r"adult|juvenile|childhood|onset|systemic|and|or|the|with|patients?)\b|[()/,\-]",

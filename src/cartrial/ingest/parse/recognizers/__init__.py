@@ -74,6 +74,13 @@ from cartrial.ingest.parse.temporal import WindowHit
 __all__ = ["ClauseResult", "Ctx", "Hit", "recognize"]
 
 _I = re.IGNORECASE
+_ALNUM = re.compile(r"[a-z0-9]+")
+_ALNUM_ANY = re.compile(r"[^\W_]")
+#: "Liver function: ..." (a label is no content word)
+_LABEL = re.compile(r"\s*[A-Za-z][A-Za-z /-]{1,40}:\s*")
+_OR = re.compile(r"\bor\b", _I)
+_AND = re.compile(r"\band\b", _I)
+_AND_WITH = re.compile(r"\band\b|\bwith\b", _I)
 
 
 _RECOGNIZERS: list[Callable[[Ctx, str, int], list[Hit]]] = [
@@ -106,7 +113,7 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
     """Nodes for the clause ``text[start:end]`` (cleaned offsets)."""
     clause = text[start:end]
     ctx.low = clause.lower()
-    ctx.words = frozenset(re.findall(r"[a-z0-9]+", ctx.low))
+    ctx.words = frozenset(_ALNUM.findall(ctx.low))
     claimed: list[tuple[int, int]] = []
     age_regions: set[tuple[int, int]] = set()
     hits: list[Hit] = []
@@ -176,7 +183,7 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
 
     # how much of the clause the hits explain
     covered = list(claimed) + [(w.start, w.end) for w in windows if is_used(w, hits)]
-    label = re.match(r"\s*[A-Za-z][A-Za-z /-]{1,40}:\s*", clause) if hits else None
+    label = _LABEL.match(clause) if hits else None
     words = [w for w in content_words(clause) if not (label and w[1] <= label.end())]
     if words:
         rel = [(cs - start, ce - start) for cs, ce in covered]
@@ -249,7 +256,7 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         nodes.append(manual)
         hits.append(Hit(start, end, lambda *a: manual, computable=False, kind="manual"))
     if not nodes:
-        if not re.search(r"[^\W_]", ctx.text(start, end)):
+        if not _ALNUM_ANY.search(ctx.text(start, end)):
             return ClauseResult(None, False, windows)
         manual = ManualReview(
             **ctx.common(start, end, 1.0, "not understood by the parser: needs a person")
@@ -280,8 +287,8 @@ def _join(
     groups: list[list[Criterion]] = [[nodes[0]]]
     for i in range(1, len(nodes)):
         gap = text[hits[i - 1].end : hits[i].start] if hits[i].start >= hits[i - 1].end else ""
-        is_or = bool(re.search(r"\bor\b", gap, _I)) and not re.search(r"\band\b", gap, _I)
-        is_and = bool(re.search(r"\band\b|\bwith\b", gap, _I)) and not is_or
+        is_or = bool(_OR.search(gap)) and not _AND.search(gap)
+        is_and = bool(_AND_WITH.search(gap)) and not is_or
         if hits[i].kind == "manual" and hits[i].start == start and hits[i].end == end:
             is_or, is_and = default_or, not default_or
         if is_or or (default_or and not is_and):

@@ -14,6 +14,9 @@ from cartrial.ingest.parse.patterns import (
 )
 
 _I = re.IGNORECASE
+_OR = re.compile(r"\bor\b", _I)
+_AND = re.compile(r"\band\b", _I)
+_AND_NOT_SLASH = re.compile(r"\band\b(?!/)", _I)
 
 
 def _names_rx(table: dict[str, tuple[str, ...]]) -> str:
@@ -104,9 +107,9 @@ def group_keys(
         if s < len(names) and key not in keys:
             keys.append(key)
     joiner = "list"
-    if re.search(r"\bor\b", names, _I) and not re.search(r"\band\b(?!/)", names, _I):
+    if _OR.search(names) and not _AND_NOT_SLASH.search(names):
         joiner = "or"
-    elif re.search(r"\band\b", names, _I):
+    elif _AND.search(names):
         joiner = "and"
     return keys, joiner
 

@@ -50,15 +50,15 @@ from cartrial.ingest.parse.recognizers.renal import derived_hit
 from cartrial.ingest.parse.temporal import WindowHit
 
 _I = re.IGNORECASE
+_DIGIT = re.compile(r"\d")
+_CANNOT_MAINTAIN = re.compile(r"cannot\s+be\s+maintained|unable\s+to\s+maintain", _I)
 
 
 def thresholds(ctx: Ctx, text: str, base: int) -> list[Hit]:
     hits: list[Hit] = []
-    if not re.search(r"\d", text):
+    if _DIGIT.search(text) is None:
         return hits
-    if DEFINITION_RX.match(text) and not re.search(
-        r"cannot\s+be\s+maintained|unable\s+to\s+maintain", text, _I
-    ):
+    if DEFINITION_RX.match(text) and not _CANNOT_MAINTAIN.search(text):
         return hits  # "Definition of progressive: ... > 25% increase": explanation, not a criterion
     taken: list[tuple[int, int]] = []
     for family, rx in (("derived", DERIVED_RX), ("score", SCORE_RX), ("lab", LAB_RX)):
@@ -286,6 +286,10 @@ def _lab_hit(
         exc_node_fn = _exception_builder(
             ctx, text, base, end + exc.start("body"), end + exc.end("body"), keys
         )
+    else:
+        alt = _alternative_limit(ctx, text, base, end, fields)
+        if alt is not None:
+            claim_end, exc_node_fn = end + alt[0], alt[1]
     cmp = r.cmp
 
     def build_lab(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
@@ -330,6 +334,64 @@ def _lab_hit(
         claim=(base + start, base + claim_end),
         exc_zone=(base + end, base + claim_end) if exc is not None else None,
     )
+
+
+#: "(or <= 3 x ULN for subjects with Gilbert syndrome)", "(< 3.0 mg/dL in Gilbert's)": the
+#: same analyte's limit for a named group, written without the analyte's name
+_ALT_LIMIT = re.compile(
+    r"\s*[,;]?\s*\(\s*(?:or\s+)?(?P<q>(?:<=|>=|<|>)\s*[\d.]+[^()]{0,20}?)\s+"
+    r"(?:for|in|if|with)\s+(?P<who>[^()]{3,80})\)",
+    _I,
+)
+
+
+def _alternative_limit(
+    ctx: Ctx, text: str, base: int, end: int, fields: list[dict[str, object]]
+) -> tuple[int, Callable[[Ctx, float], Criterion]] | None:
+    """A bracketed limit of the same analyte for a named group, right after a threshold: in
+    an inclusion, ``any of (main, all of (the group, the other limit))``; the group must be a
+    disease the lexicon names and the bound the same kind (ULN multiple or the same unit) as
+    the main one, else the aside is left to a person (never a guess). Returns (the aside's
+    end relative to ``end``, the builder of the alternative)."""
+    m = _ALT_LIMIT.match(text, end)
+    if m is None:
+        return None
+    c = grammar.constraint(text, m.start("q"))
+    conds = tuple(dict.fromkeys(k for k, _s, _e in lx.find_all(lx.CONDITIONS, m.group("who"))))
+    alt_fields: list[dict[str, object]] = []
+    if c is not None and len(c.bounds) == 1 and conds and ctx.section == "inclusion":
+        bound = c.bounds[0]
+        for f in fields:
+            g = {k: v for k, v in f.items() if k != "note"}
+            if "uln_multiple" in f and bound.multiple == "ULN":
+                g["uln_multiple"] = bound.value
+            elif "value" in f and bound.multiple is None and bound.unit in (None, f.get("unit")):
+                g["value"] = bound.value
+            else:
+                break
+            alt_fields.append(g)
+    q_start, q_end = base + m.start(), base + m.end()
+    if len(alt_fields) != len(fields):
+
+        def review(c: Ctx, cf: float) -> Criterion:
+            return ManualReview(
+                data_hint="another limit for a subgroup",
+                **c.common(q_start, q_end, 1.0, "a limit for a named group: check by hand"),
+            )
+
+        return m.end() - end, review
+    w_start, w_end = base + m.start("who"), base + m.end("who")
+    cmp = c.bounds[0].comparator if c is not None else None
+
+    def build(c: Ctx, cf: float) -> Criterion:
+        group = ConditionHistory(concepts=conds, **c.common(w_start, w_end, cf * 0.9))
+        limits = [
+            Measurement(comparator=cmp, lookback=None, **f, **c.common(q_start, q_end, cf * 0.9))
+            for f in alt_fields
+        ]
+        return AllOf(items=(group, *limits), **c.common(q_start, q_end, cf * 0.9))
+
+    return m.end() - end, build
 
 
 def _exception_builder(
