@@ -297,3 +297,18 @@ def test_a_window_after_without_does_not_date_the_lab_value() -> None:
     got = _facts("Haemoglobin ≥ 9 g/dL without red cell transfusion within 14 days", "Inclusion")
     assert ("threshold", "hemoglobin", ">=", 9.0, "g/dL", None, None) in got
     assert not [f for f in got if f[0] == "window"]
+
+
+def test_a_limit_for_a_named_group_in_brackets() -> None:
+    got = _facts("Total bilirubin ≤ 2 × ULN (or ≤ 4 × ULN in Gilbert syndrome)", "Inclusion")
+    assert ("threshold", "bilirubin_total", "<=", 2.0, "xULN", None, None) in got
+    assert ("threshold", "bilirubin_total", "<=", 4.0, "xULN", None, None) in got
+    # the group is a condition of the alternative, not a requirement of its own
+    text = "Inclusion Criteria:\n\n* Total bilirubin ≤ 2 × ULN (or ≤ 4 × ULN in Gilbert syndrome)\n"
+    dumped = str(parse_eligibility(text).criteria)
+    assert "AnyOf" in dumped and "gilbert_syndrome" in dumped
+
+
+def test_a_limit_for_an_unnamed_group_is_left_to_a_person() -> None:
+    got = _facts("Creatinine ≤ 1.2 mg/dL (≤ 1.8 mg/dL for those above 75)", "Inclusion")
+    assert got == [("threshold", "creatinine", "<=", 1.2, "mg/dL", None, None)]
