@@ -312,3 +312,27 @@ def test_a_limit_for_a_named_group_in_brackets() -> None:
 def test_a_limit_for_an_unnamed_group_is_left_to_a_person() -> None:
     got = _facts("Creatinine ≤ 1.2 mg/dL (≤ 1.8 mg/dL for those above 75)", "Inclusion")
     assert got == [("threshold", "creatinine", "<=", 1.2, "mg/dL", None, None)]
+
+
+def test_an_ana_titre_in_brackets_is_a_titre_and_the_list_goes_on() -> None:
+    got = _facts("Positive ANA (≥ 1:160) or anti-Sm antibodies", "Inclusion")
+    assert ("titre", "ana_titer_ifa", ">=", 160.0, "", None, None) in got
+    text = "Inclusion Criteria:\n\n* Positive ANA (≥ 1:160) or anti-Sm antibodies\n"
+    assert any(r.get("concept") == "anti_sm" for r in node_records(parse_eligibility(text)))
+
+
+def test_a_window_between_two_drugs_ends_the_first_list() -> None:
+    got = _windows_by_concept(
+        "Belimumab within 3 months or other biologics within 5 half-lives before leukapheresis"
+    )
+    assert got == {
+        "belimumab": ("<=", 3.0, "mo", "leukapheresis", "before"),
+        "bDMARDs": ("<=", 5.0, "half_lives", "leukapheresis", "before"),
+    }
+
+
+def test_a_window_without_an_anchor_does_not_borrow_across_a_sentence() -> None:
+    got = _windows_by_concept(
+        "Belimumab within 3 months. Other biologics within 5 half-lives before leukapheresis"
+    )
+    assert got["belimumab"] == ("<=", 3.0, "mo", "screening", "before")

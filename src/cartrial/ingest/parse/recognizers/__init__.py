@@ -68,7 +68,12 @@ from cartrial.ingest.parse.recognizers.scores import (
 )
 from cartrial.ingest.parse.recognizers.serology import serology
 from cartrial.ingest.parse.recognizers.thresholds import thresholds
-from cartrial.ingest.parse.recognizers.windows import STOPPED, attach_windows, is_used
+from cartrial.ingest.parse.recognizers.windows import (
+    STOPPED,
+    attach_windows,
+    is_used,
+    shared_anchors,
+)
 from cartrial.ingest.parse.temporal import WindowHit
 
 __all__ = ["ClauseResult", "Ctx", "Hit", "recognize"]
@@ -120,7 +125,7 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
     for rec in _RECOGNIZERS:
         found = rec(ctx, clause, start)
         if (
-            rec is medications
+            rec in (medications, serology)
             and claimed
             and any(
                 (h.claim or (h.start, h.end))[0] < ce and cs < (h.claim or (h.start, h.end))[1]
@@ -130,7 +135,8 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         ):
             # the drugs a dose or a count already read are masked: the rest of the list is
             # read on its own ("cyclophosphamide (1.5 g) and mycophenolate (for 3 months)")
-            found = medications(ctx, _masked(clause, start, claimed), start)
+            # (also antibodies: "positive ANA (>= 1:80) and/or anti-dsDNA": the titre is read)
+            found = rec(ctx, _masked(clause, start, claimed), start)
             for h in found:
                 h.kind = "masked"
         for h in found:
@@ -165,7 +171,7 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         hits.append(h)
         claimed.append(region)
     hits.sort(key=lambda h: h.start)
-    windows = ctx.windows_in(start, end)
+    windows = shared_anchors(text, ctx.windows_in(start, end))
     anchors = [(w.anchor_start, w.end) for w in windows if w.anchor_text]
     if anchors:
         # "5 days before CAR T cell infusion": the anchor is when, not what

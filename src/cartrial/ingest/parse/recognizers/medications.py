@@ -81,6 +81,16 @@ def medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
         classes = [(k2, s, e) for k, s, e in generic for k2 in lx.CLASS_EXPANSIONS[k]]
     if not drugs and not classes:
         return []
+    mentions = drugs + classes
+    for w in ctx.windows_in(base, base + len(text)):
+        ws, we = w.start - base, w.end - base
+        if any(e <= ws for _k, _s, e in mentions) and any(s >= we for _k, s, _e in mentions):
+            # "rituximab within 6 months or other biologics within 5 half-lives": a window
+            # between two drugs ends the first list; each part is read on its own (blanked,
+            # so the offsets stay)
+            head = text[:we] + " " * (len(text) - we)
+            tail = " " * we + text[we:]
+            return medications(ctx, head, base) + medications(ctx, tail, base)
     if _ALLERGY_RX.search(_WAIVER_RX.sub(" ", text)):
         return []
     for _k, s, e in drugs:

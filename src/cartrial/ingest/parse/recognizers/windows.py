@@ -4,6 +4,7 @@ out of an exception."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from cartrial.ingest.parse import lexicon as lx
@@ -21,6 +22,25 @@ _WITHOUT = re.compile(
     r"\b(?:without|no|free\s+of|independent\s+of|not\s+requiring|absence\s+of)\b", _I
 )
 _BOUNDARY = re.compile(r";|\.\s|,\s*(?:or|and)\b|\bor\s+(?:history|other|any|severe)\b", _I)
+
+
+def shared_anchors(text: str, windows: list[WindowHit]) -> list[WindowHit]:
+    """A window without an anchor of its own takes the anchor of the next window of the same
+    sentence ("rituximab within 6 months or other biologics within 5 half-lives prior to
+    apheresis": both before apheresis), instead of falling back to screening."""
+    out = list(windows)
+    for i in range(len(out) - 2, -1, -1):
+        w, nxt = out[i], out[i + 1]
+        if (
+            not w.anchor_text
+            and w.direction in ("within", "at_least")
+            and nxt.anchor_text
+            and nxt.resolved
+            and nxt.direction in ("within", "at_least")
+            and not re.search(r"[;:]|\.\s", text[w.end : nxt.start])
+        ):
+            out[i] = dataclasses.replace(w, reference=nxt.reference)
+    return out
 
 
 def attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> None:
