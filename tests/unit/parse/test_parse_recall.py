@@ -336,3 +336,13 @@ def test_a_window_without_an_anchor_does_not_borrow_across_a_sentence() -> None:
         "Belimumab within 3 months. Other biologics within 5 half-lives before leukapheresis"
     )
     assert got["belimumab"] == ("<=", 3.0, "mo", "screening", "before")
+
+
+def test_a_count_over_a_following_list_of_drugs() -> None:
+    got = _facts(
+        "Failure of at least 3 of the following: azathioprine, methotrexate, tacrolimus, rituximab",
+        "Inclusion",
+    )
+    assert ("count", "conventional_immunosuppressants", ">=", 3.0, "", None, None) in got
+    # a following list of symptoms is no count of therapies
+    assert _facts("At least 3 of the following: fatigue, fever, arthralgia", "Inclusion") == []

@@ -51,7 +51,7 @@ _COUNT_RX = re.compile(
     rf"(?P<q>(?:at\s+least|>=|>|more\s+than|no\s+(?:more|fewer)\s+than|not\s+more\s+than|"
     rf"(?:a\s+)?maximum\s+of|up\s+to|<=|<|any)?\s*(?P<n>{ANYNUM})(?:\s+or\s+more)?)\s+"
     r"(?P<mods>(?:(?:other|different|prior|previous|standard|conventional|non-?\s?glucocorticoid|"
-    r"non-?\s?steroid(?:al)?|systemic|oral|intravenous|first\s+and\s+second\s+line|of\s+the\s+following)\s+){0,3})"
+    r"non-?\s?steroid(?:al)?|systemic|oral|intravenous|first\s+and\s+second\s+line|of\s+the\s+following:?)\s+){0,3})"
     r"(?=\S)",
     _I,
 )
@@ -93,9 +93,12 @@ def counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
                 text[end:],
                 _I,
             )
-            if lead is None:
+            if lead is not None:
+                end += lead.end()
+            elif following and len(lx.keys_in(lx.DRUGS, text[end : end + 250])) >= 2:
+                pass  # "at least 2 of the following: MMF, cyclophosphamide, rituximab"
+            else:
                 continue
-            end += lead.end()
         q = m.group("q").lower()
         if re.search(r"maximum|no\s+more|not\s+more|up\s+to|<", q):
             cmp = Comparator.LE
