@@ -52,7 +52,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 DESCRIPTIONS = {
-    "400": "malformed request (a query parameter given twice, an unreadable form)",
+    "400": "malformed request (a query parameter given twice or not declared by the operation, "
+    "an unreadable form)",
     "401": "no or unknown API token",
     "403": "the token's role may not do this",
     "404": "no such resource (or not at your site)",
