@@ -21,7 +21,7 @@ the compiled SQL can be tested against each other on one population. What the CD
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -264,9 +264,13 @@ def patients(tables: dict[str, pa.Table]) -> Iterator[Patient]:
 
 
 def read_tables(
-    con: Connection, cdm: Cdm | None = None, schema: str | None = None
+    con: Connection,
+    cdm: Cdm | None = None,
+    schema: str | None = None,
+    person_ids: Sequence[int] | None = None,
 ) -> dict[str, pa.Table]:
-    """The CDM tables the adapter reads (only the columns it needs; absent tables skipped)."""
+    """The CDM tables the adapter reads (only the columns it needs; absent tables skipped);
+    with ``person_ids`` only those persons' rows (the vocabulary tables whole)."""
     cdm = cdm or inspect(con, schema)
     out: dict[str, pa.Table] = {}
     for table, columns in REQUIRED.items():
@@ -274,6 +278,9 @@ def read_tables(
             continue
         cdm.require(table, "the OMOP adapter")
         q = exp.select(*[exp.column(c) for c in columns]).from_(cdm.table(table))
+        if person_ids is not None and "person_id" in columns:
+            ids = [exp.Literal.number(int(i)) for i in sorted(set(person_ids))]
+            q = q.where(exp.In(this=exp.column("person_id"), expressions=ids) if ids else "1 = 0")
         out[table] = con.query(q.sql(dialect=con.dialect))
     for needed in ("person", "concept", "concept_ancestor"):
         if needed not in out:
@@ -281,6 +288,9 @@ def read_tables(
     return out
 
 
-def read_patients(con: Connection, schema: str | None = None) -> list[Patient]:
-    """Every person of the CDM as a Patient (for tests and small CDMs: all rows in memory)."""
-    return list(patients(read_tables(con, schema=schema)))
+def read_patients(
+    con: Connection, schema: str | None = None, person_ids: Sequence[int] | None = None
+) -> list[Patient]:
+    """Every person of the CDM (or those of ``person_ids``) as a Patient; all their rows are
+    held in memory, so for tests, small CDMs and samples."""
+    return list(patients(read_tables(con, schema=schema, person_ids=person_ids)))

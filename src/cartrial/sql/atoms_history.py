@@ -30,6 +30,7 @@ from cartrial.sql.build import (
     in_,
     is_null,
     lit,
+    max_where,
     not_,
     not_null,
     null_bool,
@@ -49,7 +50,7 @@ def _closed_fact(
 ) -> exp.Expression:
     """Kleene OR of ``row_truth`` over the person's ``rows`` of ``cdm_<extract>`` (one column
     of its per-person GROUP BY); closed world: no such row is FALSE."""
-    return from_code(state.fact(extract, exp.Max(this=case([(rows, code(row_truth))]))))
+    return from_code(state.fact(extract, max_where(code(row_truth), rows)))
 
 
 def _on_or_before(column: str, state: State) -> exp.Expression:
@@ -228,7 +229,7 @@ def _medication(node: MedicationHistory, scope: Scope) -> exp.Expression:
     if needs_active:
         state.need("conditions", node.id or "medication", "conditions", node.active_disease)
         active = state.active_set(frozenset(node.active_disease))
-    per_agent = exp.Max(this=case([(exp.and_(*conds), code(_exposure_truth(node, state, active)))]))
+    per_agent = max_where(code(_exposure_truth(node, state, active)), exp.and_(*conds))
 
     def per_person(m: exp.Column) -> exp.Expression:
         return _count_agents(node.min_distinct, m, exp.Max(this=m.copy()))

@@ -30,6 +30,7 @@ from cartrial.sql.build import (
     in_,
     is_null,
     lit,
+    max_where,
     not_,
     not_null,
     null_bool,
@@ -113,22 +114,33 @@ def open_code(c: exp.Expression) -> exp.Expression:
     )
 
 
-def newest_day(state: State, keys: tuple[str, ...], *, numeric: bool) -> exp.Expression:
-    """Per person, the newest day up to the screening date with a value of any of ``keys``."""
-    days = [state.lab_day(k, numeric=numeric) for k in sorted(set(keys))]
-    return days[0] if len(days) == 1 else exp.Greatest(this=days[0], expressions=days[1:])
-
-
-def on_newest_day(
-    state: State, keys: tuple[str, ...], window: Window | None, *, numeric: bool
+def newest_day_code(
+    state: State,
+    keys: tuple[str, ...],
+    window: Window | None,
+    truth_code: exp.Expression,
+    *,
+    numeric: bool,
+    least: bool,
 ) -> exp.Expression:
-    """A row of ``keys`` on the newest day with a value, that day inside the look-back."""
-    day = newest_day(state, keys, numeric=numeric)
-    conds = [in_(col("key"), keys), exp.EQ(this=col("d"), expression=day)]
+    """Per person, the code of ``truth_code`` on the newest day (up to the screening date) with
+    a value of ``keys``, or NULL when there is none or that day is before the look-back.
+
+    Several rows that day give the highest code (``least``: the lowest). One aggregate, no
+    self-join: MAX over ``YYYYMMDD * 4 + code`` picks the newest day and, within it, the
+    highest code (with ``3 - code``: the lowest), both read back from the one number.
+    """
+    conds = [in_(col("key"), keys)]  # f_labs holds rows up to the screening date only
     if numeric:
         conds.append(not_null(col("value")))
-    conds.append(exp.GTE(this=day.copy(), expression=dates.literal(state.start(window))))
-    return exp.and_(*conds)
+    c = exp.paren(exp.Sub(this=lit(3), expression=truth_code)) if least else truth_code
+    packed = exp.Add(this=exp.Mul(this=col("dn"), expression=lit(4)), expression=c)
+    x = state.fact("labs", max_where(packed, exp.and_(*conds)))
+    rem: exp.Expression = exp.paren(exp.Mod(this=x, expression=lit(4)))
+    if least:
+        rem = exp.paren(exp.Sub(this=lit(3), expression=rem))
+    start = dates.day_number_of(state.start(window)) * 4
+    return case([(exp.LT(this=x.copy(), expression=lit(start)), exp.Null())], rem)
 
 
 def last_day_fact(
@@ -139,11 +151,13 @@ def last_day_fact(
     truth: exp.Expression,
     favourable: bool,
 ) -> exp.Expression:
-    """:func:`last_day` as one column of the per-person lab facts (UNKNOWN without a row)."""
+    """Per person, the truth on the newest day with a value inside the look-back (UNKNOWN
+    without one); several values that day (their order unknown) give the least favourable
+    truth, as the evaluator's ``conservative`` does (FALSE < UNKNOWN < TRUE under an
+    inclusion, the mirror otherwise)."""
     state.need("labs", why, "labs", keys)
-    pick = exp.Min if favourable else exp.Max
-    rows = on_newest_day(state, keys, window, numeric=True)
-    return open_code(state.fact("labs", pick(this=case([(rows, code(truth))]))))
+    c = newest_day_code(state, keys, window, code(truth), numeric=True, least=favourable)
+    return open_code(c)
 
 
 def _bound(node: Measurement, *, upper: bool) -> exp.Expression:
@@ -182,9 +196,8 @@ def _measurement(node: Measurement, scope: Scope) -> exp.Expression:
             exp.EQ(this=col("key"), expression=lit(node.concept)),
             not_null(col("value")),
             exp.GTE(this=col("d"), expression=dates.literal(state.start(node.lookback))),
-            exp.LTE(this=col("d"), expression=dates.literal(state.as_of)),
         )
-        return open_code(state.fact("labs", exp.Max(this=case([(rows, code(judge(node)))]))))
+        return open_code(state.fact("labs", max_where(code(judge(node)), rows)))
     return last_day_fact(state, (node.concept,), why, node.lookback, judge(node), scope.favourable)
 
 
@@ -233,21 +246,18 @@ def _serology(node: Serology, scope: Scope) -> exp.Expression:
     q = qualitative(tests)
     if node.ever:
         # any row ever: TRUE if one gives the result, else UNKNOWN if one is unclear
-        rows = exp.and_(
-            in_(col("key"), tests), exp.LTE(this=col("d"), expression=dates.literal(state.as_of))
-        )
+        rows = in_(col("key"), tests)  # f_labs: rows up to the screening date
         row = case(
             [(exp.EQ(this=q, expression=lit(node.result)), lit(2)), (is_null(q.copy()), lit(1))],
             lit(0),
         )
-        return open_code(state.fact("labs", exp.Max(this=case([(rows, row)]))))
+        return open_code(state.fact("labs", max_where(row, rows)))
     # the newest day's rows: a positive one decides, else an unclear one leaves it UNKNOWN
-    rows = on_newest_day(state, tests, node.lookback, numeric=False)
     row = case(
         [(exp.EQ(this=q, expression=lit("positive")), lit(2)), (is_null(q.copy()), lit(1))],
         lit(0),
     )
-    c = state.fact("labs", exp.Max(this=case([(rows, row)])))
+    c = newest_day_code(state, tests, node.lookback, row, numeric=False, least=False)
     return case(
         [
             (exp.EQ(this=c, expression=lit(2)), lit(node.result == "positive")),

@@ -5,7 +5,7 @@ own ``concept`` (by vocabulary_id + concept_code) and ``concept_ancestor`` (all 
 extracts join it once; every criterion then reads only the small extract it needs:
 
 * ``cdm_person``  person_id, sex ('female'/'male'/NULL), birth year/month/day
-* ``cdm_labs``    person_id, key, d, value (canonical unit), result, censor, ref_high, ref_low,
+* ``cdm_labs``    person_id, key, d, dn (d as YYYYMMDD), value (canonical unit), result, censor, ref_high, ref_low,
   src, rid — from ``measurement`` (and ``observation`` when present)
 * ``cdm_conditions`` person_id, key, start_, end_ (standard or source concept)
 * ``cdm_drugs``   person_id, key, start_, end_, route, outcome (from stop_reason)
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from cartrial.sql import concepts
+from cartrial.sql import concepts, dates
 from cartrial.sql.build import (
     TEXT,
     alias,
@@ -140,6 +140,7 @@ def _lab_source(state: State, table: str, prefix: str, src: int, full: bool) -> 
             col("person_id", t),
             col("key", "k"),
             alias(col(f"{prefix}_date", t), "d"),
+            alias(dates.day_number(col(f"{prefix}_date", t)), "dn"),
             alias(exp.Mul(this=value, expression=factor), "value"),
             alias(result, "result"),
             alias(censor, "censor"),

@@ -99,6 +99,14 @@ def case(
     return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in whens], default=default)
 
 
+def max_where(value: exp.Expression, where: exp.Expression) -> exp.Expression:
+    """The maximum of ``value`` over the rows where ``where`` holds (NULL without one).
+
+    ``MAX(CASE WHEN where THEN value END)`` rather than ``FILTER (WHERE ...)``: DuckDB then
+    computes ``value`` only on those rows (with FILTER it computes it on every row)."""
+    return exp.Max(this=case([(where, value)]))
+
+
 def code(b: exp.Expression) -> exp.Expression:
     """Truth code of a boolean: 2 TRUE, 1 NULL (UNKNOWN), 0 FALSE."""
     return case([(b, lit(2)), (is_null(b), lit(1))], lit(0))

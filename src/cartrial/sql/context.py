@@ -51,7 +51,6 @@ class State:
     refs: dict[str, Ref] = field(default_factory=dict)
     manual: dict[str, str] = field(default_factory=dict)
     facts: dict[str, list[tuple[str, exp.Expression]]] = field(default_factory=dict)
-    lab_days: dict[tuple[str, bool], str] = field(default_factory=dict)
     active_sets: dict[frozenset[str], str] = field(default_factory=dict)
     drug_agents: list[tuple[str, exp.Expression, exp.Expression]] = field(default_factory=list)
 
@@ -85,7 +84,7 @@ class State:
         return exp.column("s", name)
 
     def _name(self, prefix: str) -> str:
-        taken = sum(len(v) for v in self.facts.values()) + len(self.lab_days)
+        taken = sum(len(v) for v in self.facts.values())
         taken += len(self.active_sets) + len(self.drug_agents)
         return f"{prefix}{taken + 1:03d}"
 
@@ -97,14 +96,6 @@ class State:
         name = self._name("f")
         self.facts.setdefault(extract, []).append((name, aggregate))
         return exp.column(name, f"f_{extract}")
-
-    def lab_day(self, key: str, *, numeric: bool) -> exp.Column:
-        """Per person, the newest day (up to the screening date) with a value of ``key``
-        (``numeric``: a number; else a number or a coded result), in ``cdm_lab_days``."""
-        name = self.lab_days.get((key, numeric))
-        if name is None:
-            name = self.lab_days[(key, numeric)] = self._name("ld")
-        return exp.column(name, "ld")
 
     def active_set(self, keys: frozenset[str]) -> exp.Column:
         """Per person, 1 if a condition of ``keys`` is active on the screening date."""

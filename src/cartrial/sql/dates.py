@@ -64,6 +64,25 @@ def plus(column: exp.Expression, amount: float, unit: TimeUnit) -> exp.Expressio
     )
 
 
+def day_number(column: exp.Expression) -> exp.Expression:
+    """A date as the integer YYYYMMDD (order-preserving; the same in every dialect)."""
+    ymd = exp.Add(
+        this=exp.Add(
+            this=exp.Mul(this=part("YEAR", column), expression=exp.Literal.number(10000)),
+            expression=exp.Mul(
+                this=part("MONTH", column.copy()), expression=exp.Literal.number(100)
+            ),
+        ),
+        expression=part("DAY", column.copy()),
+    )
+    return exp.cast(ymd, exp.DataType.build("bigint"))
+
+
+def day_number_of(d: date) -> int:
+    """:func:`day_number` of a constant date."""
+    return d.year * 10000 + d.month * 100 + d.day
+
+
 def part(name: str, column: exp.Expression) -> exp.Expression:
     """``EXTRACT(YEAR|MONTH|DAY FROM column)``."""
     return exp.Extract(this=exp.var(name), expression=column)
