@@ -346,3 +346,10 @@ def test_a_count_over_a_following_list_of_drugs() -> None:
     assert ("count", "conventional_immunosuppressants", ">=", 3.0, "", None, None) in got
     # a following list of symptoms is no count of therapies
     assert _facts("At least 3 of the following: fatigue, fever, arthralgia", "Inclusion") == []
+
+
+def test_a_change_word_does_not_reach_past_a_comma() -> None:
+    got = _facts("Ejection fraction > 45 % or a 10 % rise on exercise, DLCO > 50 %", "Inclusion")
+    assert ("threshold", "dlco_pct_pred", ">", 50.0, "%", None, None) in got
+    # a change in a value is still no threshold on it
+    assert _facts("An increase in serum creatinine > 0.3 mg/dL", "Exclusion") == []

@@ -21,7 +21,7 @@ IIM_RX = re.compile(lx.IIM_PATTERN, re.IGNORECASE)
 
 _GUARD_BEFORE = re.compile(
     r"(?:increase|decrease|decline|reduction|drop|change|improvement|worsening|fall|rise|"
-    r"reduce|reduced|taper\w*)\s+(?:in|of|to)?\s*(?:the\s+)?[^;.]{0,25}$",
+    r"reduce|reduced|taper\w*)\s+(?:in|of|to)?\s*(?:the\s+)?[^;.,]{0,25}$",
     _I,
 )
 _GUARD_AFTER = re.compile(
