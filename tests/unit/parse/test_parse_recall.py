@@ -120,6 +120,22 @@ def test_grammar_reads_a_range_after_a_split_glued_number() -> None:
         ("Total Gleason score 8 or higher", ("threshold", "gleason_score", ">=", 8.0, "")),
         ("Shingles within the past 2 months", ("window", "herpes_zoster", "<=", 2.0, "mo")),
         (
+            "Pulmonary embolism within 6 weeks",
+            ("window", "venous_thromboembolism", "<=", 6.0, "wk"),
+        ),
+        ("Convulsions within the past year", ("window", "seizure", "<=", 1.0, "a")),
+        ("SARS-CoV-2 infection within 10 days", ("window", "covid19", "<=", 10.0, "d")),
+        ("Serum sodium below 130 mEq/L", ("threshold", "sodium", "<", 130.0, "meq/L")),
+        ("Vitamin D below 20 ng/mL", ("threshold", "vitamin_d", "<", 20.0, "ng/mL")),
+        ("Serum M-protein of at least 1 g/dL", ("threshold", "serum_m_protein", ">=", 1.0, "g/dL")),
+        (
+            "Involved free light chain ≥ 10 mg/dL",
+            ("threshold", "free_light_chain", ">=", 10.0, "mg/dL"),
+        ),
+        ("Thyroid-stimulating hormone above 8 mIU/L", ("threshold", "tsh", ">", 8.0, "m[IU]/L")),
+        ("CD4 T-cell count < 350 cells/mm3", ("threshold", "cd4_count", "<", 350.0, "/uL")),
+        ("Resting SBP above 170 mmHg", ("threshold", "systolic_bp", ">", 170.0, "mm[Hg]")),
+        (
             "Acute coronary syndromes within 12 weeks",
             ("window", "acute_coronary_syndrome", "<=", 12.0, "wk"),
         ),
