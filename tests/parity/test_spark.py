@@ -23,22 +23,7 @@ def spark_cdm(spark: Any, small_parquet: Path) -> tuple[SparkConnection, dict]:
     return con, {p.id: p for p in read_patients(con)}
 
 
-SPARK_UNFINISHED = {
-    "NCT07193667": "the compiled query of this trial did not finish within 30 minutes on Spark "
-    "local[2] (2 cores); the same SQL agrees with the evaluator on DuckDB and PostgreSQL. "
-    "Not run until the lab criteria are evaluated in one pass (see docs/population.md)."
-}
-
-
-@pytest.mark.parametrize(
-    "nct",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(run=False, reason=SPARK_UNFINISHED[n]))
-        if n in SPARK_UNFINISHED
-        else n
-        for n in sorted(load_protocols())
-    ],
-)
+@pytest.mark.parametrize("nct", sorted(load_protocols()))
 def test_spark_agrees_with_evaluator(spark_cdm: tuple[SparkConnection, dict], nct: str) -> None:
     con, patients = spark_cdm
     protocol = load_protocols()[nct]
