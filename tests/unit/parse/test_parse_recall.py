@@ -369,3 +369,17 @@ def test_a_change_word_does_not_reach_past_a_comma() -> None:
     assert ("threshold", "dlco_pct_pred", ">", 50.0, "%", None, None) in got
     # a change in a value is still no threshold on it
     assert _facts("An increase in serum creatinine > 0.3 mg/dL", "Exclusion") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("ANA with a titre of ≥ 1:320", ("titre", "ana_titer_ifa", ">=", 320.0, "")),
+        ("Anti-nuclear antibodies (≥ 1:160)", ("titre", "ana_titer_ifa", ">=", 160.0, "")),
+        ("CD3+ T lymphocytes ≥ 150/µL", ("threshold", "cd3_abs", ">=", 150.0, "/uL")),
+        ("TLC ≥ 55 %", ("threshold", "tlc_pct_pred", ">=", 55.0, "%")),
+        ("Forced expiratory volume (FEV1) ≥ 55 %", ("threshold", "fev1", ">=", 55.0, "%")),
+    ],
+)
+def test_titres_and_lung_and_lymphocyte_names(sentence: str, expected: tuple[Any, ...]) -> None:
+    assert expected in [f[:5] for f in _facts(sentence, "Inclusion")]
