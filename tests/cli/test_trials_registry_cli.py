@@ -62,6 +62,12 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d = tmp_path / "data"
     monkeypatch.setenv("CARTRIAL_DATA_DIR", str(d))
     monkeypatch.setenv("CARTRIAL_TRIALS_DIR", str(tmp_path / "trials"))
+    # the volunteer alerts after a sync use the app's protocols, database and folder
+    (tmp_path / "trials").mkdir()
+    monkeypatch.setenv("CARTRIAL_DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    monkeypatch.setenv("CARTRIAL_VAR_DIR", str(d))
+    monkeypatch.setenv("CARTRIAL_SECRET_KEY", "test-secret-key-not-for-production")
+    monkeypatch.delenv("SMTP_URL", raising=False)
     return d
 
 
@@ -178,6 +184,7 @@ def test_sync_pages_through_the_fake_registry(
     )
     assert res.exit_code == 0, res.output
     assert "3 page(s): 5 new, 0 updated, 0 unchanged, 0 invalid" in res.stdout
+    assert "alerts: 0 newly open trials, 0 digests (0 alerts) queued (first run" in res.stdout
     assert "retry 1" in res.stderr
     assert len(TrialStore(data_dir).ids()) == 5
     first = fake.requests[0][1]  # type: ignore[attr-defined]

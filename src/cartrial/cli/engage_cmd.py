@@ -50,8 +50,8 @@ def _now() -> datetime:
 
 
 def alerts_after_sync(data_dir: Path | None = None, *, send: bool = True) -> AlertReport:
-    """Run the volunteer alerts over what the app shows (call it after ``trials sync``
-    commits its records; ``data_dir`` defaults to VAR_DIR) and send the digests."""
+    """Run the volunteer alerts over what the app shows and send the digests (``trials sync``
+    calls it once its records are written, with its data directory; default VAR_DIR)."""
     from cartrial.engage.alerts import run_alerts
     from cartrial.services.bundled_protocols import load_protocols
     from cartrial.web.catalog import Catalog
@@ -64,6 +64,15 @@ def alerts_after_sync(data_dir: Path | None = None, *, send: bool = True) -> Ale
         if send:
             engage.send_pending(sessions, now=_now())
     return report
+
+
+def alerts_summary(report: AlertReport) -> str:
+    """One line for the operator: counts only, never an address."""
+    first = " (first run: the current trials are the baseline)" if report.baseline else ""
+    return (
+        f"{len(report.new_trials)} newly open trials, {report.digests} digests "
+        f"({report.alerts} alerts) queued{first}"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -137,11 +146,7 @@ def register(app: typer.Typer) -> None:
         """
         with clear_errors():
             report = alerts_after_sync(send=send)
-        first = " (first run: the current trials are the baseline)" if report.baseline else ""
-        stdout_write(
-            f"{len(report.new_trials)} newly open trials, {report.digests} digests "
-            f"({report.alerts} alerts) queued{first}"
-        )
+        stdout_write(alerts_summary(report))
 
     app.add_typer(mail, name="mail")
     app.add_typer(alerts, name="alerts")

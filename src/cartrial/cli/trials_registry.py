@@ -177,8 +177,18 @@ def sync(
         float, typer.Option("--timeout", min=0.1, help="Per-request timeout, seconds.")
     ] = 30.0,
     data_dir: DataDirOption = None,
+    alerts: Annotated[
+        bool,
+        typer.Option(
+            "--alerts/--no-alerts",
+            help="After a complete sync, run the volunteer alerts over what the web app now "
+            "shows and send the digests (the app's DATABASE_URL, SMTP_URL ...); --no-alerts "
+            "leaves them to `cartrial alerts run`.",
+        ),
+    ] = True,
 ) -> None:
-    """Fetch studies from ClinicalTrials.gov API v2 into the data directory (paged, with retries)."""
+    """Fetch studies from ClinicalTrials.gov API v2 into the data directory (paged, with
+    retries), then alert volunteers about newly open trials that fit them."""
     if not query and not condition and since is None:
         raise fail(
             "give --query, --condition or --since (a sync of the whole registry is not supported)"
@@ -240,6 +250,30 @@ def sync(
         _summary(counts, pages, store)
         raise fail(f"{exc}{where}", code=1) from None
     _summary(counts, pages, store)
+    if alerts:
+        _run_alerts(store.root)
+
+
+def _run_alerts(root: Path) -> None:
+    """The volunteer alerts over the finder with the records just written (idempotent: a
+    trial is never mailed twice). A failure leaves the records in place and says so."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cartrial.cli.engage_cmd import alerts_after_sync, alerts_summary
+    from cartrial.domain.errors import CartrialError
+
+    try:
+        report = alerts_after_sync(root)
+    # database unreachable, a malformed SMTP_URL, an unreadable protocol in TRIALS_DIR
+    except (SQLAlchemyError, ValueError, OSError, CartrialError) as exc:
+        # a database error's own words only: never the statement or its parameters
+        why = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise fail(
+            f"the records are synced, but the volunteer alerts failed: {why}; run "
+            "`cartrial alerts run` once this is fixed",
+            code=1,
+        ) from None
+    stdout_write("alerts: " + alerts_summary(report))
 
 
 def _store(

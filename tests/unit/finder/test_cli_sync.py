@@ -72,7 +72,7 @@ def test_sync_refreshes_the_finder_with_geopoints(registry: str, tmp_path: Path)
     synced = runner.invoke(
         app,
         ["trials", "sync", "--query", "lupus", "--base-url", registry, "--data-dir",
-         str(tmp_path), "--retries", "0"],
+         str(tmp_path), "--retries", "0", "--no-alerts"],  # alerts: tests/web/engage
     )  # fmt: skip
     assert synced.exit_code == 0, synced.output
     assert "1 of 2 sites with coordinates" in synced.output
