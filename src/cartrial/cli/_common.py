@@ -8,14 +8,15 @@ from contextlib import contextmanager
 from datetime import date
 
 import typer
-from rich.console import Console
 
 from cartrial.domain.errors import CartrialError
 
-err_console = Console(stderr=True, highlight=False)
-
 
 def fail(message: str, code: int = 2) -> typer.Exit:
+    # rich is imported when there is an error to colour, not on every start
+    from rich.console import Console
+
+    err_console = Console(stderr=True, highlight=False)
     err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
     return typer.Exit(code)
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from cartrial.cli._common import choice, clear_errors, parse_date, stdout_write, today
-from cartrial.evaluate import ScreeningResult
 from cartrial.ingest.fhir import load_bundle_file
 from cartrial.services.bundled_protocols import load_protocols
 from cartrial.services.screening import explained_all, screen_patient
+
+if TYPE_CHECKING:  # rich is imported by the table output only: ``--format json`` starts faster
+    from rich.console import Console
+
+    from cartrial.evaluate import ScreeningResult
 
 _STYLE = {"ELIGIBLE": "green", "NEEDS_DATA": "yellow", "INELIGIBLE": "red"}
 _MARK = {
@@ -29,6 +30,9 @@ _MARK = {
 def print_results(results: list[ScreeningResult], console: Console, *, detail: bool) -> None:
     """The verdict table (with the same ``reason`` text as the JSON and the web pages), then,
     with ``detail``, the explanation and every relevant criterion of each trial."""
+    from rich.markup import escape
+    from rich.table import Table
+
     protocols = load_protocols()
     explained = {r.trial: explained_all([r], protocols)[0] for r in results}
     table = Table(title=f"Screening as of {results[0].as_of}" if results else "Screening")
@@ -78,6 +82,8 @@ def _print_reason(reason: dict[str, Any], console: Console, indent: int) -> None
 
 
 def _print_explanation(ex: dict[str, Any] | None, console: Console) -> None:
+    from rich.markup import escape
+
     if not ex:
         return
     if ex["reasons"]:
@@ -118,4 +124,6 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             stdout_write(json.dumps(explained_all(results), indent=2, ensure_ascii=False))
         else:
+            from rich.console import Console
+
             print_results(results, Console(), detail=True)

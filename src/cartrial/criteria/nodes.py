@@ -73,7 +73,7 @@ class Review(StrEnum):
 
 
 class _Node(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: str | None = None
     text: str = ""
@@ -340,8 +340,8 @@ Criterion = Annotated[
     Field(discriminator="kind"),
 ]
 
-for _cls in (AllOf, AnyOf, Not, AtLeast):
-    _cls.model_rebuild()
+# The composites refer to ``Criterion`` before it exists; with ``defer_build`` pydantic resolves
+# it at the first validation, so a start that reads cached protocols builds no schema at all.
 
 COMPOSITE_TYPES: tuple[type[_Node], ...] = (AllOf, AnyOf, Not, AtLeast)
 ATOM_TYPES: tuple[type[_Node], ...] = (

@@ -14,7 +14,7 @@ SCHEMA_VERSION = 1
 class DltRule(BaseModel):
     """One dose-limiting-toxicity rule as the protocol states it (graded by ``scale``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: str
     text: str
@@ -27,7 +27,7 @@ class DltRule(BaseModel):
 
 
 class DltDefinition(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     window_days: int = Field(gt=0)
     rules: tuple[DltRule, ...] = ()
@@ -35,7 +35,7 @@ class DltDefinition(BaseModel):
 
 
 class ProtocolCriteria(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     inclusion: tuple[Criterion, ...] = ()
     exclusion: tuple[Criterion, ...] = ()
@@ -44,7 +44,7 @@ class ProtocolCriteria(BaseModel):
 class Protocol(BaseModel):
     """``schema_version`` travels with every stored protocol; see :mod:`cartrial.criteria.serde`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     schema_version: int = SCHEMA_VERSION
     trial: Trial

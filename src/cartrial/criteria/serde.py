@@ -6,12 +6,12 @@ step at a time by the functions in ``MIGRATIONS``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from cartrial.criteria.nodes import Criterion
@@ -21,11 +21,24 @@ from cartrial.domain.errors import DataError
 # version N -> function turning a version-N document into version N+1.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
-# Criterion is an Annotated union (a discriminated union), not a class: mypy cannot type it
-_CRITERION: TypeAdapter[Any] = TypeAdapter(cast(Any, Criterion))
+if TYPE_CHECKING:
+    import yaml
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when present: ten times faster on the protocol files."""
+
+@functools.cache
+def _criterion_adapter() -> TypeAdapter[Any]:
+    """Built on first use: a start that reads cached protocols validates no criterion."""
+    # Criterion is an Annotated union (a discriminated union), not a class: mypy cannot type it
+    return TypeAdapter(cast(Any, Criterion))
+
+
+def _yaml_loader() -> type[yaml.SafeLoader]:
+    """libyaml's safe loader when present: ten times faster on the protocol files. PyYAML is
+    imported here, not at start-up, since cached protocols need no YAML parsing."""
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 
 class ProtocolError(DataError):
@@ -68,21 +81,25 @@ def load_protocol(path: str | Path) -> Protocol:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProtocolError(f"cannot read: {exc.strerror}", where=str(p)) from None
+    import yaml
+
     try:
-        doc = json.loads(text) if p.suffix == ".json" else yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        doc = json.loads(text) if p.suffix == ".json" else yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a safe loader
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise ProtocolError(f"not valid YAML/JSON: {exc}".splitlines()[0], where=str(p)) from None
     return parse_protocol(doc, where=str(p))
 
 
 def dump_protocol(protocol: Protocol) -> str:
+    import yaml
+
     data = protocol.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def parse_criterion(data: Any, *, where: str = "<criterion>") -> Criterion:
     try:
-        node: Criterion = _CRITERION.validate_python(data)
+        node: Criterion = _criterion_adapter().validate_python(data)
         return node
     except ValidationError as exc:
         raise ProtocolError(_describe(exc, data), where=where) from None

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Site(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     facility: str | None = None
     city: str | None = None
@@ -27,7 +27,7 @@ class Site(BaseModel):
 
 
 class Endpoint(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     measure: str
     time_frame: str | None = None
@@ -35,7 +35,7 @@ class Endpoint(BaseModel):
 
 
 class DoseLevel(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     level: int
     label: str
@@ -44,7 +44,7 @@ class DoseLevel(BaseModel):
 
 
 class Arm(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     label: str
     type: str | None = None
@@ -55,7 +55,7 @@ class Arm(BaseModel):
 class LymphodepletionAgent(BaseModel):
     """One lymphodepleting drug: mg/m²/day on the listed days relative to infusion (day 0)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     drug: str
     dose_mg_per_m2_per_day: float = Field(gt=0)
@@ -63,7 +63,7 @@ class LymphodepletionAgent(BaseModel):
 
 
 class LymphodepletionRegimen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     agents: tuple[LymphodepletionAgent, ...]
     fludarabine_renal_scheme: str = "fludara_us_label"
@@ -73,7 +73,7 @@ class LymphodepletionRegimen(BaseModel):
 class Visit(BaseModel):
     """A protocol visit on ``day`` relative to infusion, allowed ``window_before/after`` days."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     day: int
@@ -85,7 +85,7 @@ class Visit(BaseModel):
 class Schedule(BaseModel):
     """The course around infusion (day 0): screening, lymphodepletion, rest, visits."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     screening_start_day: int = -28
     screening_end_day: int = -6
@@ -99,7 +99,7 @@ class Schedule(BaseModel):
 class Trial(BaseModel):
     """A registered study's metadata, independent of its source (CT.gov, protocol YAML)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     nct_id: str
     other_ids: tuple[str, ...] = ()

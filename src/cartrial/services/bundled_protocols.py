@@ -9,6 +9,7 @@ from cartrial.criteria.protocol import Protocol
 from cartrial.criteria.serde import load_protocol
 from cartrial.domain.errors import DataError
 from cartrial.resources import examples_dir, trials_dir
+from cartrial.services.protocol_cache import load_cached
 
 __all__ = ["examples_dir", "get_protocol", "load_protocols", "trials_dir"]
 
@@ -16,7 +17,8 @@ __all__ = ["examples_dir", "get_protocol", "load_protocols", "trials_dir"]
 def load_protocols(directory: str | Path | None = None) -> dict[str, Protocol]:
     """Every protocol file in ``directory`` keyed by NCT id (sorted); bad files raise.
 
-    Parsed files are cached by path and modification time, so an edited protocol is re-read.
+    Parsed files are cached by path and modification time, so an edited protocol is re-read,
+    and between runs by content (:mod:`cartrial.services.protocol_cache`).
     """
     path = Path(directory) if directory else trials_dir()
     if not path.is_dir():
@@ -30,7 +32,7 @@ def _load(stamp: tuple[tuple[str, int], ...]) -> tuple[tuple[str, Protocol], ...
     found: dict[str, Protocol] = {}
     for name, _mtime in stamp:
         file = Path(name)
-        protocol = load_protocol(file)
+        protocol = load_cached(file, load_protocol)
         if protocol.nct_id in found:
             raise DataError(f"duplicate protocol for {protocol.nct_id}", where=str(file))
         found[protocol.nct_id] = protocol
