@@ -67,7 +67,7 @@ from cartrial.domain.errors import DataError
 from cartrial.domain.patient import (
     Patient,
 )
-from cartrial.ingest.fhir_common import _condense
+from cartrial.ingest.fhir_common import READ_TYPES, _condense
 from cartrial.ingest.fhir_condition import ConditionReader
 from cartrial.ingest.fhir_immunization import ImmunizationReader
 from cartrial.ingest.fhir_medication import MedicationReader
@@ -76,20 +76,6 @@ from cartrial.ingest.fhir_patient import PatientReader
 from cartrial.ingest.fhir_procedure import ProcedureReader
 
 __all__ = ["load_bundle_file", "patient_from_bundle"]
-
-READ_TYPES = frozenset(
-    {
-        "Patient",
-        "Observation",
-        "Condition",
-        "MedicationStatement",
-        "MedicationRequest",
-        "MedicationAdministration",
-        "Immunization",
-        "Procedure",
-        "Medication",
-    }
-)
 
 
 # ---------------------------------------------------------------------------------------------
