@@ -383,3 +383,24 @@ def test_a_change_word_does_not_reach_past_a_comma() -> None:
 )
 def test_titres_and_lung_and_lymphocyte_names(sentence: str, expected: tuple[Any, ...]) -> None:
     assert expected in [f[:5] for f in _facts(sentence, "Inclusion")]
+
+
+def test_square_bracket_abbreviations_are_asides() -> None:
+    assert normalize(r"alanine transaminase \[ALT\] > 2").text == "alanine transaminase (ALT) > 2"
+    assert normalize("SGPT [ALT] > 2").text == "SGPT (ALT) > 2"
+    # a bracketed comparator is still the registry's repeated symbol, not an aside
+    assert normalize(r"more than \[\>\] 4").text == "> 4"
+
+
+def test_abbreviation_asides_keep_a_list_of_names_together() -> None:
+    got = _facts("GOT (AST/SGOT) and GPT (ALT/SGPT) ≤ 2.5 × ULN", "Inclusion")
+    assert ("threshold", "ast", "<=", 2.5, "xULN", None, None) in got
+    assert ("threshold", "alt", "<=", 2.5, "xULN", None, None) in got
+
+
+def test_registration_is_enrolment_and_new_drug_names() -> None:
+    got = _windows_by_concept(
+        "Anti-TNF agents, alemtuzumab or IVIg within 10 weeks prior to registration"
+    )
+    want = ("<=", 10.0, "wk", "enrollment", "before")
+    assert got == {"tnf_inhibitors": want, "alemtuzumab": want, "ivig": want}

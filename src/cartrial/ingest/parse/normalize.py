@@ -178,6 +178,12 @@ _RULES: list[tuple[str, _Repl]] = [
         r"\b(?=[faoub])(?:from|aged?|over|under|above|below)(?=\d)",
         lambda m: m.group(0) + " ",
     ),
+    # an abbreviation in square brackets, escaped or not, is an aside like one in round
+    # brackets ("\\[AST\\]", "[ALT]")
+    (
+        r"\\?\[(?=[A-Za-z][\w /+-]{0,20}\\?\])[A-Za-z][\w /+-]{0,20}\\?\]",
+        lambda m: "(" + m.group(0).strip("\\[]").rstrip("\\") + ")",
+    ),
     # plural unit spellings after a number ("15 mgs", "2 gms")
     (r"(?<=[\d\s])(?=[mg])(?:mgs|gms)\b", lambda m: m.group(0)[:-1]),
 ]
@@ -225,7 +231,10 @@ _TRIGGERS: list[tuple[str, ...]] = [
     ("uln", "upper"),
     ("lln", "lower"),
     ("normal",),
-    tuple(f"{w}{d}" for w in ("from", "age", "over", "under", "above", "below") for d in "0123456789"),
+    tuple(
+        f"{w}{d}" for w in ("from", "age", "over", "under", "above", "below") for d in "0123456789"
+    ),
+    ("[",),
     ("mgs", "gms"),
 ]
 assert len(_TRIGGERS) == len(_RULES)
@@ -241,12 +250,12 @@ _CHAR_CLASS = "(?P<ch>[" + re.escape("".join(_MULTI)) + "])"
 # each character). Groups keep the rules' order; rules of different groups never match at the
 # same position.
 _LEADS: list[tuple[str, tuple[int, ...]]] = [
-    (r"(?=[<>&\\])", (0, 1, 2, 3, 4, 5)),
+    (r"(?=[<>&\\\[])", (0, 1, 2, 3, 4, 24, 5)),
     (r"(?=[\sx×✕*1G])", (6, 7)),
     ("", (8,)),
     (r"\b", (9, 10, 11, 12, 13, 14)),
     (r"(?=[=+])", (15, 16, 17)),
-    (r"(?<=[\d\s])", (18, 19, 20, 21, 22, 24)),
+    (r"(?<=[\d\s])", (18, 19, 20, 21, 22, 25)),
     (r"(?<![\w.])", (23,)),
 ]
 assert sorted(i for _, idx in _LEADS for i in idx) == list(range(len(_RULES)))

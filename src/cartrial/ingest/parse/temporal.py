@@ -89,7 +89,7 @@ ANCHOR_PHRASES: tuple[tuple[Anchor, str], ...] = (
     (Anchor.BASELINE, rf"{_THE}baseline(?:\s+visit)?"),
     (
         Anchor.ENROLLMENT,
-        rf"{_THE}(?:study\s+|trial\s+)?(?:enrol(?:l)?ment|enrol(?:l)?ing|entry|inclusion|"
+        rf"{_THE}(?:study\s+|trial\s+)?(?:enrol(?:l)?ment|enrol(?:l)?ing|entry|inclusion|registration|"
         r"entering\s+(?:the\s+|this\s+)?(?:study|trial))",
     ),
     # "before the current study begins": the patient's start in the study

@@ -19,8 +19,18 @@ _AND = re.compile(r"\band\b", _I)
 _AND_NOT_SLASH = re.compile(r"\band\b(?!/)", _I)
 
 
+#: an abbreviation aside after a name, one or a few ("(AST/SGOT)", "(TLC)"): part of the name,
+#: so a list of named analytes still joins ("AST (SGOT) and ALT (SGPT) <= 3 x ULN")
+_ABBREV_ASIDE = r"(?:\s*\(\s*(?-i:[A-Z][A-Za-z0-9+-]{1,9})(?:\s*/\s*(?-i:[A-Z][A-Za-z0-9+-]{1,9}))*\s*\))?"
+
+
 def _names_rx(table: dict[str, tuple[str, ...]]) -> str:
-    return r"(?<!\w)" + lx.alternation(p for pats in table.values() for p in pats) + r"(?!\w)"
+    return (
+        r"(?<!\w)"
+        + lx.alternation(p for pats in table.values() for p in pats)
+        + r"(?!\w)"
+        + _ABBREV_ASIDE
+    )
 
 
 _LAB_NAME = _names_rx(lx.ANALYTES)
