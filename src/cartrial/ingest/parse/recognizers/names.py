@@ -21,7 +21,9 @@ _AND_NOT_SLASH = re.compile(r"\band\b(?!/)", _I)
 
 #: an abbreviation aside after a name, one or a few ("(AST/SGOT)", "(TLC)"): part of the name,
 #: so a list of named analytes still joins ("AST (SGOT) and ALT (SGPT) <= 3 x ULN")
-_ABBREV_ASIDE = r"(?:\s*\(\s*(?-i:[A-Z][A-Za-z0-9+-]{1,9})(?:\s*/\s*(?-i:[A-Z][A-Za-z0-9+-]{1,9}))*\s*\))?"
+_ABBREV_ASIDE = (
+    r"(?:\s*\(\s*(?-i:[A-Z][A-Za-z0-9+-]{1,9})(?:\s*/\s*(?-i:[A-Z][A-Za-z0-9+-]{1,9}))*\s*\))?"
+)
 
 
 def _names_rx(table: dict[str, tuple[str, ...]]) -> str:
