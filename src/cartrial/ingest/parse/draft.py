@@ -26,7 +26,7 @@ from cartrial.domain.trial import Trial
 from cartrial.ingest.ctgov import study_to_trial
 from cartrial.ingest.parse import ParsedCriterion, ParseResult, parse_eligibility
 
-__all__ = ["draft_from_study", "draft_protocol", "review_shares"]
+__all__ = ["draft_from_study", "draft_protocol", "not_read", "review_shares"]
 
 
 def draft_from_study(
@@ -202,3 +202,27 @@ def review_shares(protocol: Protocol) -> dict[str, Any]:
         "needs_judgment": needs_judgment,
         "low_confidence": low,
     }
+
+
+def not_read(protocol: Protocol) -> list[dict[str, Any]]:
+    """Every stretch of the text left to a person, in text order: the review nodes' id, section,
+    quoted text, span and why (their note: an anchor the temporal grammar cannot name, a bound
+    with no concept, a ULN multiple with no comparator, the words of a sentence not understood).
+
+    What the draft's reviewers must read themselves; nothing else in the draft is a guess.
+    """
+    out: list[dict[str, Any]] = []
+    for section, items in protocol.sections():
+        for top in items:
+            for n in _walk(top):
+                if isinstance(n, ManualReview):
+                    out.append(
+                        {
+                            "id": n.id,
+                            "section": section,
+                            "text": n.text,
+                            "span": n.span,
+                            "why": n.note or "needs a person",
+                        }
+                    )
+    return sorted(out, key=lambda r: (r["span"] or (0, 0), r["id"] or ""))

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -59,7 +60,14 @@ from cartrial.ingest.parse.recognizers.history import (
 from cartrial.ingest.parse.recognizers.medications import medications
 from cartrial.ingest.parse.recognizers.prior_therapy import prior_therapy
 from cartrial.ingest.parse.recognizers.reproductive import contraception, pregnancy_tests
-from cartrial.ingest.parse.recognizers.review import EVIDENCE, content_words, unresolved_anchor
+from cartrial.ingest.parse.recognizers.review import (
+    EVIDENCE,
+    content_words,
+    unexplained_runs,
+    unread_note,
+    unread_stretches,
+    unresolved_anchor,
+)
 from cartrial.ingest.parse.recognizers.scores import (
     bilag,
     joint_counts,
@@ -198,10 +206,13 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         leftover = len(words) - explained
     else:
         coverage, leftover = 1.0, 0
+    # bounds and windows the grammar reads that no hit took: never dropped silently
+    used = {(w.start, w.end) for h in hits for w in (h.window, h.window2) if w is not None}
+    unread = unread_stretches(text, start, end, covered, windows, used)
     computable = [h for h in hits if h.computable]
     nodes: list[Criterion] = []
     add_manual = leftover >= 3 and (not hits or coverage < 0.6 or leftover >= 5)
-    single = len(hits) == 1 and not add_manual
+    single = len(hits) == 1 and not add_manual and not unread
     for h in hits:
         a, b = h.start, h.end
         if h.window is not None:
@@ -245,17 +256,17 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         stable = stable_dose(ctx, clause, start, end, windows)
         if stable is not None:
             return ClauseResult(stable, False, windows)
+    if unread and hits and not add_manual:
+        _insert_unread(ctx, unread, hits, nodes)
     if add_manual:
-        manual = ManualReview(
-            **ctx.common(
-                start,
-                end,
-                1.0,
-                "not understood by the parser: needs a person"
-                if not hits
-                else "part of this sentence was not understood",
+        note = "not understood by the parser: needs a person"
+        if hits:
+            spans = [(a, b) for a, b, _why in unread]
+            runs = unexplained_runs([(start + a, start + b) for a, b in words], covered + spans)
+            note = "part of this sentence was not understood" + (
+                ": " + ", ".join(f'"{ctx.text(a, b)}"' for a, b in runs) if runs else ""
             )
-        )
+        manual = ManualReview(**ctx.common(start, end, 1.0, unread_note(ctx, note, unread)))
         free_windows = [w for w in windows if not is_used(w, hits) and w.direction != "after"]
         if free_windows:
             ctx.manual_windows[manual.span or (0, 0)] = free_windows[0]
@@ -264,15 +275,26 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
     if not nodes:
         if not _ALNUM_ANY.search(ctx.text(start, end)):
             return ClauseResult(None, False, windows)
-        manual = ManualReview(
-            **ctx.common(start, end, 1.0, "not understood by the parser: needs a person")
-        )
+        note = "not understood by the parser: needs a person"
+        manual = ManualReview(**ctx.common(start, end, 1.0, unread_note(ctx, note, unread)))
         free_windows = [w for w in windows if w.direction != "after"]
         if free_windows:
             ctx.manual_windows[manual.span or (0, 0)] = free_windows[0]
         return ClauseResult(manual, False, windows)
     node = _join(ctx, text, hits, nodes, start, end)
     return ClauseResult(node, bool(computable), windows)
+
+
+def _insert_unread(
+    ctx: Ctx, unread: list[tuple[int, int, str]], hits: list[Hit], nodes: list[Criterion]
+) -> None:
+    """One review node per stretch not read, in its place among the hits, so the words around
+    it join it ("ALT <= 3 x ULN or <= 5 x ULN with liver metastases": any of the two)."""
+    for a, b, why in unread:
+        node = ManualReview(**ctx.common(a, b, 1.0, f"not read: {why}"))
+        i = bisect_right([h.start for h in hits], a)
+        hits.insert(i, Hit(a, b, lambda *_a, n=node: n, computable=False, kind="unread"))
+        nodes.insert(i, node)
 
 
 def _masked(clause: str, start: int, claimed: list[tuple[int, int]]) -> str:

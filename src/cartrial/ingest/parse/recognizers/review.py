@@ -10,6 +10,7 @@ from cartrial.criteria.nodes import (
     Criterion,
     ManualReview,
 )
+from cartrial.ingest.parse import grammar
 from cartrial.ingest.parse.hits import Ctx
 from cartrial.ingest.parse.temporal import WindowHit
 
@@ -245,3 +246,102 @@ def unresolved_anchor(ctx: Ctx, w: WindowHit, a: int, b: int) -> Criterion:
     )
     ctx.manual_windows[node.span or (0, 0)] = w
     return node
+
+
+#: where a bound can start: a comparator sign or word, or a number
+_BOUND_START = re.compile(
+    r"[<>]|(?<![\w.,/:-])\d|\b(?:at\s+(?:least|most)|up\s+to|no|not|more|less|greater|higher|"
+    r"lower|fewer|larger|smaller|above|below|over|under|exceed\w*|in\s+excess|(?:a\s+)?minimum|"
+    r"(?:a\s+)?maximum|equal)\b",
+    _I,
+)
+_TIME_UNITS = frozenset({"a", "mo", "wk", "d", "h", "min"})
+#: "at least one of (the following)": any of the items, which the composition reads
+_ANY_ONE_OF = re.compile(r"(?:at\s+least|>=)\s*(?:one|1)\s+of\b", _I)
+_OPENS_ASIDE = re.compile(r"\s*[(\[]\s*(?:or\s+|i\.\s?e\.?,?\s*)?")
+_CLOSES_ASIDE = re.compile(r"\s*[)\]]")
+
+
+def unread_stretches(
+    text: str,
+    start: int,
+    end: int,
+    covered: list[tuple[int, int]],
+    windows: list[WindowHit],
+    used: set[tuple[int, int]],
+) -> list[tuple[int, int, str]]:
+    """What the grammars read in ``text[start:end]`` that no hit took, as ``(a, b, reason)``:
+    a bound with no concept named ("> 5 mg/dL" alone, "at least 2" of nothing read), a ULN
+    multiple with no comparator ("ALT 2 x ULN": the comparator cannot be placed) and a time
+    span nothing was dated by. A sentence holding one is never read as complete."""
+    out: list[tuple[int, int, str]] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(a < ce and cs < b for cs, ce in covered) and not any(
+            a < oe and os < b for os, oe, _r in out
+        )
+
+    for w in windows:
+        if w.direction != "after" and (w.start, w.end) not in used and free(w.start, w.end):
+            out.append((w.start, w.end, "a time span with nothing read for it"))
+    pos = start
+    for m in _BOUND_START.finditer(text, start, end):
+        if m.start() < pos:
+            continue
+        c = grammar.constraint(text, m.start())
+        if c is not None and c.end <= end:
+            pos = c.end
+            if (
+                free(c.start, c.end)
+                and not any(b.unit in _TIME_UNITS for b in c.bounds)
+                and not _ANY_ONE_OF.match(text, c.start)
+                and not _restated(text, c.start, c.end, covered)
+                and not all(b.unit is None and 1900 <= b.value <= 2100 for b in c.bounds)
+            ):
+                out.append((c.start, c.end, "a bound with no concept named"))
+            continue
+        if m.group(0)[0].isdigit():
+            q = grammar.quantity(text, m.start())
+            if q is not None and q.multiple and q.end <= end:
+                pos = q.end
+                if free(q.start, q.end):
+                    out.append((q.start, q.end, "a ULN multiple with no comparator"))
+    return sorted(out)
+
+
+def _restated(text: str, a: int, b: int, covered: list[tuple[int, int]]) -> bool:
+    """A bound in brackets right after a reading restates it in another unit ("total bilirubin
+    <= 34 umol/L (<= 2.0 mg/dL)")."""
+    ends = [ce for _cs, ce in covered if ce <= a]
+    return (
+        bool(ends)
+        and _OPENS_ASIDE.fullmatch(text, max(ends), a) is not None
+        and _CLOSES_ASIDE.match(text, b) is not None
+    )
+
+
+def unread_note(ctx: Ctx, note: str, stretches: list[tuple[int, int, str]]) -> str:
+    """``note`` and the stretches a reviewer must read, quoted from the original text."""
+    if not stretches:
+        return note
+    return f"{note}; not read: " + "; ".join(
+        f'"{ctx.text(a, b)}" ({why})' for a, b, why in stretches
+    )
+
+
+def unexplained_runs(
+    words: list[tuple[int, int]], covered: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Runs of consecutive content words (``words``, spans) that no covered stretch explains:
+    what a reviewer reads of a sentence understood only in part."""
+    runs: list[tuple[int, int]] = []
+    last = -2
+    for i, (a, b) in enumerate(words):
+        if any(a < ce and cs < b for cs, ce in covered):
+            continue
+        if runs and last == i - 1:
+            runs[-1] = (runs[-1][0], b)
+        else:
+            runs.append((a, b))
+        last = i
+    return runs
