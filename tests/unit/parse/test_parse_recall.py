@@ -404,3 +404,46 @@ def test_registration_is_enrolment_and_new_drug_names() -> None:
     )
     want = ("<=", 10.0, "wk", "enrollment", "before")
     assert got == {"tnf_inhibitors": want, "alemtuzumab": want, "ivig": want}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "concept", "window"),
+    [
+        ("A clinical relapse within the last 60 days", "relapse", ("<=", 60.0, "d", "screening")),
+        (
+            "Any vaccination within 2 weeks before inclusion",
+            "vaccination",
+            ("<=", 2.0, "wk", "enrollment"),
+        ),
+        (
+            "Hospitalisation in the 14 days before enrolment",
+            "hospitalization",
+            ("<=", 14.0, "d", "enrollment"),
+        ),
+        (
+            "Psychiatric hospitalization within 2 years",
+            "psychiatric_hospitalization",
+            ("<=", 2.0, "a", "screening"),
+        ),
+        (
+            "TNF blockers within 8 weeks before the planned leukapheresis",
+            "tnf_inhibitors",
+            ("<=", 8.0, "wk", "leukapheresis"),
+        ),
+        (
+            "Steroids within 7 days of protocol enrollment",
+            "glucocorticoids",
+            ("<=", 7.0, "d", "enrollment"),
+        ),
+    ],
+)
+def test_more_dated_concepts_and_anchor_words(
+    sentence: str, concept: str, window: tuple[Any, ...]
+) -> None:
+    assert _windows_by_concept(sentence) == {concept: (*window, "before")}
+
+
+def test_a_hospital_stay_for_a_named_reason_is_not_any_hospital_stay() -> None:
+    assert "hospitalization" not in _windows_by_concept(
+        "Hospitalization for asthma within 3 months"
+    )

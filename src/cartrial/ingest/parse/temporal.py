@@ -61,7 +61,7 @@ class Anchor(StrEnum):
 
 UNRESOLVED = "unresolved"
 
-_THE = r"(?:the\s+|a\s+|any\s+)?"
+_THE = r"(?:the\s+|a\s+|any\s+)?(?:(?:required|planned|scheduled|expected|anticipated)\s+)?"
 _STUDY = r"(?:(?:the\s+)?(?:study|trial|investigational|protocol)\s+)?"
 _PRODUCT = r"(?:[\w/+-]+\s+){0,3}?"
 
@@ -89,7 +89,7 @@ ANCHOR_PHRASES: tuple[tuple[Anchor, str], ...] = (
     (Anchor.BASELINE, rf"{_THE}baseline(?:\s+visit)?"),
     (
         Anchor.ENROLLMENT,
-        rf"{_THE}(?:study\s+|trial\s+)?(?:enrol(?:l)?ment|enrol(?:l)?ing|entry|inclusion|registration|"
+        rf"{_THE}(?:study\s+|trial\s+|protocol\s+)?(?:enrol(?:l)?ment|enrol(?:l)?ing|entry|inclusion|registration|"
         r"entering\s+(?:the\s+|this\s+)?(?:study|trial))",
     ),
     # "before the current study begins": the patient's start in the study
