@@ -28,6 +28,9 @@ from cartrial.criteria.protocol import Protocol
 _CODE_PACKAGES = ("criteria", "domain")
 """The packages whose source decides what a protocol file validates to."""
 
+KEEP = 64
+"""Entries kept at most; each store beyond it removes the least recently written ones."""
+
 
 def cache_dir() -> Path | None:
     """Where the pickles go, or None when the cache is switched off."""
@@ -98,5 +101,15 @@ def _store(folder: Path, entry: Path, protocol: Protocol) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        _prune(folder, entry)
     except (OSError, pickle.PicklingError):
         return
+
+
+def _prune(folder: Path, written: Path) -> None:
+    """Old versions of edited protocols would pile up: keep ``written`` and the newest others,
+    ``KEEP`` in all."""
+    others = [f for f in folder.glob("protocol-*.pickle") if f != written]
+    others.sort(key=lambda f: f.stat().st_mtime_ns, reverse=True)
+    for old in others[KEEP - 1 :]:
+        old.unlink(missing_ok=True)

@@ -124,3 +124,22 @@ def test_default_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     monkeypatch.delenv("CARTRIAL_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert protocol_cache.cache_dir() == tmp_path / "cartrial"
+
+
+def test_old_entries_are_pruned(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(protocol_cache, "KEEP", 2)
+    text = BUNDLED[0].read_text(encoding="utf-8")
+    versions = []
+    for days in (20, 21, 22):
+        file = tmp_path / f"v{days}.yaml"
+        edited = re.sub(r"(?m)^screening_window_days: \d+$", f"screening_window_days: {days}", text)
+        assert edited != text
+        file.write_text(edited, encoding="utf-8")
+        versions.append(file)
+        load_cached(file, load_protocol)
+    assert len(list(cache.glob("protocol-*.pickle"))) == 2
+    validate = Counting()
+    assert load_cached(versions[-1], validate).screening_window_days == 22
+    assert validate.calls == 0  # the newest entry was kept
