@@ -447,3 +447,38 @@ def test_a_hospital_stay_for_a_named_reason_is_not_any_hospital_stay() -> None:
     assert "hospitalization" not in _windows_by_concept(
         "Hospitalization for asthma within 3 months"
     )
+
+
+def _negated(sentence: str, section: str = "Inclusion") -> dict[str, bool]:
+    text = f"{section} Criteria:\n\n* {sentence}\n"
+    return {
+        str(r.get("concept")): bool(r.get("negated"))
+        for r in node_records(parse_eligibility(text))
+        if r["kind"] == "medication"
+    }
+
+
+def test_no_before_a_drug_negates_the_exposure() -> None:
+    assert _negated("No belimumab within 12 weeks") == {"belimumab": True}
+    assert _negated("Without support of filgrastim within 7 days") == {"g_csf": True}
+    # a bare "not" is no negation of the exposure: "not responded to" is a failure
+    assert _negated("Has not responded to tacrolimus") == {"tacrolimus": False}
+
+
+def test_a_window_before_a_colon_introduces_the_list_after_it() -> None:
+    got = _windows_by_concept(
+        "Any of these drugs in the previous 3 months: spironolactone, ketoconazole or DHEA"
+    )
+    want = ("<=", 3.0, "mo", "screening", "before")
+    assert got == {"spironolactone": want, "ketoconazole": want, "dhea": want}
+
+
+def test_hormone_and_supportive_drug_names() -> None:
+    got = _windows_by_concept(
+        "Oestrogens, GnRH agonists, statins or antidepressants within 8 weeks"
+    )
+    assert set(got) == {"estrogens", "gnrh_analogs", "statins", "antidepressants"}
+    # testosterone with a value is the lab, not the drug
+    assert _facts("Serum testosterone levels below 300 ng/dL", "Inclusion") == [
+        ("threshold", "testosterone", "<", 300.0, "ng/dL", None, None)
+    ]

@@ -11,6 +11,7 @@ from cartrial.criteria.nodes import (
     Criterion,
     ManualReview,
     MedicationHistory,
+    Not,
 )
 from cartrial.domain.timewindow import TimeUnit, Window
 from cartrial.ingest.parse import lexicon as lx
@@ -49,6 +50,12 @@ _DOSE_KG_RX = re.compile(
 )
 _DOSE_DAY_RX = re.compile(
     rf"(?P<cmp>{CMP_PREFIX})\s*(?P<val>{NUM})\s*mg\s*(?:/\s*d(?:ay)?\b|\s*per\s+day|\s*daily)",
+    _I,
+)
+_NO_BEFORE = re.compile(
+    r"(?<![\w-])(?:no|without|never|free\s+of)\s+(?:(?:prior|previous|current|concomitant|"
+    r"recent|any|use\s+of|treatment\s+with|therapy\s+with|exposure\s+to|support\s+(?:of|with)|"
+    r"the|a|an)\s+)*$",
     _I,
 )
 _MED_EXC_RX = re.compile(r"\(?\s*(?:except|excluding|other\s+than|apart\s+from)\b[^)]*\)?", _I)
@@ -165,6 +172,12 @@ def medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
     elif per_day and comparator(per_day.group("cmp")) in (Comparator.LT, Comparator.LE):
         return []  # "unable to taper below 7.5 mg/day": judgment, not history
     conf = 0.5 if failure else 0.8
+    # "no rituximab within 6 months", "without G-CSF support": the exposure is what must
+    # not have happened (a bare "not" is left alone: "not responded to rituximab")
+    # (things no record codes stay plain, so they go to review as before)
+    negated = bool(_NO_BEFORE.search(text, 0, first)) and not all(
+        k in lx.UNCODABLE for k in (*drug_keys, *class_keys)
+    )
     outcome = "any"
     note = None
     if failure:
@@ -185,7 +198,7 @@ def medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
                 min_duration = Window(amount=w.amount, unit=w.unit, reference=w.reference)
             elif w.direction == "at_least":
                 extra = f"stopped at least {window(w)}"
-        return MedicationHistory(
+        node = MedicationHistory(
             drugs=drug_keys,
             classes=class_keys,
             exclude_routes=exclude_routes,
@@ -196,6 +209,9 @@ def medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
             outcome=outcome,
             **c.common(a, b, cf, merge_notes(note, extra)),
         )
+        if negated:
+            return Not(item=node, **c.common(a, b, cf, "the exposure must not have happened"))
+        return node
 
     claim = (base + s, base + (exc.end() if exc and exc.end() > e else e))
     return [

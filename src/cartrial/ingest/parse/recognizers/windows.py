@@ -18,6 +18,7 @@ def is_used(w: WindowHit, hits: list[Hit]) -> bool:
     return any(h.window is w for h in hits)
 
 
+_INTRODUCES = re.compile(r"\s*:")
 _WITHOUT = re.compile(
     r"\b(?:without|no|free\s+of|independent\s+of|not\s+requiring|absence\s+of)\b", _I
 )
@@ -125,6 +126,15 @@ def attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> None
             # nearest thing named, not the disease further on
             after = [min(after, key=lambda h: h.start)]
         chosen = before or inside or (after if forward else [])
+        if (
+            _INTRODUCES.match(text, w.end)
+            and after
+            and w.direction in ("within", "at_least")
+            and not any(h.kind == "count" for h in before)  # a count owns its list
+        ):
+            # "used the following within the past 6 months: A, B, C": the window introduces
+            # the list after its colon, whatever was named before it
+            chosen = after
         if not chosen:
             continue
         if (
