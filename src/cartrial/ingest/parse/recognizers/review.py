@@ -250,11 +250,12 @@ def unresolved_anchor(ctx: Ctx, w: WindowHit, a: int, b: int) -> Criterion:
 
 #: where a bound can start: a comparator sign or word, or a number
 _BOUND_START = re.compile(
-    r"[<>]|(?<![\w.,/:-])\d|\b(?:at\s+(?:least|most)|up\s+to|no|not|more|less|greater|higher|"
+    r"(?<![\w.,/:-])\d|(?:[<>]|\b(?:at\s+(?:least|most)|up\s+to|no|not|more|less|greater|higher|"
     r"lower|fewer|larger|smaller|above|below|over|under|exceed\w*|in\s+excess|(?:a\s+)?minimum|"
-    r"(?:a\s+)?maximum|equal)\b",
+    r"(?:a\s+)?maximum|equal)\b)(?=[^;\d]{0,40}\d)",  # a bound needs a number
     _I,
 )
+_DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset({"a", "mo", "wk", "d", "h", "min"})
 #: "at least one of (the following)": any of the items, which the composition reads
 _ANY_ONE_OF = re.compile(r"(?:at\s+least|>=)\s*(?:one|1)\s+of\b", _I)
@@ -285,8 +286,10 @@ def unread_stretches(
         if w.direction != "after" and (w.start, w.end) not in used and free(w.start, w.end):
             out.append((w.start, w.end, "a time span with nothing read for it"))
     pos = start
+    if _DIGIT.search(text, start, end) is None:
+        return sorted(out)
     for m in _BOUND_START.finditer(text, start, end):
-        if m.start() < pos:
+        if m.start() < pos or any(cs <= m.start() < ce for cs, ce in covered):
             continue
         c = grammar.constraint(text, m.start())
         if c is not None and c.end <= end:
