@@ -482,3 +482,10 @@ def test_hormone_and_supportive_drug_names() -> None:
     assert _facts("Serum testosterone levels below 300 ng/dL", "Inclusion") == [
         ("threshold", "testosterone", "<", 300.0, "ng/dL", None, None)
     ]
+
+
+def test_a_window_alone_in_brackets_before_of_dates_the_drug_after() -> None:
+    got = _windows_by_concept("A stable dose (for at least 8 weeks) of leflunomide")
+    assert got == {"leflunomide": (">=", 8.0, "wk", None, "duration")}
+    # a bracketed window of something unread does not jump to the next drug
+    assert _windows_by_concept("Psoriasis (within 6 months) and hydroxychloroquine") == {}

@@ -102,13 +102,14 @@ def attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> None
             and not _WITHOUT.search(text, h.end, w.start)
         ]
         inside = [h for h in cands if h.start < w.end and w.start < h.end]
+        bracket_end = _own_bracket_end(text, w)
         after = [
             h
             for h in cands
             if h.start >= w.end - 1
             and h.start - w.end < 160
             and not _BOUNDARY.search(text[w.end : h.start])
-            and not closes(text[w.end : h.start])
+            and not closes(text[max(w.end, min(bracket_end, h.start)) : h.start])
         ]
         if len(before) > 1:
             # a list in brackets ("therapies (including A, B) for 12 weeks") is not what the
@@ -193,6 +194,16 @@ _AGED = re.compile(r"\b(?:aged?|ages)\s*:?\s*$", _I)
 
 _ASIDE_OPEN = re.compile(r"\s*\([^()]{0,40}")
 _ASIDE_CLOSE = re.compile(r"[^()]{0,40}\)")
+
+
+def _own_bracket_end(text: str, w: WindowHit) -> int:
+    """Where the window's own brackets close when it stands alone in them before "of" ("stable
+    dose (at least 6 weeks) of X": the bracket is no boundary to X), else the window's end."""
+    if re.search(r"\(\s*$", text[max(0, w.start - 3) : w.start]):
+        m = re.match(r"\s*\)(?=\s*of\b)", text[w.end :])
+        if m is not None:
+            return w.end + m.end()
+    return w.end
 
 
 def _own_aside(text: str, h_end: int, w_start: int, w_end: int) -> bool:
