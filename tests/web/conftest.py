@@ -1,5 +1,6 @@
 """Fixtures of the web tests: an app per test on a tmp SQLite file, and a throwaway PostgreSQL
-cluster per session for the persistence tests (parametrised over both backends)."""
+cluster per session for the persistence tests (parametrised over both backends); ``browser``
+(headless Chromium per module) comes from ``tests/support/browser.py``."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from cartrial.persistence.db import make_engine, upgrade
+from tests.support.browser import browser  # noqa: F401 - the shared Chromium fixture
 from tests.web.helpers import ADMIN_PASSWORD, Env, login, make_settings, sle_bundle, start
 
 

@@ -11,44 +11,28 @@ from __future__ import annotations
 import datetime as dt
 import io
 import shutil
-import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from cartrial.conduct.demo import seed_conduct_demo
 from cartrial.persistence.repositories import Patients
 from cartrial.web.app import create_app
 from cartrial.web.deps import get_today
+from tests.support.browser import ARTIFACTS as ARTIFACTS_ROOT
+from tests.support.browser import serve
 from tests.support.fhir_builder import BundleBuilder
 from tests.web.helpers import ADMIN_PASSWORD, AS_OF, make_settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "conduct"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARTIFACTS = ARTIFACTS_ROOT / "conduct"
 TRIAL = "NCT05858684"
 INFUSION = AS_OF - dt.timedelta(days=12)
 LABEL = "Browser course – SLE"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _patient_bundle() -> dict[str, object]:
@@ -65,42 +49,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("conduct-browser")
     app = create_app(make_settings(tmp), say=lambda _text: None)
     app.dependency_overrides[get_today] = lambda: AS_OF
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    state = app.state.cartrial
-    with state.sessions.begin() as db:  # the demo trial's earlier patients, then ours
-        seed_conduct_demo(db, None, state.catalog.protocols, today=AS_OF)
-        Patients(db).create(owner=None, label=LABEL, bundle=_patient_bundle())
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Chromium not found at /usr/bin/chromium: install the Debian 'chromium' "
-            "package (make system-deps) to run the browser tests"
-        )
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with serve(app) as url:
+        state = app.state.cartrial
+        with state.sessions.begin() as db:  # the demo trial's earlier patients, then ours
+            seed_conduct_demo(db, None, state.catalog.protocols, today=AS_OF)
+            Patients(db).create(owner=None, label=LABEL, bundle=_patient_bundle())
+        yield url
 
 
 def _wait_loaded(img: object) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 import yaml
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -29,22 +27,13 @@ from cartrial.services.bundled_protocols import load_protocols, trials_dir
 from cartrial.web.app import create_app
 from cartrial.web.catalog import Catalog
 from cartrial.web.deps import get_now, get_today
+from tests.support.browser import ARTIFACTS, free_port, serve
 from tests.web.engage.conftest import Clock, engage_settings
-from tests.web.engage.smtp import SmtpServer, body, free_port
+from tests.web.engage.smtp import SmtpServer, body
 from tests.web.helpers import ADMIN_PASSWORD, AS_OF, make_settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 NOTES_TRIAL = "NCT07193667"  # bundled protocol with its eligibility text
 NEW_TRIAL = "NCT09990001"  # "imported" during the volunteer journey
 
@@ -111,21 +100,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     app.state.engage_settings = engage_settings(smtp, public_base_url=url, share_lock_seconds=300)
     app.dependency_overrides[get_today] = lambda: AS_OF
     app.dependency_overrides[get_now] = clock
-    srv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=True)
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
     try:
-        yield Server(url, app, clock, smtp, trials, tmp, logs)
+        # uvicorn's own logging setup off (log_config, log_level None): its access log reaches
+        # the collector through the root logger
+        with serve(app, port=port, log_config=None, log_level=None, access_log=True):
+            yield Server(url, app, clock, smtp, trials, tmp, logs)
     finally:
-        srv.should_exit = True
-        thread.join(timeout=15)
         smtp.stop()
         root.removeHandler(logs)
         root.setLevel(old_level)
@@ -133,24 +113,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             lg = logging.getLogger(name)
             lg.propagate, lg.disabled = propagate, disabled
             lg.setLevel(level)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Chromium not found at /usr/bin/chromium: install the Debian 'chromium' "
-            "package (make system-deps) to run the browser tests"
-        )
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _page(browser: Any) -> tuple[Any, list[str]]:

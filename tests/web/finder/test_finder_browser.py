@@ -6,73 +6,28 @@ violation. Screenshots go to test-artifacts/finder/ (gitignored); one pass at 39
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from cartrial.web.app import create_app
+from tests.support.browser import ARTIFACTS as ARTIFACTS_ROOT
+from tests.support.browser import AXE, serve
 from tests.web.helpers import make_settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "finder"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARTIFACTS = ARTIFACTS_ROOT / "finder"
 KM = re.compile(r"([\d,]+) km")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import socket
-
     tmp = tmp_path_factory.mktemp("finder-browser")
     app = create_app(make_settings(tmp), say=lambda _text: None)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium not found at /usr/bin/chromium (install Debian's 'chromium')")
-    if not AXE.exists():
-        pytest.skip(f"axe-core not vendored at {AXE}")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with serve(app) as url:
+        yield url
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -17,8 +17,8 @@ from sqlalchemy import text
 
 from cartrial.web.app import create_app
 from cartrial.web.deps import get_today
+from tests.support.browser import serve
 from tests.web.hardening.conftest import TwoSites
-from tests.web.hardening.live import serve
 from tests.web.helpers import (
     ADMIN_PASSWORD,
     AS_OF,
