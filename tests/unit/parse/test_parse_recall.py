@@ -489,3 +489,15 @@ def test_a_window_alone_in_brackets_before_of_dates_the_drug_after() -> None:
     assert got == {"leflunomide": (">=", 8.0, "wk", None, "duration")}
     # a bracketed window of something unread does not jump to the next drug
     assert _windows_by_concept("Psoriasis (within 6 months) and hydroxychloroquine") == {}
+
+
+def test_hours_are_counted_in_days() -> None:
+    (w,) = find_windows("within 96 hours before the infusion")
+    assert (w.amount, w.unit.value, w.reference) == (4.0, "days", "first_dose")
+    (w,) = find_windows("36 h prior to apheresis")
+    assert (w.amount, w.unit.value, w.reference) == (1.5, "days", "leukapheresis")
+
+
+def test_gvhd_spelling() -> None:
+    got = _windows_by_concept("Chronic GvHD within 6 months")
+    assert got == {"gvhd": ("<=", 6.0, "mo", "screening", "before")}

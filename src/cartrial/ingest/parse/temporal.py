@@ -164,7 +164,7 @@ def read_anchor(text: str, pos: int) -> tuple[str, int, str]:
 
 # ------------------------------------------------------------------------ time units
 
-TIME_UNIT = r"(?P<tunit>days?|weeks?|wks?|months?|mos?|years?|yrs?|d|w|m|y)\b"
+TIME_UNIT = r"(?P<tunit>days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?|d|w|m|y|h)\b"
 _UNIT_MAP = {
     "d": TimeUnit.DAYS,
     "day": TimeUnit.DAYS,
@@ -308,7 +308,7 @@ WINDOW_RX = re.compile(
     re.IGNORECASE,
 )
 _WINDOW_HINT = re.compile(
-    r"(?:day|week|wk|month|mo|year|yr)s?\b|half|\d\s*[dwmyM]\b", re.IGNORECASE
+    r"(?:day|week|wk|month|mo|year|yr|hour|hr)s?\b|half|\d\s*[dwmyMh]\b", re.IGNORECASE
 )
 
 
@@ -379,7 +379,11 @@ def find_windows(text: str) -> list[WindowHit]:
             # bare single letters are units only right after a digit ("6m", "2w")
             if len(raw_unit) == 1 and not re.search(r"\d\s*$", raw_amt or ""):
                 continue
-            unit = time_unit("m" if raw_unit == "M" else raw_unit)
+            if raw_unit.lower().startswith("h"):
+                # "within 72 hours": the window model counts days; 72 h is exactly 3 days
+                unit, amount = TimeUnit.DAYS, amount / 24
+            else:
+                unit = time_unit("m" if raw_unit == "M" else raw_unit)
         end = m.end()
         reference, anchor_text, anchor_start = Anchor.SCREENING.value, "", m.end()
         rel = _group(m, f"rel{i}")
