@@ -501,3 +501,10 @@ def test_hours_are_counted_in_days() -> None:
 def test_gvhd_spelling() -> None:
     got = _windows_by_concept("Chronic GvHD within 6 months")
     assert got == {"gvhd": ("<=", 6.0, "mo", "screening", "before")}
+
+
+def test_a_bracket_opening_on_the_bound_name() -> None:
+    got = _facts("Positive antinuclear antibody (ANA) (titre ≥ 1:320)", "Inclusion")
+    assert ("titre", "ana_titer_ifa", ">=", 320.0, "", None, None) in got
+    got = _facts("Serum albumin (level < 3 g/dL)", "Exclusion")
+    assert ("threshold", "albumin", "<", 3.0, "g/dL", None, None) in got

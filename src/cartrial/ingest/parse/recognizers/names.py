@@ -42,7 +42,11 @@ _DERIVED_NAME = (
     r"(?:\s*\(\s*(?:e?GFR|CrCl|CCr|Ccr|CLcr)\s*\))?|(?-i:CrCl|CCr|Ccr|CLcr|CLCr|eGFR|EGFR|GFR))(?!\w)"
 )
 _JOIN = r"\s*(?:,\s*(?:and/or|and|or)|,|/|and/or|and|or|&|\+)\s*"
-_FILL = r"(?P<fill>(?:\s*\([^()]{0,60}\))?[^\d;<>=()\n]{0,40}?(?:\(\s*(?=[<>\d]))?)"
+_FILL = (
+    r"(?P<fill>(?:\s*\([^()]{0,60}\))?[^\d;<>=()\n]{0,40}?"
+    # "(>= 1:80)", "(titer >= 1:80)": a bracket opening on the bound, or on its name
+    r"(?:\(\s*(?:(?:titers?|titres?|levels?|values?)\s*(?:of\s+)?)?(?=[<>\d]))?)"
+)
 _TAIL = (
     rf"(?P<cmp>{CMP_PREFIX})?\s*(?P<val>{NUM})\s*"
     rf"(?:(?P<mult>xULN|xLLN)|(?P<unit>{UNIT}))?"
