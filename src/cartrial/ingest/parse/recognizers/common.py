@@ -16,7 +16,19 @@ from cartrial.ingest.parse.hits import Ctx
 _I = re.IGNORECASE
 
 
-IIM_RX = re.compile(lx.IIM_PATTERN, re.IGNORECASE)
+def gated(pattern: str, flags: int = _I) -> re.Pattern[str]:
+    """``pattern`` behind a look-ahead of the characters a match can start with
+    (:func:`lexicon.first_chars`): the regex engine then fails most positions on one character
+    test instead of trying every branch (speed; the matches are the same)."""
+    first = lx.first_chars(pattern)
+    if not first:
+        return re.compile(pattern, flags)
+    chars = "".join(sorted(re.escape(c) for c in first | {c.upper() for c in first}))
+    return re.compile(f"(?=[{chars}])(?:{pattern})", flags)
+
+
+#: the myositis family ("idiopathic inflammatory myopathies", "IIM", "myositis")
+IIM_RX = gated(lx.IIM_PATTERN)
 
 
 _GUARD_BEFORE = re.compile(
