@@ -4,9 +4,11 @@ draft marked not reviewed). Every answer names the data source, its licence and 
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 
 from cartrial.web.catalog import (
     PAGE_SIZE,
@@ -28,7 +30,44 @@ def place_error(message: str, suggestions: tuple[str, ...]) -> HTTPException:
     return HTTPException(422, message)
 
 
-@router.get("/trials", summary="Every CAR-cell trial in autoimmune disease, filtered")
+def _typed_filters() -> frozenset[str]:
+    """The filters that are not free text: numbers, booleans, enums."""
+    out = set()
+    for name, field in TrialFilters.model_fields.items():
+        if str not in (typing.get_args(field.annotation) or (field.annotation,)):
+            out.add(field.alias or name)
+    return frozenset(out)
+
+
+TYPED_FILTERS = _typed_filters()
+
+
+def refuse_blank_values(request: Request) -> None:
+    """A number, boolean or enum filter of the API is a value or absent: ``within_km=`` is a
+    422, as the OpenAPI says (the catalogue page's form, sharing the filters, sends blank
+    fields and takes them as unset)."""
+    blank = [
+        n for n, v in request.query_params.multi_items() if n in TYPED_FILTERS and not v.strip()
+    ]
+    if blank:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "blank",
+                    "loc": ("query", name),
+                    "msg": "Blank value: give a value or leave the parameter out",
+                    "input": "",
+                }
+                for name in dict.fromkeys(blank)
+            ]
+        )
+
+
+@router.get(
+    "/trials",
+    summary="Every CAR-cell trial in autoimmune disease, filtered",
+    dependencies=[Depends(refuse_blank_values)],
+)
 def list_trials(
     finder: FinderDep,
     filters: Annotated[TrialFilters, Query()],
