@@ -3,6 +3,7 @@ rules of ``recognizers/__init__.py``: claims, joins by the sentence's own words,
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -25,7 +26,8 @@ from cartrial.criteria.nodes import (
 )
 from cartrial.criteria.walk import children
 from cartrial.domain.patient import Sex
-from cartrial.ingest.parse import node_records, parse_eligibility
+from cartrial.ingest.parse import lexicon, node_records, parse_eligibility
+from cartrial.ingest.parse.recognizers.common import IIM_RX
 from cartrial.ingest.parse.records import facts
 
 
@@ -259,3 +261,17 @@ def _leaves(node: Criterion) -> list[Criterion]:
     if not kids:
         return [node]
     return [leaf for k in kids for leaf in _leaves(k)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Idiopathic inflammatory myopathies (IIM) including myositis; not iim; MYOSITIS",
+        "inflammatory  myopathy and Myositis-specific antibodies",
+        "no match here at all",
+    ],
+)
+def test_the_gated_pattern_finds_what_the_plain_pattern_finds(text: str) -> None:
+    plain = re.compile(lexicon.IIM_PATTERN, re.IGNORECASE)
+    assert [m.span() for m in IIM_RX.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert IIM_RX.pattern.startswith("(?=[")  # the fast path is in place
