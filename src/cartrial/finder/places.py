@@ -131,10 +131,11 @@ class Gazetteer:
         Candidates come from a trigram index (names sharing enough three-letter pieces with
         the query), so an unknown name costs a few postings lists, not a pass over the
         ~180,000 names; only those few are compared letter by letter."""
+        folded = folded[:MAX_SUGGEST_CHARS]
         if not folded:
             return []
         index, countries = _cities()
-        pool = _name_index().candidates(folded[:MAX_SUGGEST_CHARS])
+        pool = _name_index().candidates(folded)
         close = difflib.get_close_matches(folded, pool, n=n * 3, cutoff=SUGGEST_CUTOFF)
 
         def rank(key: str) -> tuple[float, int]:
@@ -153,7 +154,7 @@ class Gazetteer:
 SUGGEST_CUTOFF = 0.72
 """Least :class:`difflib.SequenceMatcher` ratio of a suggested spelling."""
 MAX_SUGGEST_CHARS = 120
-"""A longer query is cut here before the index is asked (the web form allows 120)."""
+"""A longer query is cut here before it is compared (the web form allows 120)."""
 
 
 def _trigrams(folded: str) -> set[str]:
@@ -196,6 +197,6 @@ class TrigramIndex:
 
 
 @cache
-def _name_index() -> TrigramIndex:  # noqa: N802 - a lazily built module constant
+def _name_index() -> TrigramIndex:
     """The trigram index of every city name (built once, on the first unknown place)."""
     return TrigramIndex(_cities()[0])
