@@ -4,9 +4,11 @@ inline enumerations, wrapped lines, cohorts and the clauses a recognizer reads."
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cartrial.ingest.parse.normalize import normalize
-from cartrial.ingest.parse.sections import clauses, split
+from cartrial.ingest.parse.sections import _HEADER_RX, _header_matches, clauses, split
 
 
 def _items(text: str) -> list[tuple[str, str | None, int | None, int | None, str]]:
@@ -95,3 +97,19 @@ def test_clauses_end_at_semicolons_and_sentence_ends_outside_brackets(
 ) -> None:
     clean = normalize(text).text
     assert [clean[a:b] for a, b in clauses(clean, 0, len(clean))] == pieces
+
+
+_FRAGMENTS = [
+    "Inclusion", "Exclusion", "inclusive", "EXCLUSIONS", " criteria", " Criteria", ":", "\n",
+    " ", "**", "#", "##", "-", "*", "Key ", "main ", "Other ", " for ", "the ", "patients with ",
+    "lupus", ".", ";", "/", "Inclu", "sion", "\t", "important\n", "ex", "clu", "\u0131n",
+    "\u0130nclusion",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=16))
+def test_the_header_fast_path_finds_what_the_pattern_finds(parts: list[str]) -> None:
+    text = "".join(parts)
+    plain = [(m.start(), m.end()) for m in _HEADER_RX.finditer(text)]
+    assert [(m.start(), m.end()) for m in _header_matches(text)] == plain

@@ -14,6 +14,7 @@ indentation and lead-ins ending with ``:``). Items naming a target disease that 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from cartrial.ingest.parse import lexicon
@@ -72,11 +73,38 @@ _HEADER_RX = re.compile(
 
 # A header must say "criteria" unless it stands alone on its line ("Inclusion:" / "Exclusion").
 _BARE_OK = re.compile(r"criteri", re.IGNORECASE)
+#: every header names its kind, "inclu..." / "exclu...": the characters the header pattern's
+#: IGNORECASE lets through spelled out, so the engine scans for them fast (a superset: ix, en)
+_KIND_WORD = re.compile("[iIeE\u0130\u0131][nNxX][cC][lL][uU]")
+
+
+def _header_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_HEADER_RX.finditer(text)``, tried only where a header can start: before each kind
+    word, back over the spaces, one qualifier word and the ``**`` / ``#`` marks the header
+    pattern allows there (speed: the full pattern is not tried at every position)."""
+    last = 0
+    for k in _KIND_WORD.finditer(text):
+        p = k.start()
+        if p < last:
+            continue
+        i = p
+        while i > 0 and text[i - 1].isspace():
+            i -= 1
+        while i > 0 and text[i - 1].isalpha():
+            i -= 1
+        while i > 0 and (text[i - 1].isspace() or text[i - 1] in "#*"):
+            i -= 1
+        for start in range(max(i, last), p + 1):
+            m = _HEADER_RX.match(text, start)
+            if m is not None:
+                yield m
+                last = m.end()
+                break
 
 
 def _headers(text: str) -> list[Header]:
     found: list[Header] = []
-    for m in _HEADER_RX.finditer(text):
+    for m in _header_matches(text):
         head = m.group("head")
         line_start = text.rfind("\n", 0, m.start("head")) + 1
         line_end = text.find("\n", m.end())
