@@ -17,7 +17,8 @@ This module holds only the composition rules; each family of readings lives in i
 ``conditions``      diseases (read last, on what the others left unclaimed)
 ``windows``         which hit a time window belongs to
 ``history``         what a window does to a history node (washout, per-drug window)
-``review``          what is left to a person: unread words, unnamed anchors
+``review``          what is left to a person: unread words, bounds, spans, anchors
+``common``          what several families share (guards, list joins, exceptions)
 ==================  ==============================================================
 
 A :class:`Hit` marks the evidence it was read from (cleaned offsets) and knows how to build
