@@ -508,3 +508,9 @@ def test_a_bracket_opening_on_the_bound_name() -> None:
     assert ("titre", "ana_titer_ifa", ">=", 320.0, "", None, None) in got
     got = _facts("Serum albumin (level < 3 g/dL)", "Exclusion")
     assert ("threshold", "albumin", "<", 3.0, "g/dL", None, None) in got
+
+
+def test_a_joint_count_pair_shares_its_comparator() -> None:
+    got = _facts("At least 8 of 68 tender joints and 8 of 66 swollen joints", "Inclusion")
+    assert ("threshold", "tender_joint_count_68", ">=", 8.0, "", None, None) in got
+    assert ("threshold", "swollen_joint_count_66", ">=", 8.0, "", None, None) in got

@@ -36,6 +36,7 @@ _JOINTS = re.compile(
     r"\s*\(?\s*(?:of|out\s+of|on\s+a)\s+(?P<total2>28|66|68)(?:[- ]joint\s+count)?\)?",
     _I,
 )
+_PAIR_GAP = re.compile(r"\s*(?:,|;)?\s*(?:and|or|plus)?\s*", _I)
 _JOINT_KEYS = {
     ("swollen", "66"): "swollen_joint_count_66",
     ("swollen", "28"): "swollen_joint_count_28",
@@ -49,6 +50,7 @@ def joint_counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
     if "joint" not in ctx.low:
         return []
     hits: list[Hit] = []
+    last: tuple[Comparator, int] | None = None
     for m in _JOINTS.finditer(text):
         kind = (m.group("kind") or m.group("kind2") or "").lower()
         total = m.group("total") or m.group("total2")
@@ -56,8 +58,11 @@ def joint_counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
         raw_cmp = m.group("cmp") or m.group("cmp2")
         or_more = "or more" in m.group(0).lower()
         cmp = Comparator.GE if or_more else comparator(raw_cmp)
+        if cmp is None and last is not None and _PAIR_GAP.fullmatch(text, last[1], m.start()):
+            cmp = last[0]  # "at least 6 of 66 swollen and 6 of 68 tender joints": shared
         if key is None or cmp is None:
             continue
+        last = (cmp, m.end())
         value = float(m.group("n") or m.group("n2"))
         hits.append(_joint_hit(base + m.start(), base + m.end(), key, cmp, value))
     return hits
