@@ -514,3 +514,11 @@ def test_a_joint_count_pair_shares_its_comparator() -> None:
     got = _facts("At least 8 of 68 tender joints and 8 of 66 swollen joints", "Inclusion")
     assert ("threshold", "tender_joint_count_68", ">=", 8.0, "", None, None) in got
     assert ("threshold", "swollen_joint_count_66", ">=", 8.0, "", None, None) in got
+
+
+def test_washout_spellings() -> None:
+    got = _windows_by_concept("Six weeks must have passed since the last dose of abatacept")
+    assert got == {"abatacept": (">=", 6.0, "wk", "screening", "before")}
+    # a time after a comparator and a drug is a washout, not a dose without a unit
+    got = _windows_by_concept("Last infusion of rituximab > 9 months before screening")
+    assert got == {"rituximab": (">=", 9.0, "mo", "screening", "before")}

@@ -231,7 +231,11 @@ _SINCE_EVENT = (
 #: (pattern, direction); a ``rel`` group in the pattern means an anchor follows it
 _WIN_PATTERNS: list[tuple[str, str]] = [
     # at least 3 weeks since prior chemotherapy / 2 weeks after the last dose: a washout
-    (rf"(?:{_GE}\s*)?{_AMT}{TIME_UNIT}\s+(?:have\s+)?(?:elapsed\s+)?{_SINCE_EVENT}", "at_least"),
+    (
+        rf"(?:{_GE}\s*)?{_AMT}{TIME_UNIT}\s+(?:(?:must|should|will)\s+)?(?:have\s+|has\s+)?"
+        rf"(?:(?:elapsed|passed)\s+)?{_SINCE_EVENT}",
+        "at_least",
+    ),
     # forward-looking: for 6 months after the infusion / until 14 days post last dose
     (
         rf"(?:(?:for|within|during|until|in)\s+)?(?:the\s+)?(?:first\s+)?(?:{_GE}\s*)?{_AMT}"

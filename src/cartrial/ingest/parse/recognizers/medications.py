@@ -38,7 +38,10 @@ _ALLERGY_RX = re.compile(
 )
 #: a comparator and a number right after a drug name, with no unit after the number
 _UNITLESS_DOSE = re.compile(
-    rf"\s*(?:>=|<=|>|<)\s*{NUM}(?![\d.,])(?!\s*(?:m?g|[uµ]g|mcg|%|/|units?|iu)\b)", _I
+    rf"\s*(?:>=|<=|>|<)\s*{NUM}(?![\d.,])(?!\s*(?:m?g|[uµ]g|mcg|%|/|units?|iu)\b)"
+    # "cyclophosphamide > 3 months before screening": a time, not a dose
+    r"(?!\s*(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?|half)\b)",
+    _I,
 )
 #: "unless contraindicated", "(if not medically contraindicated)": a waiver, not an allergy
 _WAIVER_RX = re.compile(
