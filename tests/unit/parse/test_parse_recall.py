@@ -522,3 +522,28 @@ def test_washout_spellings() -> None:
     # a time after a comparator and a drug is a washout, not a dose without a unit
     got = _windows_by_concept("Last infusion of rituximab > 9 months before screening")
     assert got == {"rituximab": (">=", 9.0, "mo", "screening", "before")}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "bounds"),
+    [
+        ("Adults (≥ 21 years)", [(">=", 21.0)]),
+        ("Between the ages of 20 and 60", [(">=", 20.0), ("<=", 60.0)]),
+        ("Aged 12 through 17 years", [(">=", 12.0), ("<=", 17.0)]),
+        ("At least 18 years old and not older than 64 years", [(">=", 18.0), ("<=", 64.0)]),
+        ("Participants younger than 16 years", [("<", 16.0)]),
+    ],
+)
+def test_age_phrasings(sentence: str, bounds: list[tuple[str, float]]) -> None:
+    got = [(f[2], f[3]) for f in _facts(sentence, "Inclusion") if f[0] == "age"]
+    assert got == bounds
+
+
+def test_a_half_life_window_never_dates_a_lab_value() -> None:
+    text = (
+        "Inclusion Criteria:\n\nHaemoglobin ≥ 9 g/dL\n"
+        "biologics with an effect on the disease within four half-lives before enrolment\n"
+    )
+    recs = node_records(parse_eligibility(text))
+    hb = [r for r in recs if r.get("concept") == "hemoglobin"]
+    assert hb and all(r.get("window") is None for r in hb)

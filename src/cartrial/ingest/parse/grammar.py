@@ -6,7 +6,7 @@ rule of the grammar written out in ``docs/parse-grammar.md`` (section *Quantitie
     constraint := either | conjunction | range | comparison
     either     := comparison "or" comparison                     "<= 18.5 or >= 35 kg/m2"
     conjunction:= comparison "and" comparison                    ">= 18 and <= 65 years"
-    range      := ["between" | "from"] quantity ("-" | "to" | "and") quantity ["inclusive"]
+    range      := ["between" | "from"] quantity ("-" | "to" | "through" | "and") quantity ["inclusive"]
     comparison := prefix quantity [postfix] | quantity postfix
     quantity   := titre | number [multiple | unit]
     titre      := "1" ":" number                                 "1:80"
@@ -72,7 +72,7 @@ _PREFIX_WORDS = (
     r"(?:must\s+|should\s+)?not\s+exceed(?:ing)?|does\s+not\s+exceed|"
     r"(?:a\s+)?minimum(?:\s+daily)?(?:\s+dose)?\s+of|(?:a\s+)?maximum(?:\s+daily)?(?:\s+dose)?\s+of|"
     r"at\s+least|at\s+most|up\s+to|in\s+excess\s+of|exceed(?:s|ing)?|"
-    r"(?:greater|more|higher|larger)\s+than|(?:less|lower|fewer|smaller)\s+than|"
+    r"(?:greater|more|higher|larger|older)\s+than|(?:less|lower|fewer|smaller|younger)\s+than|"
     r"above|below|over|under"
 )
 _PREFIX = re.compile(rf"(?:>=|<=|>|<)|(?:{_PREFIX_WORDS})(?![\w])", re.IGNORECASE)
@@ -106,7 +106,7 @@ _UNIT = re.compile(
     re.IGNORECASE,
 )
 _MULT = re.compile(r"\s*(?:x\s*)?(?P<m>xULN|xLLN|ULN|LLN)\b")
-_RANGE_SEP = re.compile(r"\s*(?:-|–|to|and)\s*", re.IGNORECASE)
+_RANGE_SEP = re.compile(r"\s*(?:-|–|to|through|and)\s*", re.IGNORECASE)
 _TIME_UCUM = {"y": "a", "m": "mo", "w": "wk", "d": "d"}
 _DOSE_UCUM = {
     "mg/kg/day": "mg/kg/d",

@@ -107,6 +107,11 @@ class Ctx:
 BuildFn = Callable[[Ctx, "WindowHit | None", int, int, float], Criterion]
 
 
+#: in a hit's ``accepts``: it builds a medication node, the only kind a window counted in
+#: half-lives may date (a lab value or a disease has no half-life)
+HL = "half_lives"
+
+
 @dataclass
 class Hit:
     start: int

@@ -144,9 +144,9 @@ _RULES: list[tuple[str, _Repl]] = [
         r"|\bequal\s+to\s+or\s+(?:less|lower)\s+than\b",
         "<=",
     ),
-    (r"\b(?=n)(?:n[o']?t?\s+(?:less|lower|fewer)\s+than\b|\bno\s+less\s+than\b)", ">="),
+    (r"\b(?=n)(?:n[o']?t?\s+(?:less|lower|fewer|younger)\s+than\b|\bno\s+less\s+than\b)", ">="),
     (
-        r"\b(?=n)(?:n[o']?t?\s+(?:more|greater|higher)\s+than\b|\bnot\s+(?:to\s+)?exceed(?:ing)?\b)",
+        r"\b(?=n)(?:n[o']?t?\s+(?:more|greater|higher|older)\s+than\b|\bnot\s+(?:to\s+)?exceed(?:ing)?\b)",
         "<=",
     ),
     (r"=>", ">="),
@@ -186,6 +186,8 @@ _RULES: list[tuple[str, _Repl]] = [
     ),
     # plural unit spellings after a number ("15 mgs", "2 gms")
     (r"(?<=[\d\s])(?=[mg])(?:mgs|gms)\b", lambda m: m.group(0)[:-1]),
+    # "between the ages of 18 and 65": an age range
+    (r"between\s+the\s+ages?\s+of\b", "aged between"),
 ]
 
 
@@ -236,6 +238,7 @@ _TRIGGERS: list[tuple[str, ...]] = [
     ),
     ("[",),
     ("mgs", "gms"),
+    ("between the age",),
 ]
 assert len(_TRIGGERS) == len(_RULES)
 # one-for-one characters are translated up front (offsets do not move); only the characters
@@ -253,7 +256,7 @@ _LEADS: list[tuple[str, tuple[int, ...]]] = [
     (r"(?=[<>&\\\[])", (0, 1, 2, 3, 4, 24, 5)),
     (r"(?=[\sx×✕*1G])", (6, 7)),
     ("", (8,)),
-    (r"\b", (9, 10, 11, 12, 13, 14)),
+    (r"\b", (9, 10, 11, 12, 13, 14, 26)),
     (r"(?=[=+])", (15, 16, 17)),
     (r"(?<=[\d\s])", (18, 19, 20, 21, 22, 25)),
     (r"(?<![\w.])", (23,)),

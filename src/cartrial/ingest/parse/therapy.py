@@ -22,7 +22,7 @@ from typing import Any
 from cartrial.criteria.nodes import Comparator, Criterion, MedicationHistory
 from cartrial.ingest.parse import grammar
 from cartrial.ingest.parse import lexicon as lx
-from cartrial.ingest.parse.hits import Ctx, Hit, duration, manual_fact_hit, window
+from cartrial.ingest.parse.hits import HL, Ctx, Hit, duration, manual_fact_hit, window
 from cartrial.ingest.parse.patterns import ANYNUM, to_number
 from cartrial.ingest.parse.temporal import WindowHit
 
@@ -151,7 +151,7 @@ def _count_hit(start: int, end: int, cls: str, n: int, failed: bool) -> Hit:
             **c.common(a, b, cf, "count of distinct agents of the class"),
         )
 
-    hit = Hit(start, end, build, frozenset({"within", "duration"}), 0.85, kind="count")
+    hit = Hit(start, end, build, frozenset({"within", "duration", HL}), 0.85, kind="count")
     return hit
 
 

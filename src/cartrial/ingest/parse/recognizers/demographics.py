@@ -31,10 +31,12 @@ _AGE_HINT = re.compile(
     r"children|persons?",
     _I,
 )
-_AGE_START = re.compile(r"(?<![\w.])(?:\d|[<>]|at\s+least|between|from|greater|more|less)", _I)
+_AGE_START = re.compile(
+    r"(?<![\w.])(?:\d|[<>]|at\s+least|between|from|greater|more|less|older|younger)", _I
+)
 _AGE_WHO = re.compile(
     r"(?:adults?|patients?|participants?|subjects?|men|women|males?|females?|children|persons?)"
-    r"\s*(?:,\s*)?(?:aged?\s*)?$",
+    r"\s*(?:,\s*|\(\s*)?(?:aged?\s*)?$",
     _I,
 )
 

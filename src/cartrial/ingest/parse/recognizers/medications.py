@@ -15,7 +15,7 @@ from cartrial.criteria.nodes import (
 )
 from cartrial.domain.timewindow import TimeUnit, Window
 from cartrial.ingest.parse import lexicon as lx
-from cartrial.ingest.parse.hits import Ctx, Hit, merge_notes, window
+from cartrial.ingest.parse.hits import HL, Ctx, Hit, merge_notes, window
 from cartrial.ingest.parse.patterns import (
     CMP_PREFIX,
     NUM,
@@ -222,7 +222,7 @@ def medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
             base + s,
             base + e,
             build,
-            frozenset({"within", "duration", "at_least"}),
+            frozenset({"within", "duration", "at_least", HL}),
             conf,
             claim=claim,
             exc_zone=(base + exc.start(), base + exc.end()) if exc else None,

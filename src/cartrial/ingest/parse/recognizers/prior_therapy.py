@@ -17,7 +17,7 @@ from cartrial.criteria.nodes import (
     Vaccination,
 )
 from cartrial.ingest.parse import lexicon as lx
-from cartrial.ingest.parse.hits import Ctx, Hit, window
+from cartrial.ingest.parse.hits import HL, Ctx, Hit, window
 from cartrial.ingest.parse.recognizers.common import exception_after, vocab_note
 from cartrial.ingest.parse.temporal import WindowHit
 
@@ -88,7 +88,9 @@ def prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
                 ),
             )
 
-        hits.append(Hit(base + mt.start(), base + mt.end(), build_t, frozenset({"within"}), 0.75))
+        hits.append(
+            Hit(base + mt.start(), base + mt.end(), build_t, frozenset({"within", HL}), 0.75)
+        )
     cart_hint = ctx.has_word("car", "cart") or ctx.has("chimeric")
     for m in _CART_RX.finditer(text) if cart_hint else ():
         if not excl and not _EXPOSURE_RX.search(text[max(0, m.start() - 50) : m.start()]):
@@ -117,7 +119,7 @@ def prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
                 **c.common(a, b, cf, "'gene_therapy' is not in the shared vocabulary yet"),
             )
 
-        hits.append(Hit(base + m.start(), base + m.end(), build_g, frozenset({"within"}), 0.75))
+        hits.append(Hit(base + m.start(), base + m.end(), build_g, frozenset({"within", HL}), 0.75))
     for m in _VACCINE_RX.finditer(text) if ctx.has("vaccin") else ():
 
         def build_v(c: Ctx, w: WindowHit | None, a: int, b: int, cf: float) -> Criterion:
@@ -166,7 +168,7 @@ def prior_therapy(ctx: Ctx, text: str, base: int) -> list[Hit]:
                 build_tr,
                 # "within 30 days of screening" and "at least 4 weeks since the last dose of
                 # an investigational drug" both date the participation
-                frozenset({"within", "at_least"}),
+                frozenset({"within", "at_least", HL}),
                 1.0,
                 computable=False,
                 kind="manual",

@@ -7,8 +7,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from cartrial.domain.timewindow import TimeUnit
 from cartrial.ingest.parse import lexicon as lx
-from cartrial.ingest.parse.hits import Hit
+from cartrial.ingest.parse.hits import HL, Hit
 from cartrial.ingest.parse.temporal import WindowHit
 
 _I = re.IGNORECASE
@@ -64,6 +65,7 @@ def attach_windows(text: str, hits: list[Hit], windows: list[WindowHit]) -> None
             h
             for h in hits
             if w.direction in h.accepts
+            and (w.unit is not TimeUnit.HALF_LIVES or HL in h.accepts)
             and (
                 h.window is None
                 or (
