@@ -167,6 +167,7 @@ def test_transaminases_state_both_aminotransferases() -> None:
         ("steroids during 2 months before starting the protocol treatment", "first_dose"),
         ("steroids within 6 weeks before the study starts", "enrollment"),
         ("steroids within 6 weeks before the present trial begins", "enrollment"),
+        ("belimumab within 8 weeks before Day 0", "first_dose"),
     ],
 )
 def test_anchor_words(text: str, anchor: str) -> None:

@@ -124,7 +124,7 @@ ANCHOR_PHRASES: tuple[tuple[Anchor, str], ...] = (
         rf"{_THE}(?:start(?:ing)?|initiat(?:ion|ing)|beginning)\s+(?:of\s+)?{_STUDY}"
         r"(?:drug|treatment|therapy|intervention|product|medication|protocol(?:\s+treatment)?)",
     ),
-    (Anchor.FIRST_DOSE, rf"{_THE}(?:cycle\s+1,?\s+)?(?:study\s+)?day\s*(?:1|one)\b"),
+    (Anchor.FIRST_DOSE, rf"{_THE}(?:cycle\s+1,?\s+)?(?:study\s+)?(?:day|D)\s*(?:0|1|one)\b"),
     (
         Anchor.FIRST_DOSE,
         rf"{_THE}{_PRODUCT}(?:car[- ]?t(?:[- ]cells?)?\s+|cell\s+)?(?:infusion|transfusion|"
