@@ -548,3 +548,8 @@ def test_a_half_life_window_never_dates_a_lab_value() -> None:
     recs = node_records(parse_eligibility(text))
     hb = [r for r in recs if r.get("concept") == "hemoglobin"]
     assert hb and all(r.get("window") is None for r in hb)
+
+
+def test_a_monthly_dose_keeps_its_period() -> None:
+    got = _facts("Prednisone equivalent of more than 300 mg/month", "Exclusion")
+    assert ("dose", "prednisone", ">", 300.0, "mg/mo", None, None) in got

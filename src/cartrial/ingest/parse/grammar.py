@@ -99,7 +99,7 @@ _POSTFIX = re.compile(
 _NUMBER = re.compile(rf"(?<![\w.]){ANYNUM}(?![\w])|(?<![\w.]){ANYNUM}(?=[a-zA-Z%/])", re.IGNORECASE)
 _TITRE = re.compile(r"1\s*:\s*(\d+)(?![\d.])")
 _UNIT = re.compile(
-    r"\s*(?:(?P<dose0>g\s*/\s*(?:day|d)\b|mg\s*/\s*(?:week|wk)\b)"  # before lab units' g/(24.h)
+    r"\s*(?:(?P<dose0>g\s*/\s*(?:day|d)\b|mg\s*/\s*(?:week|wk|month|mo)\b)"  # before lab units' g/(24.h)
     rf"|{UNIT}|(?P<time>years?|yrs?|months?|weeks?|days?)\b(?:[\s-]*(?:old|of\s+age)\b)?"
     r"|(?P<dose>mg\s*/\s*kg(?:\s*/\s*(?:day|d))?\b|mg\s*/\s*(?:day|d)\b|mg\b|g\b)"
     r"|(?P<cm>cm)\b)",
@@ -116,6 +116,8 @@ _DOSE_UCUM = {
     "mg/d": "mg/d",
     "mg/week": "mg/wk",
     "mg/wk": "mg/wk",
+    "mg/month": "mg/mo",
+    "mg/mo": "mg/mo",
     "g/day": "g/d",
     "g/d": "g/d",
     "mg": "mg",

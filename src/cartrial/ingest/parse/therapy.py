@@ -185,7 +185,8 @@ def doses(ctx: Ctx, text: str, base: int) -> list[Hit]:
         if c is None or len(c.bounds) > 2:
             continue
         if not all(
-            b.unit in ("mg", "mg/d", "mg/kg", "mg/kg/d", "g", "g/d", "mg/wk") for b in c.bounds
+            b.unit in ("mg", "mg/d", "mg/kg", "mg/kg/d", "g", "g/d", "mg/wk", "mg/mo")
+            for b in c.bounds
         ):
             continue
         if _TAPER.search(text[max(0, c.start - 60) : c.start]):
