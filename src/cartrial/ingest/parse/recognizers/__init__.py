@@ -95,6 +95,7 @@ _LABEL = re.compile(r"\s*[A-Za-z][A-Za-z /-]{1,40}:\s*")
 _OR = re.compile(r"\bor\b", _I)
 _AND = re.compile(r"\band\b", _I)
 _AND_WITH = re.compile(r"\band\b|\bwith\b", _I)
+_MULTIPLE = re.compile(r"x[UL]LN")  # the normaliser's spelling of every ULN / LLN multiple
 
 
 _RECOGNIZERS: list[Callable[[Ctx, str, int], list[Hit]]] = [
@@ -209,7 +210,12 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
         coverage, leftover = 1.0, 0
     # bounds and windows the grammar reads that no hit took: never dropped silently
     used = {(w.start, w.end) for h in hits for w in (h.window, h.window2) if w is not None}
-    unread = unread_stretches(text, start, end, covered, windows, used)
+    # (a sentence read in nothing is quoted whole; only a ULN multiple is named in it)
+    unread = (
+        unread_stretches(text, start, end, covered, windows, used)
+        if hits or _MULTIPLE.search(clause)
+        else []
+    )
     computable = [h for h in hits if h.computable]
     nodes: list[Criterion] = []
     add_manual = leftover >= 3 and (not hits or coverage < 0.6 or leftover >= 5)

@@ -5,6 +5,7 @@ clause that no reading explains (too many -> a ``ManualReview`` for the sentence
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from cartrial.criteria.nodes import (
     Criterion,
@@ -286,10 +287,8 @@ def unread_stretches(
         if w.direction != "after" and (w.start, w.end) not in used and free(w.start, w.end):
             out.append((w.start, w.end, "a time span with nothing read for it"))
     pos = start
-    if _DIGIT.search(text, start, end) is None:
-        return sorted(out)
-    for m in _BOUND_START.finditer(text, start, end):
-        if m.start() < pos or any(cs <= m.start() < ce for cs, ce in covered):
+    for m in _bound_starts(text, start, end, covered):
+        if m.start() < pos:
             continue
         c = grammar.constraint(text, m.start())
         if c is not None and c.end <= end:
@@ -310,6 +309,25 @@ def unread_stretches(
                 if free(q.start, q.end):
                     out.append((q.start, q.end, "a ULN multiple with no comparator"))
     return sorted(out)
+
+
+def _bound_starts(
+    text: str, start: int, end: int, covered: list[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    """Where a bound can start in ``text[start:end]``, outside the stretches read (speed: most
+    of a sentence with a reading is read; a gap without a digit holds no bound)."""
+    pos = start
+    for cs, ce in sorted(covered):
+        if ce <= pos:
+            continue
+        gap_end = min(max(cs, pos), end)
+        if gap_end > pos and _DIGIT.search(text, pos, gap_end) is not None:
+            yield from _BOUND_START.finditer(text, pos, gap_end)
+        pos = ce
+        if pos >= end:
+            return
+    if pos < end and _DIGIT.search(text, pos, end) is not None:
+        yield from _BOUND_START.finditer(text, pos, end)
 
 
 def _restated(text: str, a: int, b: int, covered: list[tuple[int, int]]) -> bool:
