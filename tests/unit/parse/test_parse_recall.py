@@ -553,3 +553,15 @@ def test_a_half_life_window_never_dates_a_lab_value() -> None:
 def test_a_monthly_dose_keeps_its_period() -> None:
     got = _facts("Prednisone equivalent of more than 300 mg/month", "Exclusion")
     assert ("dose", "prednisone", ">", 300.0, "mg/mo", None, None) in got
+
+
+def test_counts_of_disease_episodes() -> None:
+    got = _facts("Three or more flares in the previous 24 months", "Inclusion")
+    assert ("count", "relapse", ">=", 3.0, "", None, None) in got
+    assert ("window", "relapse", "<=", 24.0, "mo", "screening", "before") in got
+    # "at least one" is an occurrence, dated by its window, not a count
+    got = _facts("At least one relapse in the previous 12 months", "Inclusion")
+    assert not [f for f in got if f[0] == "count"]
+    assert ("window", "relapse", "<=", 12.0, "mo", "screening", "before") in got
+    # a number of episodes with no comparator is not guessed
+    assert not [f for f in _facts("2 attacks", "Inclusion") if f[0] == "count"]

@@ -64,11 +64,78 @@ _FAILED = re.compile(
 
 _COUNT_HINT = re.compile(r"immuno|dmard|therap|regimen|treatment|following", _I)
 
+#: disease episodes counted ("at least 2 relapses in the last year") -> concept key
+_EPISODES = re.compile(
+    rf"(?P<q>at\s+least|>=|>|more\s+than|no\s+more\s+than|not\s+more\s+than|<=|<|"
+    rf"fewer\s+than|less\s+than)?\s*(?P<n>{ANYNUM})(?:\s+or\s+more)?\s+"
+    r"(?:(?:documented|clinical|confirmed|acute|severe|major|separate|distinct|disease|"
+    r"(?:MS|NMOSD|SLE|lupus|MG)|protocol-defined)\s+){0,2}"
+    r"(?P<noun>relapses?|flares?|exacerbations?|attacks?|seizures?)\b",
+    _I,
+)
+_EPISODE_KEYS = {
+    "relapse": "relapse",
+    "flare": "relapse",
+    "exacerbation": "relapse",
+    "attack": "relapse",
+    "seizure": "seizure",
+}
+
+
+def episodes(text: str, base: int) -> list[Hit]:
+    """ "At least 2 relapses in the last 12 months": a count of disease episodes, kept for
+    review with the number read (no record counts episodes); "at least one" is an occurrence,
+    read by the condition reader, not a count."""
+    hits: list[Hit] = []
+    for m in _EPISODES.finditer(text):
+        try:
+            n = to_number(m.group("n"))
+        except ValueError:
+            continue
+        if not (1 <= n <= 20) or n != int(n):
+            continue
+        q = (m.group("q") or "").lower()
+        if "or more" in m.group(0).lower() or q in ("at least", ">="):
+            cmp = ">="
+        elif q in (">", "more than"):
+            cmp = ">"
+        elif q in ("<=", "no more than", "not more than"):
+            cmp = "<="
+        elif q in ("<", "fewer than", "less than"):
+            cmp = "<"
+        else:
+            continue  # "2 relapses" with no comparator: not guessed
+        if cmp == ">=" and n < 2:
+            continue  # "at least one relapse in the last year": an occurrence (a window), no count
+        noun = m.group("noun").lower().rstrip("s")
+        key = _EPISODE_KEYS[noun]
+        start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+        fact = {
+            "category": "count",
+            "concept": [key],
+            "comparator": cmp,
+            "value": float(n),
+            "unit": "",
+        }
+        hits.append(
+            manual_fact_hit(
+                base + start,
+                base + m.end(),
+                f"{key} count",
+                f"count of {noun} episodes read as {cmp} {n:g}: records do not count episodes; "
+                "check by hand",
+                [fact],
+            )
+        )
+    return hits
+
 
 def counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
-    if not _COUNT_HINT.search(ctx.low) or not re.search(r"\d|two|three|four|five", ctx.low):
-        return []
     hits: list[Hit] = []
+    if re.search(r"relapse|flare|exacerbation|attack|seizure", ctx.low):
+        hits.extend(episodes(text, base))
+    if not _COUNT_HINT.search(ctx.low) or not re.search(r"\d|two|three|four|five", ctx.low):
+        return hits
     for m in _COUNT_RX.finditer(text):
         noun = _NOUN_RX.match(text, m.end())
         following = "of the following" in m.group("mods").lower()
