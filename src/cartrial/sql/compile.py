@@ -109,8 +109,10 @@ def _wide(state: State) -> exp.Select:
     ]
     return (
         exp.select(col("person_id"), *pivot)
-        .from_(exp.Subquery(this=long, alias=exp.TableAlias(this=exp.to_identifier("u"))))
-        .group_by(col("person_id"))
+        .from_(
+            exp.Subquery(this=long, alias=exp.TableAlias(this=exp.to_identifier("u"))), copy=False
+        )
+        .group_by(col("person_id"), copy=False)
     )
 
 
@@ -152,7 +154,7 @@ def compile_protocol(protocol: Protocol, cdm: Cdm, *, as_of: date) -> CompiledPr
     inner = exp.select(
         col("person_id", "p"), *[alias(e.transform(widen), n) for n, e in state.layers.get(0, [])]
     )
-    inner = inner.from_(exp.to_table("cdm_person").as_("p"))
+    inner = inner.from_(exp.to_table("cdm_person").as_("p"), copy=False)
     for name in facts.joined(state):
         inner = inner.join(
             exp.to_table(name),

@@ -93,8 +93,12 @@ class State:
         (``f_<extract>``, see :mod:`cartrial.sql.facts`); returns its column."""
         if extract not in FACT_EXTRACTS:
             raise ValueError(f"no per-person facts over {extract!r}")
+        columns = self.facts.setdefault(extract, [])
+        for name, existing in columns:  # the same atom twice in a protocol: computed once
+            if existing == aggregate:
+                return exp.column(name, f"f_{extract}")
         name = self._name("f")
-        self.facts.setdefault(extract, []).append((name, aggregate))
+        columns.append((name, aggregate))
         return exp.column(name, f"f_{extract}")
 
     def active_set(self, keys: frozenset[str]) -> exp.Column:

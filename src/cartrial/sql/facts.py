@@ -28,11 +28,11 @@ def _eq(a: exp.Expression, b: exp.Expression) -> exp.Expression:
 
 def _grouped(state: State, extract: str) -> exp.Select:
     q = exp.select(col("person_id"), *[alias(e, n) for n, e in state.facts[extract]]).from_(
-        f"cdm_{extract}"
+        f"cdm_{extract}", copy=False
     )
     if extract == "labs":  # every lab atom reads values up to the screening date only
-        q = q.where(exp.LTE(this=col("d"), expression=dates.literal(state.as_of)))
-    return q.group_by(col("person_id"))
+        q = q.where(exp.LTE(this=col("d"), expression=dates.literal(state.as_of)), copy=False)
+    return q.group_by(col("person_id"), copy=False)
 
 
 def _active(state: State) -> exp.Select:
@@ -42,27 +42,32 @@ def _active(state: State) -> exp.Select:
         alias(max_where(lit(1), exp.and_(in_(col("key"), keys), active_on(state))), n)
         for keys, n in state.active_sets.items()
     ]
-    return exp.select(col("person_id"), *cols).from_("cdm_conditions").group_by(col("person_id"))
+    return (
+        exp.select(col("person_id"), *cols)
+        .from_("cdm_conditions", copy=False)
+        .group_by(col("person_id"), copy=False)
+    )
 
 
 def _drug_agents(state: State) -> exp.Select:
     q = exp.select(
         col("person_id", "t"), col("key", "t"), *[alias(e, n) for n, e, _ in state.drug_agents]
-    ).from_(exp.to_table("cdm_drugs").as_("t"))
+    ).from_(exp.to_table("cdm_drugs").as_("t"), copy=False)
     if state.active_sets:
         q = q.join(
             exp.to_table("cdm_active").as_("ad"),
             on=_eq(col("person_id", "ad"), col("person_id", "t")),
             join_type="left",
+            copy=False,
         )
-    return q.group_by(col("person_id", "t"), col("key", "t"))
+    return q.group_by(col("person_id", "t"), col("key", "t"), copy=False)
 
 
 def _drugs(state: State) -> exp.Select:
     return (
         exp.select(col("person_id"), *[alias(e, n) for n, _, e in state.drug_agents])
-        .from_("f_drug_agents")
-        .group_by(col("person_id"))
+        .from_("f_drug_agents", copy=False)
+        .group_by(col("person_id"), copy=False)
     )
 
 
