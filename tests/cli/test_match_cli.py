@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from cartrial.cli.main import app
+from cartrial.resources import trials_dir
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bundles"
 BUNDLE = FIXTURES / "minimal-female-sle.json"
@@ -110,3 +114,26 @@ def test_demo_prints_every_trial() -> None:
     res = runner.invoke(app, ["demo"])
     assert res.exit_code == 0, res.output
     assert "NCT05858684" in res.stdout
+
+
+def test_console_entry_gives_the_same_answer_with_a_cold_and_a_warm_cache(tmp_path: Path) -> None:
+    """``python -m cartrial.cli`` (the tuned console entry): the first run validates the
+    protocols and caches them, the second reads the cache; both print what the app prints."""
+    args = ["match", str(BUNDLE), "--as-of", "2026-11-22", "--format", "json"]
+    env = {**os.environ, "CARTRIAL_CACHE_DIR": str(tmp_path / "cache")}
+    outputs = []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "cartrial.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(json.loads(done.stdout))
+    assert len(list((tmp_path / "cache").glob("protocol-*.pickle"))) >= 5
+    in_process = runner.invoke(app, args)
+    assert in_process.exit_code == 0
+    assert outputs[0] == outputs[1] == json.loads(in_process.stdout)
+    assert {r["trial"] for r in outputs[0]} == {f.stem for f in trials_dir().glob("*.yaml")}

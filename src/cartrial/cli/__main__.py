@@ -1,5 +1,5 @@
 """``python -m cartrial.cli`` runs the ``cartrial`` command."""
 
-from cartrial.cli.main import app
+from cartrial.cli.main import main
 
-app()
+main()
