@@ -375,3 +375,27 @@ def test_main_app_has_criteria_parse() -> None:
     )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)[0]["kind"] == "age"
+
+
+def test_draft_lists_every_stretch_the_parser_did_not_read(
+    app: typer.Typer, data_dir: Path, tmp_path: Path
+) -> None:
+    page = json.loads((FIXTURES / "page_2.json").read_text())
+    study = page["studies"][0]
+    study["protocolSection"]["eligibilityModule"]["eligibilityCriteria"] = (
+        "Inclusion Criteria:\n\n* mRSS >= 15\n* Frobnitz index >= 6\n"
+        "* Willing to sing the national anthem at every visit\n\n"
+        "Exclusion Criteria:\n\n* Mean pulmonary artery pressure > 45 mmHg\n"
+    )
+    src = tmp_path / "one.json"
+    src.write_text(json.dumps(study))
+    nct = study["protocolSection"]["identificationModule"]["nctId"]
+    out = tmp_path / "draft.yaml"
+    res = runner.invoke(app, ["trials", "draft", nct, "--from", str(src), "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    header = [line for line in out.read_text().splitlines() if line.startswith("#")]
+    unread = [line for line in header if line.startswith("#   ")]
+    assert any("Frobnitz index >= 6" in line for line in unread), header
+    assert any("national anthem" in line for line in unread), header
+    assert not any("mRSS" in line for line in unread), header
+    assert f"{len(unread)} stretch(es) not read" in res.stdout
