@@ -143,3 +143,13 @@ def test_old_entries_are_pruned(
     validate = Counting()
     assert load_cached(versions[-1], validate).screening_window_days == 22
     assert validate.calls == 0  # the newest entry was kept
+
+
+def test_no_home_folder_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("CARTRIAL_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert protocol_cache.cache_dir() is None
