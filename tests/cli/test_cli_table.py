@@ -36,3 +36,10 @@ def test_unknown_command_is_an_error() -> None:
     result = CliRunner().invoke(app, ["no-such-command"])
     assert result.exit_code == 2
     assert "No such command" in result.output
+
+
+def test_read_only_commands_are_commands() -> None:
+    """The commands that skip the final collection at exit (``main``) are in the table."""
+    from cartrial.cli.main import READ_ONLY
+
+    assert READ_ONLY and READ_ONLY.issubset(COMMANDS)
