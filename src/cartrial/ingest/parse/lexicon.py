@@ -12,7 +12,8 @@ The tables are built at import from two sources:
 Synonyms are regular-expression fragments (case-insensitive unless written inside
 ``(?-i:...)``); at a position the longest match wins. Matching dispatches on the first character
 a synonym can start with (:func:`first_chars`, a small analysis of the fragment syntax the data
-file uses), so each word start tries only a handful of synonyms.
+file uses) and, at a word spelled in ASCII, on its first letters (:func:`literal_heads`), so each
+word start tries only a handful of synonyms.
 """
 
 from __future__ import annotations
@@ -523,11 +524,25 @@ def find_all(
     return list(_find_all(tid, text))
 
 
+_Part = tuple[str, str, frozenset[str]]  # (alternative with its group name, key, heads)
+
+
 @cache
 def _dispatch(
     table_id: int,
 ) -> tuple[dict[str, re.Pattern[str]], re.Pattern[str] | None, tuple[str, ...]]:
     """Per first character, one anchored regex of the synonyms that can start with it."""
+    by_char, anywhere, keys = _parts(table_id)
+    return (
+        {ch: _alternation(tuple(p for p, _k, _h in parts)) for ch, parts in by_char.items()},
+        _alternation(tuple(p for p, _k, _h in anywhere)) if anywhere else None,
+        keys,
+    )
+
+
+@cache
+def _parts(table_id: int) -> tuple[dict[str, list[_Part]], list[_Part], tuple[str, ...]]:
+    """The alternatives of :func:`_dispatch`, in order, each named ``k<key index>_<n>``."""
     table = _REGISTRY[table_id]
     keys = tuple(table)
     suffix = r"(?!\w)(?:\s*\(\s*(?-i:[A-Z][A-Za-z0-9-]{1,9})\s*\))?"
@@ -542,26 +557,177 @@ def _dispatch(
                 for ch in first:
                     buckets.setdefault(ch, []).append((i, pat))
 
-    def compiled(entries: list[tuple[int, str]]) -> re.Pattern[str]:
-        parts = [
-            f"(?P<k{i}_{n}>(?:{pat}){suffix})"
+    def parts(entries: list[tuple[int, str]]) -> list[_Part]:
+        return [
+            (f"(?P<k{i}_{n}>(?:{pat}){suffix})", keys[i], literal_heads(pat))
             for n, (i, pat) in enumerate(sorted(entries, key=lambda e: -len(e[1])))
         ]
-        return re.compile("|".join(parts), re.IGNORECASE)
 
-    by_char = {ch: compiled(entries + anywhere) for ch, entries in buckets.items()}
-    return by_char, (compiled(anywhere) if anywhere else None), keys
+    return (
+        {ch: parts(entries + anywhere) for ch, entries in buckets.items()},
+        parts(anywhere),
+        keys,
+    )
 
 
-_WORD_START = re.compile(r"(?<!\w)[\w(]")
+@cache
+def _alternation(parts: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _agrees(heads: frozenset[str], key: str) -> bool:
+    return any(h[: len(key)] == key[: len(h)] for h in heads)
+
+
+@cache
+def _table_at(table_id: int) -> dict[str, re.Pattern[str] | None]:
+    """Memo of :func:`_table_rx` (filled as word starts are met)."""
+    return {}
+
+
+def _table_rx(table_id: int, key: str) -> re.Pattern[str] | None:
+    """The table's regex at a word start spelled ``key``: only the alternatives with a
+    :func:`literal_heads` prefix that agrees with it, in their order (same first match)."""
+    memo = _table_at(table_id)
+    if key in memo:
+        return memo[key]
+    by_char, _anywhere, _keys = _parts(table_id)
+    parts = by_char.get(key[0])
+    if parts is None:
+        rx = _dispatch(table_id)[1]
+    else:
+        kept = tuple(p for p, _k, heads in parts if _agrees(heads, key))
+        rx = _alternation(kept) if kept else None
+    memo[key] = rx
+    return rx
+
+
+#: a word start; group 1: its first ASCII letters and digits (a key for the gates)
+_WORD_START = re.compile(r"(?<!\w)(?:([A-Za-z0-9]{1,3})|[\w(])")
+
+
+_HEAD = 3  # how many leading characters of a word start refine the gate
+
+
+_Heads = set[tuple[str, bool]]  # (lower-case prefix, could the match go on with more of it)
+_MAX_HEADS = 64
+
+
+def literal_heads(pattern: str) -> frozenset[str]:
+    """Lower-case prefixes (at most :data:`_HEAD` characters) one of which every match of
+    ``pattern`` starts with; "" among them when unsure.
+
+    The same fragment syntax as :func:`first_chars`: alternatives and optional parts widen the
+    set, anything not a plain character (``\\w``, ``.``, a negated class, a repeat) ends a
+    prefix, so no match is ever outside the set.
+    """
+    try:
+        heads, _ = _heads_alt(pattern, 0)
+    except (IndexError, ValueError):
+        return frozenset({""})
+    if heads is None:
+        return frozenset({""})
+    return frozenset(h for h, _more in heads)
+
+
+def _heads_alt(p: str, i: int) -> tuple[_Heads | None, int]:
+    out: _Heads = set()
+    while True:
+        heads, i = _heads_seq(p, i)
+        if heads is None:
+            return None, _skip_alt(p, i)
+        out |= heads
+        if len(out) > _MAX_HEADS:
+            return None, _skip_alt(p, i)
+        if i < len(p) and p[i] == "|":
+            i += 1
+            continue
+        return out, i
+
+
+def _skip_alt(p: str, i: int) -> int:
+    """Index of the ``)`` closing the alternation ``i`` is in (or the end)."""
+    while True:
+        i = _skip_seq(p, i)
+        if i < len(p) and p[i] == "|":
+            i += 1
+            continue
+        return i
+
+
+def _heads_seq(p: str, i: int) -> tuple[_Heads | None, int]:
+    out: _Heads = {("", True)}
+    while i < len(p) and p[i] not in "|)":
+        atom, i = _heads_atom(p, i)
+        i, optional, repeat = _heads_quantifier(p, i)
+        if atom is None:
+            atom = {("", False)}
+        if repeat:
+            atom = {(h, False) for h, _more in atom}
+        if optional:
+            atom = atom | {("", True)}
+        joined: _Heads = set()
+        for h, more in out:
+            if not more or len(h) >= _HEAD:
+                joined.add((h, False))
+                continue
+            for t, more2 in atom:
+                c = (h + t)[:_HEAD]
+                joined.add((c, more2 and len(h + t) <= _HEAD))
+        if len(joined) > _MAX_HEADS:
+            return None, _skip_seq(p, i)
+        out = joined
+        if not any(more for _h, more in out):
+            return out, _skip_seq(p, i)
+    return out, i
+
+
+def _heads_quantifier(p: str, i: int) -> tuple[int, bool, bool]:
+    """(next index, may the atom be absent, may it repeat)."""
+    if i >= len(p) or p[i] not in "?*+{":
+        return i, False, False
+    ch = p[i]
+    j, optional = _quantifier(p, i)
+    if ch == "?":
+        return j, True, False
+    if ch == "{":
+        bounds = p[i + 1 : p.index("}", i)].split(",")
+        repeat = len(bounds) > 1 or bounds[0].strip() not in ("0", "1")
+        return j, optional, repeat
+    return j, optional, True
+
+
+def _heads_atom(p: str, i: int) -> tuple[_Heads | None, int]:
+    if p[i] == "(" and not p.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+        if p.startswith("(?P<", i):
+            i = p.index(">", i) + 1
+        elif p.startswith("(?", i):
+            i = p.index(":", i) + 1  # (?: (?-i: and other inline flags
+        else:
+            i += 1
+        heads, i = _heads_alt(p, i)
+        if p[i] != ")":
+            raise ValueError("unbalanced group")
+        return heads, i + 1
+    chars, null, i = _atom(p, i)
+    if null:
+        return {("", True)}, i  # zero width (a look-around, \\b, ^)
+    if chars is None or len(chars) > 16 or not all(c.isascii() for c in chars):
+        return None, i
+    return {(c.lower(), True) for c in chars}, i
 
 
 @cache
 def _gates(
     table_ids: tuple[int, ...],
-) -> tuple[dict[str, re.Pattern[str]], re.Pattern[str] | None]:
+) -> tuple[
+    dict[str, re.Pattern[str]],
+    re.Pattern[str] | None,
+    dict[str, list[tuple[frozenset[str], str]]],
+]:
     """Per first character, one regex of every synonym of all the tables: where it fails, no
-    table can match (a gate in front of the per-table matches of :func:`_scan`)."""
+    table can match (a gate in front of the per-table matches of :func:`_scan`). Also the
+    synonyms of each first character with their :func:`literal_heads`, for :func:`_gate`."""
     buckets: dict[str, list[str]] = {}
     anywhere: list[str] = []
     for tid in table_ids:
@@ -574,38 +740,73 @@ def _gates(
                     for ch in first:
                         buckets.setdefault(ch, []).append(pat)
 
-    def compiled(pats: list[str]) -> re.Pattern[str]:
-        return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
-
     return (
-        {ch: compiled(pats + anywhere) for ch, pats in buckets.items()},
-        compiled(anywhere) if anywhere else None,
+        {ch: _gate_rx(tuple(pats + anywhere)) for ch, pats in buckets.items()},
+        _gate_rx(tuple(anywhere)) if anywhere else None,
+        {
+            ch: [(literal_heads(p), p) for p in pats] + [(frozenset({""}), p) for p in anywhere]
+            for ch, pats in buckets.items()
+        },
     )
+
+
+@cache
+def _gate_rx(pats: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
+
+
+@cache
+def _gate_at(table_ids: tuple[int, ...]) -> dict[str, re.Pattern[str] | None]:
+    """Memo of :func:`_gate` (filled as word starts are met)."""
+    return {}
+
+
+def _gate(table_ids: tuple[int, ...], key: str) -> re.Pattern[str] | None:
+    """The gate at a word start spelled ``key`` (its first :data:`_HEAD` ASCII letters and
+    digits): only the synonyms with a :func:`literal_heads` prefix that agrees with it."""
+    memo = _gate_at(table_ids)
+    if key in memo:
+        return memo[key]
+    _by_char, gate_any, heads = _gates(table_ids)
+    entries = heads.get(key[0])
+    if entries is None:
+        gate = gate_any
+    else:
+        pats = tuple(p for h, p in entries if _agrees(h, key))
+        gate = _gate_rx(pats) if pats else None
+    memo[key] = gate
+    return gate
 
 
 def _scan(table_ids: tuple[int, ...], text: str) -> dict[int, tuple[tuple[str, int, int], ...]]:
     """Leftmost-longest scans of several tables in one pass over the word starts of ``text``.
 
-    At each word start, each table tries only the synonyms that can start with its character
-    (a dictionary lookup, then one anchored match).
+    At each word start, each table tries only the synonyms that can start there: by its first
+    character, and when it is spelled in ASCII by its first letters (:func:`literal_heads`);
+    one anchored match each.
     """
     plans = [(tid, *_dispatch(tid)) for tid in table_ids]
     found: dict[int, list[tuple[str, int, int]]] = {tid: [] for tid in table_ids}
     last = dict.fromkeys(table_ids, 0)
     lowered = text.lower()
-    gates, gate_any = _gates(table_ids) if len(table_ids) > 1 else ({}, None)
+    gates, gate_any, _heads = _gates(table_ids) if len(table_ids) > 1 else ({}, None, {})
     for w in _WORD_START.finditer(text):
         pos = w.start()
         ch = lowered[pos]
+        key = w.group(1)
+        if key is not None:
+            key = key.lower()
+            if key[0] != ch:
+                key = None  # (lower-casing moved the offsets: the plain dispatch)
         if gates:
             # one match decides that no table has a name here (most word starts)
-            gate = gates.get(ch, gate_any)
+            gate = _gate(table_ids, key) if key else gates.get(ch, gate_any)
             if gate is None or gate.match(text, pos) is None:
                 continue
         for tid, by_char, anywhere, keys in plans:
             if pos < last[tid]:
                 continue
-            rx = by_char.get(ch, anywhere)
+            rx = _table_rx(tid, key) if key else by_char.get(ch, anywhere)
             if rx is None:
                 continue
             m = rx.match(text, pos)

@@ -1,0 +1,92 @@
+"""The lexicon scan's second dispatch (``lexicon.literal_heads``): a word start spelled in ASCII
+tries only the synonyms whose first letters agree with it, and finds exactly what trying every
+synonym of the first character finds."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cartrial import vocab
+from cartrial.ingest.parse import lexicon as lx
+
+
+@pytest.mark.parametrize(
+    ("pattern", "heads"),
+    [
+        (r"Tofacitinib", {"tof"}),
+        (r"(?-i:\bSLE\b)", {"sle"}),
+        (r"(?:plasma\s+)?fibrinogen", {"pla", "fib"}),
+        (r"ha?emoglobin", {"hae", "hem"}),
+        (r"ab|cd", {"ab", "cd"}),
+        (r"[sz]x", {"sx", "zx"}),
+        (r"sj[oö]gren", {"sj"}),  # a non-ASCII character ends the prefix
+        (r"a+bc", {"a"}),  # a repeat ends it
+        (r"(?:\w+[- ])?toxicity", {"", "tox"}),  # "": may start anywhere
+        (r"x\.y", {"x.y"}),
+    ],
+)
+def test_literal_heads(pattern: str, heads: set[str]) -> None:
+    assert lx.literal_heads(pattern) == frozenset(heads)
+
+
+def _every_synonym() -> list[str]:
+    tables = (lx.CONDITIONS, lx.ANALYTES, lx.SCORES, lx.DRUGS, lx.DRUG_CLASSES, lx.PROCEDURES)
+    return [p for t in tables for pats in t.values() for p in pats]
+
+
+def _sample_text() -> str:
+    names = [
+        vocab.display(group, key)
+        for group in ("labs", "conditions")
+        for key in vocab.concept_keys(group)
+    ]
+    return (
+        "Patients with SLE, haemoglobin >= 9 g/dL, plasma fibrinogen, anti-dsDNA antibodies, "
+        "prior Tofacitinib or (anti-CD20) rituximab; Grade 3 toxicity; Sjögren's syndrome. "
+        + "; ".join(names)
+    )
+
+
+def test_every_match_starts_with_one_of_its_heads() -> None:
+    text = _sample_text()
+    matched = 0
+    for pattern in _every_synonym():
+        heads = lx.literal_heads(pattern)
+        for m in re.finditer(pattern, text, re.IGNORECASE):
+            if m.end() == m.start():
+                continue
+            start = m.group(0).lower()
+            assert any(start.startswith(h) or h.startswith(start) for h in heads), (
+                pattern,
+                m.group(0),
+            )
+            matched += 1
+    assert matched > 100
+
+
+def _reference_scan(table_id: int, text: str) -> tuple[tuple[str, int, int], ...]:
+    """The scan without the gates and the head dispatch: every synonym of the first character."""
+    by_char, anywhere, keys = lx._dispatch(table_id)
+    lowered, out, last = text.lower(), [], 0
+    for w in re.finditer(r"(?<!\w)[\w(]", text):
+        pos = w.start()
+        rx = by_char.get(lowered[pos], anywhere)
+        if pos < last or rx is None:
+            continue
+        m = rx.match(text, pos)
+        if m is None or m.end() == pos or m.lastgroup is None:
+            continue
+        out.append((keys[int(m.lastgroup[1:].split("_", 1)[0])], pos, m.end()))
+        last = m.end()
+    return tuple(out)
+
+
+def test_the_scan_finds_what_every_synonym_finds() -> None:
+    text = _sample_text()
+    table_ids = tuple(lx._REGISTRY)
+    scanned = lx._scan(table_ids, text)
+    assert sum(len(v) for v in scanned.values()) > 50
+    for tid in table_ids:
+        assert scanned[tid] == _reference_scan(tid, text)
