@@ -602,6 +602,8 @@ def _table_rx(table_id: int, key: str) -> re.Pattern[str] | None:
     return rx
 
 
+_UNSEEN: Any = object()  # not memoised yet
+
 #: a word start; group 1: its first ASCII letters and digits (a key for the gates)
 _WORD_START = re.compile(r"(?<!\w)(?:([A-Za-z0-9]{1,3})|[\w(])")
 
@@ -785,11 +787,12 @@ def _scan(table_ids: tuple[int, ...], text: str) -> dict[int, tuple[tuple[str, i
     character, and when it is spelled in ASCII by its first letters (:func:`literal_heads`);
     one anchored match each.
     """
-    plans = [(tid, *_dispatch(tid)) for tid in table_ids]
+    plans = [(tid, *_dispatch(tid), _table_at(tid)) for tid in table_ids]
     found: dict[int, list[tuple[str, int, int]]] = {tid: [] for tid in table_ids}
     last = dict.fromkeys(table_ids, 0)
     lowered = text.lower()
     gates, gate_any, _heads = _gates(table_ids) if len(table_ids) > 1 else ({}, None, {})
+    gate_memo = _gate_at(table_ids)
     for w in _WORD_START.finditer(text):
         pos = w.start()
         ch = lowered[pos]
@@ -800,13 +803,23 @@ def _scan(table_ids: tuple[int, ...], text: str) -> dict[int, tuple[tuple[str, i
                 key = None  # (lower-casing moved the offsets: the plain dispatch)
         if gates:
             # one match decides that no table has a name here (most word starts)
-            gate = _gate(table_ids, key) if key else gates.get(ch, gate_any)
+            if key:
+                gate = gate_memo.get(key, _UNSEEN)
+                if gate is _UNSEEN:
+                    gate = _gate(table_ids, key)
+            else:
+                gate = gates.get(ch, gate_any)
             if gate is None or gate.match(text, pos) is None:
                 continue
-        for tid, by_char, anywhere, keys in plans:
+        for tid, by_char, anywhere, keys, memo in plans:
             if pos < last[tid]:
                 continue
-            rx = _table_rx(tid, key) if key else by_char.get(ch, anywhere)
+            if key:
+                rx = memo.get(key, _UNSEEN)
+                if rx is _UNSEEN:
+                    rx = _table_rx(tid, key)
+            else:
+                rx = by_char.get(ch, anywhere)
             if rx is None:
                 continue
             m = rx.match(text, pos)
