@@ -62,7 +62,10 @@ _FAILED = re.compile(
 )
 
 
-_COUNT_HINT = re.compile(r"immuno|dmard|therap|regimen|treatment|following", _I)
+_COUNT_WORDS = ("immuno", "dmard", "therap", "regimen", "treatment", "following")
+_COUNT_HINT = re.compile("|".join(_COUNT_WORDS), _I)
+_NUMBER_HINT = re.compile(r"\d|two|three|four|five")
+_EPISODE_WORDS = ("relapse", "flare", "exacerbation", "attack", "seizure")
 
 #: disease episodes counted ("at least 2 relapses in the last year") -> concept key
 _EPISODES = re.compile(
@@ -132,9 +135,12 @@ def episodes(text: str, base: int) -> list[Hit]:
 
 def counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
     hits: list[Hit] = []
-    if re.search(r"relapse|flare|exacerbation|attack|seizure", ctx.low):
+    low = ctx.low
+    if any(w in low for w in _EPISODE_WORDS):
         hits.extend(episodes(text, base))
-    if not _COUNT_HINT.search(ctx.low) or not re.search(r"\d|two|three|four|five", ctx.low):
+    # (plain substring tests where they say the same as the case-blind hint regex: ASCII)
+    hinted = any(w in low for w in _COUNT_WORDS) if low.isascii() else _COUNT_HINT.search(low)
+    if not hinted or not _NUMBER_HINT.search(low):
         return hits
     for m in _COUNT_RX.finditer(text):
         noun = _NOUN_RX.match(text, m.end())
