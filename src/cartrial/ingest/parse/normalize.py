@@ -244,6 +244,9 @@ assert len(_TRIGGERS) == len(_RULES)
 # one-for-one characters are translated up front (offsets do not move); only the characters
 # that become several ("≥" -> ">=") go through the regex pass.
 _ONE_TO_ONE = str.maketrans({k: v for k, v in _CHARS.items() if len(v) == 1})
+_TRANSLATED = re.compile(
+    "[" + re.escape("".join(k for k, v in _CHARS.items() if len(v) == 1)) + "]"
+)
 _MULTI = {k: v for k, v in _CHARS.items() if len(v) != 1}
 _CHAR_CLASS = "(?P<ch>[" + re.escape("".join(_MULTI)) + "])"
 
@@ -274,9 +277,38 @@ def _master(active: tuple[int, ...]) -> re.Pattern[str]:
     return re.compile("|".join([*parts, _CHAR_CLASS]), re.IGNORECASE | re.DOTALL)
 
 
+#: triggers tested once each however many rules share them; a long list is one regex search
+_SHORT = 4
+_DISTINCT = sorted({t for trig in _TRIGGERS if len(trig) <= _SHORT for t in trig})
+
+
+def _wide(trig: tuple[str, ...]) -> list[tuple[str, re.Pattern[str]]]:
+    """A long trigger list as (stem, regex) pairs: "from0" ... "below9" -> ("from",
+    ``from[0-9]``) ...; the regex runs only where the stem occurs (a plain substring test)."""
+    last: dict[str, set[str]] = {}
+    for t in trig:
+        last.setdefault(t[:-1], set()).add(t[-1])
+    return [
+        (stem, re.compile(re.escape(stem) + "[" + re.escape("".join(sorted(ends))) + "]"))
+        for stem, ends in last.items()
+    ]
+
+
+_WIDE = {i: _wide(trig) for i, trig in enumerate(_TRIGGERS) if len(trig) > _SHORT}
+
+
 def _active_rules(original: str) -> tuple[int, ...]:
     lowered = original.lower()
-    return tuple(i for i, trig in enumerate(_TRIGGERS) if any(t in lowered for t in trig))
+    present = {t for t in _DISTINCT if t in lowered}
+    return tuple(
+        i
+        for i, trig in enumerate(_TRIGGERS)
+        if (
+            any(stem in lowered and rx.search(lowered) for stem, rx in _WIDE[i])
+            if i in _WIDE
+            else any(t in present for t in trig)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -331,7 +363,8 @@ def normalize(original: str) -> Normalized:
     o_end: list[int] = []
     pos = 0
     npos = 0
-    source = original.translate(_ONE_TO_ONE)
+    # (most texts hold none of the characters: one scan instead of a translation)
+    source = original.translate(_ONE_TO_ONE) if _TRANSLATED.search(original) else original
     for m in _master(_active_rules(source)).finditer(source):
         group = m.lastgroup
         assert group is not None
