@@ -25,6 +25,7 @@ forward-looking period such as contraception after the infusion: not computable,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -314,6 +315,15 @@ WINDOW_RX = re.compile(
 _WINDOW_HINT = re.compile(
     r"(?:day|week|wk|month|mo|year|yr|hour|hr)s?\b|half|\d\s*[dwmyMh]\b", re.IGNORECASE
 )
+#: the same, case-sensitive, over an ASCII text lower-cased (same offsets; several times faster)
+_WINDOW_HINT_LOWER = re.compile(r"(?:day|week|wk|month|mo|year|yr|hour|hr)s?\b|half|\d\s*[dwmyh]\b")
+
+
+def _hints(text: str) -> Iterator[re.Match[str]]:
+    """The time words of ``text`` (``_WINDOW_HINT`` matches)."""
+    if text.isascii():
+        return _WINDOW_HINT_LOWER.finditer(text.lower())
+    return _WINDOW_HINT.finditer(text)
 
 
 _WORD_START = re.compile(r"(?:(?<![\w])(?=[\w(])|(?=[<>=]))")
@@ -333,7 +343,7 @@ def _window_matches(text: str) -> list[re.Match[str]]:
     out: list[re.Match[str]] = []
     last = 0
     tried: set[int] = set()
-    for hint in _WINDOW_HINT.finditer(text):
+    for hint in _hints(text):
         lo = max(last, hint.start() - 90)
         for s in _WORD_START.finditer(text, lo, hint.end()):
             pos = s.start()
@@ -359,7 +369,7 @@ def _group(m: re.Match[str], name: str) -> str | None:
 def find_windows(text: str) -> list[WindowHit]:
     """Every time window in ``text`` (cleaned offsets), left to right, non-overlapping."""
     hits: list[WindowHit] = []
-    if not _WINDOW_HINT.search(text):
+    if next(_hints(text), None) is None:
         return hits
     for m in _window_matches(text):
         i = next((k for k in range(len(_WIN_PATTERNS)) if m.group(f"w{k}")), None)
