@@ -36,6 +36,15 @@ _FAILURE_RX = re.compile(
 _ALLERGY_RX = re.compile(
     r"allerg\w*|hypersensitiv\w*|contraindicat\w*|intolerance\s+to|anaphyla\w*", _I
 )
+_ALLERGY_STEMS = ("allerg", "hypersensitiv", "contraindicat", "intolerance", "anaphyla")
+
+
+def _allergy_hinted(ctx: Ctx) -> bool:
+    """Can ``_ALLERGY_RX`` match in the clause (or a blanked copy of it)? Each of its words
+    must occur; plain substring tests say the same as the case-blind regex in ASCII (speed)."""
+    return not ctx.low.isascii() or any(w in ctx.low for w in _ALLERGY_STEMS)
+
+
 #: a comparator and a number right after a drug name, with no unit after the number
 _UNITLESS_DOSE = re.compile(
     rf"\s*(?:>=|<=|>|<)\s*{NUM}(?![\d.,])(?!\s*(?:m?g|[uµ]g|mcg|%|/|units?|iu)\b)"
@@ -101,7 +110,7 @@ def medications(ctx: Ctx, text: str, base: int) -> list[Hit]:
             head = text[:we] + " " * (len(text) - we)
             tail = " " * we + text[we:]
             return medications(ctx, head, base) + medications(ctx, tail, base)
-    if _ALLERGY_RX.search(_WAIVER_RX.sub(" ", text)):
+    if _allergy_hinted(ctx) and _ALLERGY_RX.search(_WAIVER_RX.sub(" ", text)):
         return []
     for _k, s, e in drugs:
         bare = _UNITLESS_DOSE.match(text, e)
