@@ -3,12 +3,13 @@
 For each size a synthetic OMOP CDM is generated into ``--work`` (default /tmp/cartrial-bench;
 reused when already there, ``--fresh`` to regenerate; generation time printed), then the five seed
 trials are compiled and run on DuckDB in a fresh process: persons/s for the five trials together
-and that process's peak resident memory. The evaluator screens a systematic sample of persons
+and that process's peak resident memory (``--memory-limit 3GB`` caps DuckDB, which then spills). The evaluator screens a systematic sample of persons
 of the smallest CDM (only the sampled persons are read and converted to Patients) and its rate is
 extrapolated to the whole CDM, labelled as such; the ratio is per person x five trials.
 ``--spark N`` adds Spark local[2] on N persons (parquet files; driver and JVM peak memory).
 
     python bench/population_bench.py --sizes 100000,1000000,5000000 --evaluator 2000
+    python bench/population_bench.py --sizes 1000000,5000000 --evaluator 0 --memory-limit 3GB
     python bench/population_bench.py --sizes 100000 --evaluator 0 --spark 1000000
 """
 
@@ -38,7 +39,8 @@ from datetime import date
 from cartrial.services.bundled_protocols import load_protocols
 from cartrial.sql.cdm import DuckDBConnection, inspect
 from cartrial.sql.compile import compile_protocol
-con = DuckDBConnection(sys.argv[1]); cdm = inspect(con); day = date.fromisoformat(sys.argv[2])
+con = DuckDBConnection(sys.argv[1], memory_limit=sys.argv[3] or None); cdm = inspect(con)
+day = date.fromisoformat(sys.argv[2])
 compile_s = run_s = 0.0; per = {}
 for nct, protocol in sorted(load_protocols().items()):
     t = time.perf_counter(); sql = compile_protocol(protocol, cdm, as_of=day).sql("duckdb")
@@ -137,6 +139,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=Path("/tmp/cartrial-bench"))
     parser.add_argument("--fresh", action="store_true", help="regenerate existing CDMs")
+    parser.add_argument(
+        "--memory-limit", default="", help="DuckDB memory_limit, e.g. 3GB (default: DuckDB's)"
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -148,7 +153,7 @@ def main() -> None:
     sql_rate: dict[int, float] = {}
     for n in sizes:
         path, gen = _cdm(args.work, n, args.seed, "duckdb", args.fresh)
-        r = _child(_DUCK, str(path), AS_OF)
+        r = _child(_DUCK, str(path), AS_OF, args.memory_limit)
         sql_rate[n] = n / r["run_s"]
         print(
             f"{n:>10,} {gen:>20} {r['compile_s']:>10.1f} {r['run_s']:>8.1f} "

@@ -9,12 +9,13 @@ PostgreSQL (psycopg) and Spark (local or a cluster; parquet tables registered as
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pyarrow as pa
 from sqlglot import exp
@@ -127,10 +128,18 @@ class Connection(Protocol):
     def close(self) -> None: ...
 
 
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
 @dataclass
 class DuckDBConnection:
+    """An embedded DuckDB file. ``memory_limit`` (e.g. ``"3GB"``) caps DuckDB's memory: beyond
+    it, joins and aggregates spill to a folder in the temp dir (slower, but a 5 M-person CDM
+    then screens on a small machine; DuckDB's own default is 80 % of RAM)."""
+
     path: str
     read_only: bool = True
+    memory_limit: str | None = None
     dialect: str = "duckdb"
     _con: Any = field(default=None, repr=False)
 
@@ -139,8 +148,17 @@ class DuckDBConnection:
 
         if self.path != ":memory:" and not Path(self.path).exists():
             raise CdmError(f"no DuckDB file at {self.path}", where=self.path)
+        if self.memory_limit is not None and not _MEMORY.fullmatch(self.memory_limit):
+            raise CdmError(
+                f"memory_limit {self.memory_limit!r} is not a size such as 3GB or 512MB",
+                where="memory_limit",
+            )
         self._con = duckdb.connect(self.path, read_only=self.read_only and self.path != ":memory:")
         self._con.execute("SET enable_progress_bar = false")  # a library prints nothing
+        if self.memory_limit is not None:
+            spill = Path(tempfile.gettempdir()) / "cartrial-duckdb-spill"
+            self._con.execute("SET memory_limit = ?", [self.memory_limit])
+            self._con.execute("SET temp_directory = ?", [str(spill)])
 
     @property
     def raw(self) -> Any:
@@ -269,12 +287,21 @@ def spark_session(master: str = "local[2]") -> Any:
 
 
 def connect(url: str) -> Connection:
-    """``duckdb:///path.duckdb`` | ``postgresql://user@host/db`` | ``spark://local[2]/parquet_dir``."""
+    """``duckdb:///path.duckdb[?memory_limit=3GB]`` | ``postgresql://user@host/db`` |
+    ``spark://local[2]/parquet_dir``."""
     parsed = urlparse(url)
     if parsed.scheme == "duckdb":
-        path = url[len("duckdb://") :]
+        path, _, options = url[len("duckdb://") :].partition("?")
         path = path[1:] if path.startswith("//") else path
-        return DuckDBConnection(path or ":memory:")
+        params = parse_qs(options, keep_blank_values=True)
+        unknown = sorted(set(params) - {"memory_limit"})
+        if unknown:
+            raise CdmError(
+                f"unknown DuckDB URL option(s) {', '.join(unknown)}; only memory_limit",
+                where="--cdm",
+            )
+        limit = params.get("memory_limit", [None])[-1]
+        return DuckDBConnection(path or ":memory:", memory_limit=limit)
     if parsed.scheme in ("postgresql", "postgres"):
         return PostgresConnection(url)
     if parsed.scheme == "spark":
