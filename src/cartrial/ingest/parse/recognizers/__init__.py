@@ -203,7 +203,12 @@ def recognize(ctx: Ctx, text: str, start: int, end: int) -> ClauseResult:
     words = [w for w in content_words(clause) if not (label and w[1] <= label.end())]
     if words:
         rel = [(cs - start, ce - start) for cs, ce in covered]
-        explained = sum(1 for a, b in words if any(a < ce and cs < b for cs, ce in rel))
+        explained = 0
+        for a, b in words:  # (loops, not generators: this runs for every sentence)
+            for cs, ce in rel:
+                if a < ce and cs < b:
+                    explained += 1
+                    break
         coverage = explained / len(words)
         leftover = len(words) - explained
     else:
