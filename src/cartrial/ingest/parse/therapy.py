@@ -135,12 +135,16 @@ def episodes(text: str, base: int) -> list[Hit]:
 
 def counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
     hits: list[Hit] = []
-    low = ctx.low
-    if any(w in low for w in _EPISODE_WORDS):
+    lowered = ctx.low
+    if any(w in lowered for w in _EPISODE_WORDS):
         hits.extend(episodes(text, base))
     # (plain substring tests where they say the same as the case-blind hint regex: ASCII)
-    hinted = any(w in low for w in _COUNT_WORDS) if low.isascii() else _COUNT_HINT.search(low)
-    if not hinted or not _NUMBER_HINT.search(low):
+    hinted = (
+        any(w in lowered for w in _COUNT_WORDS)
+        if lowered.isascii()
+        else _COUNT_HINT.search(lowered)
+    )
+    if not hinted or not _NUMBER_HINT.search(lowered):
         return hits
     for m in _COUNT_RX.finditer(text):
         noun = _NOUN_RX.match(text, m.end())
