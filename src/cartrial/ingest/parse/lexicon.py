@@ -719,6 +719,50 @@ def _heads_atom(p: str, i: int) -> tuple[_Heads | None, int]:
     return {(c.lower(), True) for c in chars}, i
 
 
+def required_literal(pattern: str) -> str | None:
+    """The longest run of ASCII letters and digits (lower case, at least 3) that every match of
+    ``pattern`` contains, read from its top-level sequence; None if there is none."""
+    try:
+        if _skip_seq(pattern, 0) != len(pattern):
+            return None  # an alternation at the top
+        best, run, i = "", "", 0
+        while i < len(pattern):
+            ch = pattern[i]
+            if ch == "(":
+                i, run = _group_end(pattern, i), ""
+            elif ch == "[":
+                i, run = _class_end(pattern, i), ""
+            elif ch == "\\":
+                i, run = i + 2, ""
+            else:
+                i += 1
+                run = run + ch.lower() if ch.isascii() and ch.isalnum() else ""
+            if i < len(pattern) and pattern[i] in "?*{+":
+                optional = pattern[i] != "+"
+                i, _opt = _quantifier(pattern, i)
+                run = run[:-1] if optional else run
+                best = max(best, run, key=len)
+                run = ""
+            best = max(best, run, key=len)
+    except (IndexError, ValueError):
+        return None
+    return best if len(best) >= 3 else None
+
+
+@cache
+def _wild(table_ids: tuple[int, ...]) -> tuple[tuple[str, str], ...]:
+    """The synonyms of the tables that may start at any word (a "" head) and have a
+    :func:`required_literal`: a text without it cannot hold them anywhere."""
+    out: dict[str, str] = {}
+    for tid in table_ids:
+        for pats in _REGISTRY[tid].values():
+            for pat in pats:
+                lit = required_literal(pat) if "" in literal_heads(pat) else None
+                if lit is not None:
+                    out[pat] = lit
+    return tuple(out.items())
+
+
 @cache
 def _gates(
     table_ids: tuple[int, ...],
@@ -758,15 +802,16 @@ def _gate_rx(pats: tuple[str, ...]) -> re.Pattern[str]:
 
 
 @cache
-def _gate_at(table_ids: tuple[int, ...]) -> dict[str, re.Pattern[str] | None]:
+def _gate_at(table_ids: tuple[int, ...], dead: frozenset[str]) -> dict[str, re.Pattern[str] | None]:
     """Memo of :func:`_gate` (filled as word starts are met)."""
     return {}
 
 
-def _gate(table_ids: tuple[int, ...], key: str) -> re.Pattern[str] | None:
+def _gate(table_ids: tuple[int, ...], key: str, dead: frozenset[str]) -> re.Pattern[str] | None:
     """The gate at a word start spelled ``key`` (its first :data:`_HEAD` ASCII letters and
-    digits): only the synonyms with a :func:`literal_heads` prefix that agrees with it."""
-    memo = _gate_at(table_ids)
+    digits): only the synonyms with a :func:`literal_heads` prefix that agrees with it, less
+    the ``dead`` ones (their :func:`required_literal` is not in the text)."""
+    memo = _gate_at(table_ids, dead)
     if key in memo:
         return memo[key]
     _by_char, gate_any, heads = _gates(table_ids)
@@ -774,7 +819,7 @@ def _gate(table_ids: tuple[int, ...], key: str) -> re.Pattern[str] | None:
     if entries is None:
         gate = gate_any
     else:
-        pats = tuple(p for h, p in entries if _agrees(h, key))
+        pats = tuple(p for h, p in entries if p not in dead and _agrees(h, key))
         gate = _gate_rx(pats) if pats else None
     memo[key] = gate
     return gate
@@ -792,7 +837,12 @@ def _scan(table_ids: tuple[int, ...], text: str) -> dict[int, tuple[tuple[str, i
     last = dict.fromkeys(table_ids, 0)
     lowered = text.lower()
     gates, gate_any, _heads = _gates(table_ids) if len(table_ids) > 1 else ({}, None, {})
-    gate_memo = _gate_at(table_ids)
+    dead: frozenset[str] = frozenset()
+    if gates and text.isascii():
+        # a synonym that may start at any word but whose letters the text lacks is left out
+        # of the gates (case-blind in ASCII is a plain substring test)
+        dead = frozenset(p for p, lit in _wild(table_ids) if lit not in lowered)
+    gate_memo = _gate_at(table_ids, dead)
     for w in _WORD_START.finditer(text):
         pos = w.start()
         ch = lowered[pos]
@@ -806,7 +856,7 @@ def _scan(table_ids: tuple[int, ...], text: str) -> dict[int, tuple[tuple[str, i
             if key:
                 gate = gate_memo.get(key, _UNSEEN)
                 if gate is _UNSEEN:
-                    gate = _gate(table_ids, key)
+                    gate = _gate(table_ids, key, dead)
             else:
                 gate = gates.get(ch, gate_any)
             if gate is None or gate.match(text, pos) is None:
