@@ -334,6 +334,9 @@ _LEAD_WORDS = (
     r"taken|given|lasting|duration|course|over|past|last|previous|preceding)\b"
 )
 _WINDOW_LEAD = re.compile(rf"(?:{_GE}|{_LE}|{ANYNUM}|{_LEAD_WORDS})", re.IGNORECASE)
+#: the same, case-sensitive, for an ASCII text lower-cased (its pattern has no capital)
+_WINDOW_LEAD_LOWER = re.compile(_WINDOW_LEAD.pattern)
+assert not any(c.isupper() for c in _WINDOW_LEAD.pattern)
 
 
 def _window_matches(text: str) -> list[re.Match[str]]:
@@ -343,6 +346,9 @@ def _window_matches(text: str) -> list[re.Match[str]]:
     out: list[re.Match[str]] = []
     last = 0
     tried: set[int] = set()
+    ascii_text = text.isascii()
+    probe = text.lower() if ascii_text else text
+    lead = _WINDOW_LEAD_LOWER if ascii_text else _WINDOW_LEAD
     for hint in _hints(text):
         lo = max(last, hint.start() - 90)
         for s in _WORD_START.finditer(text, lo, hint.end()):
@@ -350,7 +356,7 @@ def _window_matches(text: str) -> list[re.Match[str]]:
             if pos < last or pos in tried:
                 continue
             tried.add(pos)
-            if _WINDOW_LEAD.match(text, pos) is None:
+            if lead.match(probe, pos) is None:
                 continue
             m = WINDOW_RX.match(text, pos)
             if m is not None and m.end() > pos:
