@@ -45,6 +45,28 @@ def test_required_literal(pattern: str, literal: str | None) -> None:
     assert lx.required_literal(pattern) == literal
 
 
+@pytest.mark.parametrize(
+    ("pattern", "lowered"),
+    [
+        (r"(?-i:\bSLE\b)", r"(?:\bsle\b)"),
+        (r"Anti[\s-]+DNA\S", r"anti[\s-]+dna\S"),  # escapes keep their case
+        ("\u212a", None),  # the Kelvin sign matches "k" case-blind
+    ],
+)
+def test_lower_fragment(pattern: str, lowered: str | None) -> None:
+    assert lx.lower_fragment(pattern) == lowered
+
+
+def test_every_synonym_lowered_matches_where_it_matched() -> None:
+    text = _sample_text().encode("ascii", "ignore").decode()
+    for pattern in _every_synonym():
+        low = lx.lower_fragment(pattern)
+        assert low is not None, pattern
+        rx_low = re.compile(low)
+        for m in re.finditer(pattern, text, re.IGNORECASE):
+            assert rx_low.match(text.lower(), m.start()), (pattern, m.group(0))
+
+
 def _every_synonym() -> list[str]:
     tables = (lx.CONDITIONS, lx.ANALYTES, lx.SCORES, lx.DRUGS, lx.DRUG_CLASSES, lx.PROCEDURES)
     return [p for t in tables for pats in t.values() for p in pats]

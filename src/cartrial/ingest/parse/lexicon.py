@@ -801,28 +801,99 @@ def _gate_rx(pats: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
 
 
+def lower_fragment(pattern: str) -> str | None:
+    """``pattern`` for a lower-cased ASCII text, case-sensitive: letters lower-cased (escapes
+    kept), ``(?-i:`` opened to ``(?:``. It matches wherever the case-blind ``pattern`` matches
+    the original text (and where a case-sensitive part matches in another case: a gate may
+    let more through, never less). None when a character folds onto ASCII (the Kelvin sign)."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if pattern.startswith("(?-i:", i):
+            out.append("(?:")
+            i += 5
+            continue
+        if pattern.startswith("(?P", i):
+            return None  # a group name would change
+        if not ch.isascii() and _ascii_folds(ch):
+            return None
+        out.append(ch.lower())
+        i += 1
+    return "".join(out)
+
+
 @cache
-def _gate_at(table_ids: tuple[int, ...], dead: frozenset[str]) -> dict[str, re.Pattern[str] | None]:
+def _ascii_folds(c: str) -> frozenset[str]:
+    """The ASCII letters and digits that ``c`` matches case-blind."""
+    rx = re.compile(re.escape(c), re.IGNORECASE)
+    return frozenset(a for a in _ASCII_ALNUM if rx.fullmatch(a))
+
+
+_ASCII_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+@cache
+def _gate_lower_rx(pats: tuple[str, ...]) -> re.Pattern[str] | None:
+    """:func:`_gate_rx` for an ASCII text lower-cased: case-sensitive, so the engine rejects a
+    synonym on its first letter (None: a synonym that cannot be rewritten)."""
+    lowered = [lower_fragment(p) for p in pats]
+    if any(p is None for p in lowered):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in lowered))
+    except re.error:
+        return None
+
+
+@cache
+def _gate_at(
+    table_ids: tuple[int, ...], dead: frozenset[str], lower: bool
+) -> dict[str, tuple[re.Pattern[str] | None, bool]]:
     """Memo of :func:`_gate` (filled as word starts are met)."""
     return {}
 
 
-def _gate(table_ids: tuple[int, ...], key: str, dead: frozenset[str]) -> re.Pattern[str] | None:
+def _gate(
+    table_ids: tuple[int, ...], key: str, dead: frozenset[str], lower: bool
+) -> tuple[re.Pattern[str] | None, bool]:
     """The gate at a word start spelled ``key`` (its first :data:`_HEAD` ASCII letters and
     digits): only the synonyms with a :func:`literal_heads` prefix that agrees with it, less
-    the ``dead`` ones (their :func:`required_literal` is not in the text)."""
-    memo = _gate_at(table_ids, dead)
+    the ``dead`` ones (their :func:`required_literal` is not in the text). With ``lower`` (an
+    ASCII text) the gate for the lower-cased text where it can be written (:func:`lower_fragment`);
+    the flag says which text the gate reads."""
+    memo = _gate_at(table_ids, dead, lower)
     if key in memo:
         return memo[key]
-    _by_char, gate_any, heads = _gates(table_ids)
+    _by_char, _gate_any, heads = _gates(table_ids)
     entries = heads.get(key[0])
     if entries is None:
-        gate = gate_any
+        pats = tuple(p for _h, p in _anywhere(table_ids))
     else:
-        pats = tuple(p for h, p in entries if p not in dead and _agrees(h, key))
-        gate = _gate_rx(pats) if pats else None
-    memo[key] = gate
-    return gate
+        pats = tuple(p for h, p in entries if _agrees(h, key))
+    pats = tuple(p for p in pats if p not in dead)
+    out: tuple[re.Pattern[str] | None, bool] = (None, False)
+    if pats:
+        low_rx = _gate_lower_rx(pats) if lower else None
+        out = (low_rx, True) if low_rx is not None else (_gate_rx(pats), False)
+    memo[key] = out
+    return out
+
+
+@cache
+def _anywhere(table_ids: tuple[int, ...]) -> tuple[tuple[frozenset[str], str], ...]:
+    """The synonyms of the tables with no known first character (the gate of any other)."""
+    return tuple(
+        (frozenset({""}), pat)
+        for tid in table_ids
+        for pats in _REGISTRY[tid].values()
+        for pat in pats
+        if first_chars(pat) is None
+    )
 
 
 def _scan(table_ids: tuple[int, ...], text: str) -> dict[int, tuple[tuple[str, int, int], ...]]:
@@ -842,7 +913,8 @@ def _scan(table_ids: tuple[int, ...], text: str) -> dict[int, tuple[tuple[str, i
         # a synonym that may start at any word but whose letters the text lacks is left out
         # of the gates (case-blind in ASCII is a plain substring test)
         dead = frozenset(p for p, lit in _wild(table_ids) if lit not in lowered)
-    gate_memo = _gate_at(table_ids, dead)
+    lower = bool(gates) and text.isascii()
+    gate_memo = _gate_at(table_ids, dead, lower)
     for w in _WORD_START.finditer(text):
         pos = w.start()
         ch = lowered[pos]
@@ -854,13 +926,16 @@ def _scan(table_ids: tuple[int, ...], text: str) -> dict[int, tuple[tuple[str, i
         if gates:
             # one match decides that no table has a name here (most word starts)
             if key:
-                gate = gate_memo.get(key, _UNSEEN)
-                if gate is _UNSEEN:
-                    gate = _gate(table_ids, key, dead)
+                known = gate_memo.get(key)
+                gate, on_lowered = (
+                    known if known is not None else _gate(table_ids, key, dead, lower)
+                )
+                if gate is None or gate.match(lowered if on_lowered else text, pos) is None:
+                    continue
             else:
                 gate = gates.get(ch, gate_any)
-            if gate is None or gate.match(text, pos) is None:
-                continue
+                if gate is None or gate.match(text, pos) is None:
+                    continue
         for tid, by_char, anywhere, keys, memo in plans:
             if pos < last[tid]:
                 continue
