@@ -1,4 +1,4 @@
-"""The lexicon scan's second dispatch (``lexicon.literal_heads``): a word start spelled in ASCII
+"""Speed devices of the parser, each checked against the plain reading. The lexicon scan's second dispatch (``lexicon.literal_heads``): a word start spelled in ASCII
 tries only the synonyms whose first letters agree with it, and finds exactly what trying every
 synonym of the first character finds."""
 
@@ -132,3 +132,19 @@ def test_the_scan_finds_what_every_synonym_finds(toxicity: bool) -> None:
     assert sum(len(v) for v in scanned.values()) > 50
     for tid in table_ids:
         assert scanned[tid] == _reference_scan(tid, text)
+
+
+def test_lower_twin_finds_the_same_matches() -> None:
+    from cartrial.ingest.parse import therapy
+    from cartrial.ingest.parse.patterns import lower_twin
+
+    twin = lower_twin(therapy._COUNT_RX)
+    assert twin is not None
+    text = "Failed AT LEAST Two immunosuppressants; No more than 3 prior Regimens; 2 DMARDs"
+    assert [m.span() for m in twin.finditer(text.lower())] == [
+        m.span() for m in therapy._COUNT_RX.finditer(text)
+    ]
+    assert len(list(therapy._count_matches(text))) == 3
+    assert lower_twin(re.compile(r"(?-i:SLE)", re.IGNORECASE)) is None
+    assert lower_twin(re.compile(r"Grade\s+\d", re.IGNORECASE)) is None  # a capital
+    assert lower_twin(re.compile(r"grade\S", re.IGNORECASE)) is not None  # \S is no capital

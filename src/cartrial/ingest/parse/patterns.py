@@ -195,3 +195,25 @@ def ucum(raw: str) -> str | None:
 
 #: "3 x ULN" / "1.5 xLLN" after normalization
 MULTIPLE = r"(?:\s*x?\s*(?P<mult>xULN|xLLN|ULN|LLN))"
+
+
+def lower_twin(rx: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A case-sensitive twin of the case-blind ``rx`` for an ASCII text lower-cased: the same
+    matches at the same offsets, found faster (the engine rejects an alternative on its first
+    letter). None when the pattern could not say the same: a capital outside an escape, a
+    ``(?-i:`` part, or a non-ASCII character."""
+    p = rx.pattern
+    if not rx.flags & re.IGNORECASE or "(?-i" in p or not p.isascii():
+        return None
+    i = 0
+    while i < len(p):
+        if p[i] == "\\":
+            i += 2  # an escape keeps its case (\S, \W, \D)
+            continue
+        if p.startswith("(?P", i):
+            i += 3  # a named group (group names do not match text)
+            continue
+        if p[i].isupper():
+            return None
+        i += 1
+    return re.compile(p, rx.flags & ~re.IGNORECASE)

@@ -17,13 +17,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from cartrial.criteria.nodes import Comparator, Criterion, MedicationHistory
 from cartrial.ingest.parse import grammar
 from cartrial.ingest.parse import lexicon as lx
 from cartrial.ingest.parse.hits import HL, Ctx, Hit, duration, manual_fact_hit, window
-from cartrial.ingest.parse.patterns import ANYNUM, to_number
+from cartrial.ingest.parse.patterns import ANYNUM, lower_twin, to_number
 from cartrial.ingest.parse.temporal import WindowHit
 
 __all__ = ["counts", "doses"]
@@ -133,6 +134,21 @@ def episodes(text: str, base: int) -> list[Hit]:
     return hits
 
 
+_COUNT_LOWER = lower_twin(_COUNT_RX)
+
+
+def _count_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_COUNT_RX.finditer(text)``; in an ASCII text the search runs on its lower-cased twin
+    and each match is read again from the text where the twin found it (same match)."""
+    if _COUNT_LOWER is None or not text.isascii():
+        yield from _COUNT_RX.finditer(text)
+        return
+    for found in _COUNT_LOWER.finditer(text.lower()):
+        m = _COUNT_RX.match(text, found.start())
+        assert m is not None and m.end() == found.end()
+        yield m
+
+
 def counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
     hits: list[Hit] = []
     lowered = ctx.low
@@ -146,7 +162,7 @@ def counts(ctx: Ctx, text: str, base: int) -> list[Hit]:
     )
     if not hinted or not _NUMBER_HINT.search(lowered):
         return hits
-    for m in _COUNT_RX.finditer(text):
+    for m in _count_matches(text):
         noun = _NOUN_RX.match(text, m.end())
         following = "of the following" in m.group("mods").lower()
         if noun is None and not following:
