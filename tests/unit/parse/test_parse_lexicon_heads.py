@@ -1,6 +1,7 @@
-"""Speed devices of the parser, each checked against the plain reading. The lexicon scan's second dispatch (``lexicon.literal_heads``): a word start spelled in ASCII
-tries only the synonyms whose first letters agree with it, and finds exactly what trying every
-synonym of the first character finds."""
+"""Speed devices of the parser, each checked against the plain reading: the lexicon scan's
+second dispatch (``lexicon.literal_heads``: a word start spelled in ASCII tries only the
+synonyms whose first letters agree with it), its gates over lower-cased text, and the
+lower-cased twins of case-blind regexes (``patterns.lower_twin``)."""
 
 from __future__ import annotations
 
