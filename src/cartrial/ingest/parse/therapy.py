@@ -255,6 +255,7 @@ _DOSE_NUMBER = re.compile(r"(?<![\w.])\d(?=[\d,.]*\s*(?:mg|g)\b)", _I)
 _TAPER = re.compile(r"\b(?:reduc|taper|decreas|lower|wean|below)\w*\b[^;.]{0,45}$", _I)
 _DAILY = re.compile(r"\bdaily\b|\bper\s+day\b|/\s*d(?:ay)?\b", _I)
 _GC_CLASS = "glucocorticoids"
+_GRAMS = re.compile(r"\d\s*g\b")
 
 
 def _mentions(ctx: Ctx, text: str, base: int) -> list[tuple[str, int, int]]:
@@ -264,7 +265,7 @@ def _mentions(ctx: Ctx, text: str, base: int) -> list[tuple[str, int, int]]:
 
 
 def doses(ctx: Ctx, text: str, base: int) -> list[Hit]:
-    if "mg" not in ctx.low and not re.search(r"\d\s*g\b", ctx.low):
+    if "mg" not in ctx.low and not _GRAMS.search(ctx.low):
         return []
     mentions = _mentions(ctx, text, base)
     if not mentions:
