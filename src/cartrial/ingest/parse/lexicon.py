@@ -915,11 +915,12 @@ def _scan(table_ids: tuple[int, ...], text: str) -> dict[int, tuple[tuple[str, i
         dead = frozenset(p for p, lit in _wild(table_ids) if lit not in lowered)
     lower = bool(gates) and text.isascii()
     gate_memo = _gate_at(table_ids, dead, lower)
-    for w in _WORD_START.finditer(text):
+    # (an ASCII text is read lower-cased: the same word starts, keys already in lower case)
+    for w in _WORD_START.finditer(lowered if lower else text):
         pos = w.start()
         ch = lowered[pos]
         key = w.group(1)
-        if key is not None:
+        if key is not None and not lower:
             key = key.lower()
             if key[0] != ch:
                 key = None  # (lower-casing moved the offsets: the plain dispatch)
